@@ -1,0 +1,27 @@
+use chancery_domain::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The update named a version that is no longer the current one.
+    #[error("version conflict: the record is at version {current}, the update named {expected}")]
+    Conflict { expected: i64, current: i64 },
+    /// The data refers to something that does not exist, or breaks a rule only the store sees.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    /// A stored body no longer reads as its type: a bug or a hand edit, never user input.
+    #[error("stored record {table}/{id} version {version} is unreadable: {reason}")]
+    Corrupt {
+        table: &'static str,
+        id: i64,
+        version: i64,
+        reason: String,
+    },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}

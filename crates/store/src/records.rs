@@ -1,0 +1,619 @@
+//! Versioned records, written once for every record type and both backends.
+//!
+//! A record is a head row (`cases`, `sources`: filter columns, current version, bookkeeping)
+//! plus one row per version (`case_versions`, ...) holding the canonical JSON body, its sha256
+//! and the previous version's sha256. An update names the version it read; the head row is
+//! updated only `WHERE version = $expected`, so of two concurrent updates of one version
+//! exactly one wins and the other gets a conflict. Nothing is ever overwritten: every version
+//! stays readable.
+
+use crate::{Store, StoreError, with_pool};
+use chancery_domain::{
+    Actor, Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source,
+    SourceKind, ValidationErrors, VersionInfo,
+};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{AssertSqlSafe, Row};
+
+/// A reference from a record to another record, checked inside the writing transaction and
+/// indexed in a link table (ids only).
+pub struct Reference {
+    /// The field that holds the reference, for the error message (`citations[0].source_id`).
+    pub path: String,
+    /// The head table of the referenced record.
+    pub target: &'static str,
+    pub id: i64,
+    /// `INSERT` into the link table, binding (this record's id, target id[, extra]).
+    pub index_sql: &'static str,
+    pub extra: Option<&'static str>,
+}
+
+/// A record type stored with versions.
+pub trait Versioned: Sized + Clone {
+    /// Head table and versions table.
+    const HEAD: &'static str;
+    const VERSIONS: &'static str;
+    /// Statements that clear this record's link-table rows, each binding the record id.
+    const CLEAR_INDEX: &'static [&'static str] = &[];
+    /// Filter columns of the head table, in the order `head_values` returns them.
+    const COLUMNS: &'static [&'static str];
+
+    fn head_values(&self) -> Vec<Option<String>>;
+    fn body(&self) -> Value;
+    fn from_body(body: &Value) -> Result<Self, ValidationErrors>;
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+}
+
+impl Versioned for Source {
+    const HEAD: &'static str = "sources";
+    const VERSIONS: &'static str = "source_versions";
+    const COLUMNS: &'static [&'static str] = &["kind", "marking"];
+
+    fn head_values(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.kind.as_str().into()),
+            Some(self.marking.as_str().into()),
+        ]
+    }
+
+    fn body(&self) -> Value {
+        self.to_json()
+    }
+
+    fn from_body(body: &Value) -> Result<Self, ValidationErrors> {
+        Source::from_json(body)
+    }
+}
+
+impl Versioned for Case {
+    const HEAD: &'static str = "cases";
+    const VERSIONS: &'static str = "case_versions";
+    const CLEAR_INDEX: &'static [&'static str] = &[
+        "DELETE FROM case_citations WHERE case_id = $1",
+        "DELETE FROM case_links WHERE case_id = $1",
+    ];
+    const COLUMNS: &'static [&'static str] =
+        &["post", "kind", "country", "status", "marking", "date_sort"];
+
+    fn head_values(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.post.as_str().into()),
+            Some(self.kind.as_str().into()),
+            Some(self.country.code().into()),
+            Some(self.status.as_str().into()),
+            Some(self.marking.as_str().into()),
+            self.date.map(|d| d.sort_key().to_string()),
+        ]
+    }
+
+    fn body(&self) -> Value {
+        self.to_json()
+    }
+
+    fn from_body(body: &Value) -> Result<Self, ValidationErrors> {
+        Case::from_json(body)
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> = self
+            .citations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Reference {
+                path: format!("citations[{i}].source_id"),
+                target: "sources",
+                id: c.source_id.get(),
+                index_sql: "INSERT INTO case_citations (case_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                extra: None,
+            })
+            .collect();
+        refs.extend(self.links.iter().enumerate().map(|(i, l)| Reference {
+            path: format!("links[{i}].case_id"),
+            target: "cases",
+            id: l.case_id.get(),
+            index_sql: "INSERT INTO case_links (case_id, target_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            extra: Some(l.relation.as_str()),
+        }));
+        refs
+    }
+}
+
+/// One page of a list, newest first. `next` is the cursor for the following page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<Record<T>>,
+    pub next: Option<String>,
+}
+
+/// A record's full history: every version with its body, oldest first.
+pub type History<T> = Vec<(VersionInfo, T)>;
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub country: Option<Country>,
+    pub kind: Option<CaseKind>,
+    pub post: Option<PostSlug>,
+    pub marking: Option<Marking>,
+}
+
+impl CaseFilter {
+    fn conditions(&self) -> Vec<(&'static str, String)> {
+        let mut c = Vec::new();
+        if let Some(x) = &self.country {
+            c.push(("country", x.code().to_string()));
+        }
+        if let Some(x) = &self.kind {
+            c.push(("kind", x.as_str().to_string()));
+        }
+        if let Some(x) = &self.post {
+            c.push(("post", x.as_str().to_string()));
+        }
+        if let Some(x) = &self.marking {
+            c.push(("marking", x.as_str().to_string()));
+        }
+        c
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SourceFilter {
+    pub kind: Option<SourceKind>,
+    pub marking: Option<Marking>,
+}
+
+impl SourceFilter {
+    fn conditions(&self) -> Vec<(&'static str, String)> {
+        let mut c = Vec::new();
+        if let Some(x) = &self.kind {
+            c.push(("kind", x.as_str().to_string()));
+        }
+        if let Some(x) = &self.marking {
+            c.push(("marking", x.as_str().to_string()));
+        }
+        c
+    }
+}
+
+/// sha256 of a body's canonical JSON (members sorted, no whitespace), as lowercase hex.
+pub fn content_hash(body: &str) -> String {
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+/// Cursors are opaque to clients; inside they hold the last id of the page.
+fn encode_cursor(id: i64) -> String {
+    format!("i{id}")
+}
+
+fn decode_cursor(cursor: &str) -> Result<i64, StoreError> {
+    cursor
+        .strip_prefix('i')
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                FieldError::new("cursor", "is not a cursor this server issued").into(),
+            )
+        })
+}
+
+fn sql(s: String) -> AssertSqlSafe<String> {
+    // Safe: every statement built here joins static table and column names from `Versioned`
+    // impls; all values are bound parameters.
+    AssertSqlSafe(s)
+}
+
+impl Store {
+    pub async fn create_source(
+        &self,
+        data: &Source,
+        author: &Actor,
+    ) -> Result<Record<Source>, StoreError> {
+        self.create(data, author).await
+    }
+
+    pub async fn update_source(
+        &self,
+        id: RecordId,
+        expected: i64,
+        data: &Source,
+        author: &Actor,
+    ) -> Result<Record<Source>, StoreError> {
+        self.update(id, expected, data, author).await
+    }
+
+    pub async fn get_source(&self, id: RecordId) -> Result<Option<Record<Source>>, StoreError> {
+        self.get(id).await
+    }
+
+    pub async fn list_sources(
+        &self,
+        filter: &SourceFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Source>, StoreError> {
+        self.list(&filter.conditions(), cursor, limit).await
+    }
+
+    pub async fn source_history(&self, id: RecordId) -> Result<History<Source>, StoreError> {
+        self.history(id).await
+    }
+
+    pub async fn create_case(
+        &self,
+        data: &Case,
+        author: &Actor,
+    ) -> Result<Record<Case>, StoreError> {
+        self.create(data, author).await
+    }
+
+    pub async fn update_case(
+        &self,
+        id: RecordId,
+        expected: i64,
+        data: &Case,
+        author: &Actor,
+    ) -> Result<Record<Case>, StoreError> {
+        self.update(id, expected, data, author).await
+    }
+
+    pub async fn get_case(&self, id: RecordId) -> Result<Option<Record<Case>>, StoreError> {
+        self.get(id).await
+    }
+
+    pub async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Case>, StoreError> {
+        self.list(&filter.conditions(), cursor, limit).await
+    }
+
+    pub async fn case_history(&self, id: RecordId) -> Result<History<Case>, StoreError> {
+        self.history(id).await
+    }
+
+    /// Cases that cite a source (current versions), by id.
+    pub async fn cases_citing(&self, source: RecordId) -> Result<Vec<RecordId>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query("SELECT case_id FROM case_citations WHERE source_id = $1 ORDER BY case_id")
+                .bind(source.get())
+                .fetch_all(p)
+                .await?;
+            rows.iter()
+                .map(|r| Ok(RecordId::new(r.try_get::<i64, _>("case_id")?).expect("positive id")))
+                .collect()
+        })
+    }
+
+    /// Cases that link to a case (current versions): (linking case, relation).
+    pub async fn cases_linking_to(
+        &self,
+        case: RecordId,
+    ) -> Result<Vec<(RecordId, String)>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query("SELECT case_id, relation FROM case_links WHERE target_id = $1 ORDER BY case_id")
+                .bind(case.get())
+                .fetch_all(p)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((RecordId::new(r.try_get::<i64, _>("case_id")?).expect("positive id"), r.try_get("relation")?))
+                })
+                .collect()
+        })
+    }
+
+    async fn create<T: Versioned>(
+        &self,
+        data: &T,
+        author: &Actor,
+    ) -> Result<Record<T>, StoreError> {
+        let now = Utc::now();
+        let body = data.body().to_string();
+        let hash = content_hash(&body);
+        let values = data.head_values();
+        let cols = T::COLUMNS.join(", ");
+        let n = T::COLUMNS.len();
+        let params: Vec<String> = (0..n).map(|i| format!("${}", i + 1)).collect();
+        let insert_head = format!(
+            "INSERT INTO {} (version, {cols}, created_at, created_by, updated_at, updated_by)
+             VALUES (1, {}, ${}, ${}, ${}, ${}) RETURNING id",
+            T::HEAD,
+            params.join(", "),
+            n + 1,
+            n + 2,
+            n + 1,
+            n + 2
+        );
+        let insert_version = format!(
+            "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
+             VALUES ($1, 1, $2, $3, NULL, $4, $5)",
+            T::VERSIONS
+        );
+        let refs = data.references();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            // The first statement writes, so SQLite takes its write lock at once.
+            let mut q = sqlx::query(sql(insert_head));
+            for v in &values {
+                q = q.bind(v.clone());
+            }
+            let id: i64 = q.bind(now).bind(author.as_str()).fetch_one(&mut *tx).await?.try_get("id")?;
+            sqlx::query(sql(insert_version))
+                .bind(id).bind(&body).bind(&hash).bind(author.as_str()).bind(now)
+                .execute(&mut *tx).await?;
+            let mut missing = ValidationErrors::default();
+            for r in &refs {
+                let exists = sqlx::query(sql(format!("SELECT 1 AS one FROM {} WHERE id = $1", r.target)))
+                    .bind(r.id)
+                    .fetch_optional(&mut *tx).await?
+                    .is_some();
+                if !exists {
+                    missing.push(FieldError::new(&r.path, format!("no {} with id {}", singular(r.target), r.id)));
+                    continue;
+                }
+                let mut q = sqlx::query(r.index_sql).bind(id).bind(r.id);
+                if let Some(extra) = r.extra {
+                    q = q.bind(extra);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            if !missing.is_empty() {
+                tx.rollback().await?;
+                return Err(StoreError::Invalid(missing));
+            }
+            tx.commit().await?;
+            Ok(Record {
+                id: RecordId::new(id).expect("database ids are positive"),
+                version: 1,
+                created_at: now,
+                created_by: author.clone(),
+                updated_at: now,
+                updated_by: author.clone(),
+                data: data.clone(),
+            })
+        })
+    }
+
+    async fn update<T: Versioned>(
+        &self,
+        id: RecordId,
+        expected: i64,
+        data: &T,
+        author: &Actor,
+    ) -> Result<Record<T>, StoreError> {
+        let now = Utc::now();
+        let body = data.body().to_string();
+        let hash = content_hash(&body);
+        let values = data.head_values();
+        let n = T::COLUMNS.len();
+        let sets: Vec<String> = T::COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let update_head = format!(
+            "UPDATE {} SET version = version + 1, {}, updated_at = ${}, updated_by = ${}
+             WHERE id = ${} AND version = ${}
+             RETURNING version, created_at, created_by",
+            T::HEAD,
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        );
+        let current_version = format!("SELECT version FROM {} WHERE id = $1", T::HEAD);
+        let prev_hash = format!(
+            "SELECT content_hash FROM {} WHERE record_id = $1 AND version = $2",
+            T::VERSIONS
+        );
+        let insert_version = format!(
+            "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            T::VERSIONS
+        );
+        let refs = data.references();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut q = sqlx::query(sql(update_head));
+            for v in &values {
+                q = q.bind(v.clone());
+            }
+            let row = q.bind(now).bind(author.as_str()).bind(id.get()).bind(expected)
+                .fetch_optional(&mut *tx).await?;
+            let Some(row) = row else {
+                let current = sqlx::query(sql(current_version)).bind(id.get()).fetch_optional(&mut *tx).await?;
+                tx.rollback().await?;
+                return Err(match current {
+                    None => StoreError::NotFound,
+                    Some(r) => StoreError::Conflict { expected, current: r.try_get("version")? },
+                });
+            };
+            let version: i64 = row.try_get("version")?;
+            let created_at: DateTime<Utc> = row.try_get("created_at")?;
+            let created_by: String = row.try_get("created_by")?;
+            let prev: String = sqlx::query(sql(prev_hash)).bind(id.get()).bind(version - 1)
+                .fetch_one(&mut *tx).await?.try_get("content_hash")?;
+            sqlx::query(sql(insert_version))
+                .bind(id.get()).bind(version).bind(&body).bind(&hash).bind(&prev)
+                .bind(author.as_str()).bind(now)
+                .execute(&mut *tx).await?;
+            for clear in T::CLEAR_INDEX {
+                sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
+            }
+            let mut missing = ValidationErrors::default();
+            for r in &refs {
+                if r.target == T::HEAD && r.id == id.get() {
+                    missing.push(FieldError::new(&r.path, "a record cannot refer to itself"));
+                    continue;
+                }
+                let exists = sqlx::query(sql(format!("SELECT 1 AS one FROM {} WHERE id = $1", r.target)))
+                    .bind(r.id)
+                    .fetch_optional(&mut *tx).await?
+                    .is_some();
+                if !exists {
+                    missing.push(FieldError::new(&r.path, format!("no {} with id {}", singular(r.target), r.id)));
+                    continue;
+                }
+                let mut q = sqlx::query(r.index_sql).bind(id.get()).bind(r.id);
+                if let Some(extra) = r.extra {
+                    q = q.bind(extra);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            if !missing.is_empty() {
+                tx.rollback().await?;
+                return Err(StoreError::Invalid(missing));
+            }
+            tx.commit().await?;
+            Ok(Record {
+                id,
+                version,
+                created_at,
+                created_by: actor(&created_by)?,
+                updated_at: now,
+                updated_by: author.clone(),
+                data: data.clone(),
+            })
+        })
+    }
+
+    async fn get<T: Versioned>(&self, id: RecordId) -> Result<Option<Record<T>>, StoreError> {
+        let q = format!(
+            "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
+             FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version
+             WHERE h.id = $1",
+            T::HEAD,
+            T::VERSIONS
+        );
+        with_pool!(self, p => {
+            let row = sqlx::query(sql(q)).bind(id.get()).fetch_optional(p).await?;
+            row.map(|r| read_record::<T, _>(&r)).transpose()
+        })
+    }
+
+    async fn list<T: Versioned>(
+        &self,
+        conditions: &[(&'static str, String)],
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
+        let after = cursor.map(decode_cursor).transpose()?;
+        let mut q = format!(
+            "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
+             FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version WHERE 1 = 1",
+            T::HEAD,
+            T::VERSIONS
+        );
+        let mut n = 0;
+        for (col, _) in conditions {
+            n += 1;
+            q.push_str(&format!(" AND h.{col} = ${n}"));
+        }
+        if after.is_some() {
+            n += 1;
+            q.push_str(&format!(" AND h.id < ${n}"));
+        }
+        q.push_str(&format!(" ORDER BY h.id DESC LIMIT ${}", n + 1));
+        let fetch = i64::from(limit) + 1;
+        let mut items: Vec<Record<T>> = with_pool!(self, p => {
+            let mut query = sqlx::query(sql(q));
+            for (_, v) in conditions {
+                query = query.bind(v.clone());
+            }
+            if let Some(a) = after {
+                query = query.bind(a);
+            }
+            let rows = query.bind(fetch).fetch_all(p).await?;
+            rows.iter().map(read_record::<T, _>).collect::<Result<Vec<_>, _>>()?
+        });
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|r| encode_cursor(r.id.get()))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn history<T: Versioned>(&self, id: RecordId) -> Result<History<T>, StoreError> {
+        let q = format!(
+            "SELECT version, body, content_hash, prev_hash, author, created_at FROM {}
+             WHERE record_id = $1 ORDER BY version",
+            T::VERSIONS
+        );
+        with_pool!(self, p => {
+            let rows = sqlx::query(sql(q)).bind(id.get()).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let version: i64 = r.try_get("version")?;
+                let body: String = r.try_get("body")?;
+                let data = parse_body::<T>(&body, id.get(), version)?;
+                let info = VersionInfo {
+                    version,
+                    author: actor(&r.try_get::<String, _>("author")?)?,
+                    created_at: r.try_get("created_at")?,
+                    content_hash: r.try_get("content_hash")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                };
+                out.push((info, data));
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn singular(table: &str) -> &str {
+    match table {
+        "sources" => "source",
+        "cases" => "case",
+        other => other,
+    }
+}
+
+fn actor(s: &str) -> Result<Actor, StoreError> {
+    Actor::parse(s).map_err(|reason| StoreError::Corrupt {
+        table: "actor",
+        id: 0,
+        version: 0,
+        reason,
+    })
+}
+
+fn parse_body<T: Versioned>(body: &str, id: i64, version: i64) -> Result<T, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: T::HEAD,
+        id,
+        version,
+        reason,
+    };
+    let value: Value = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+    T::from_body(&value).map_err(|e| corrupt(e.to_string()))
+}
+
+fn read_record<T: Versioned, R: Row>(r: &R) -> Result<Record<T>, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: i64 = r.try_get("id")?;
+    let version: i64 = r.try_get("version")?;
+    let body: String = r.try_get("body")?;
+    Ok(Record {
+        id: RecordId::new(id).expect("database ids are positive"),
+        version,
+        created_at: r.try_get("created_at")?,
+        created_by: actor(&r.try_get::<String, _>("created_by")?)?,
+        updated_at: r.try_get("updated_at")?,
+        updated_by: actor(&r.try_get::<String, _>("updated_by")?)?,
+        data: parse_body::<T>(&body, id, version)?,
+    })
+}

@@ -1,0 +1,114 @@
+//! Fresh, isolated databases for tests (feature `testing`): a SQLite file in a new temporary
+//! directory, or a new schema in the PostgreSQL database named by
+//! `CHANCERY_TEST_DATABASE_URL`. Nothing here stands in for a database: both are real.
+
+use crate::{Backend, Store, StoreError};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The environment variable that enables the PostgreSQL test suite.
+pub const TEST_DATABASE_URL: &str = "CHANCERY_TEST_DATABASE_URL";
+
+/// Schemas older than this are left-overs of crashed runs and are dropped.
+const STALE_AFTER_SECS: u64 = 6 * 3600;
+
+/// A migrated store on a fresh database, and what it takes to throw it away.
+pub struct TestDb {
+    pub store: Store,
+    /// The SQLite file's directory (kept alive as long as the store).
+    pub dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL URL and schema, for `cleanup`.
+    pub pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh store on `backend`, or `None` for PostgreSQL when no test database is set.
+    pub async fn new(backend: Backend) -> Result<Option<TestDb>, StoreError> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().map_err(|e| StoreError::Config(e.to_string()))?;
+                let store = Store::open_sqlite(&dir.path().join("chancery.db")).await?;
+                store.migrate().await?;
+                Ok(Some(TestDb {
+                    store,
+                    dir: Some(dir),
+                    pg: None,
+                }))
+            }
+            Backend::Postgres => {
+                let Ok(url) = std::env::var(TEST_DATABASE_URL) else {
+                    return Ok(None);
+                };
+                let schema = new_schema(&url).await?;
+                let opts =
+                    PgConnectOptions::from_str(&url)?.options([("search_path", schema.as_str())]);
+                let store = Store::connect_postgres(opts).await?;
+                store.migrate().await?;
+                Ok(Some(TestDb {
+                    store,
+                    dir: None,
+                    pg: Some((url, schema)),
+                }))
+            }
+        }
+    }
+
+    /// The database URL a separate process (the CLI) would use for this store.
+    pub fn url(&self) -> String {
+        match (&self.dir, &self.pg) {
+            (Some(d), _) => format!("sqlite:{}", d.path().join("chancery.db").display()),
+            (_, Some((url, schema))) => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}options=-c%20search_path%3D{schema}")
+            }
+            _ => unreachable!("a TestDb has a directory or a schema"),
+        }
+    }
+
+    /// Closes the pool and drops the PostgreSQL schema (the SQLite directory goes on drop).
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Some((url, schema)) = self.pg {
+            if let Ok(mut c) = PgConnection::connect(&url).await {
+                let _ = sqlx::query(AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&mut c)
+                .await;
+            }
+        }
+    }
+}
+
+async fn new_schema(url: &str) -> Result<String, StoreError> {
+    let mut c = PgConnection::connect(url).await?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    // Drop schemas left by crashed runs.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'chancery_test_%'",
+    )
+    .fetch_all(&mut c)
+    .await?;
+    for s in stale {
+        let born = s
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0);
+        if born + STALE_AFTER_SECS < now {
+            let _ = sqlx::query(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {s} CASCADE")))
+                .execute(&mut c)
+                .await;
+        }
+    }
+    let schema = format!("chancery_test_{now}_{:016x}", rand::random::<u64>());
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut c)
+        .await?;
+    Ok(schema)
+}

@@ -1,0 +1,334 @@
+//! Store tests on real databases: a SQLite file always, PostgreSQL when
+//! CHANCERY_TEST_DATABASE_URL is set (each test in its own fresh schema).
+
+use chancery_domain::{Actor, Case, Post, Source};
+use chancery_store::testing::TestDb;
+use chancery_store::{Backend, CaseFilter, StoreError};
+use serde_json::json;
+
+async fn db(backend: Backend) -> Option<TestDb> {
+    let db = TestDb::new(backend).await.expect("test database");
+    if db.is_none() {
+        eprintln!("PostgreSQL suite skipped: set CHANCERY_TEST_DATABASE_URL to run it");
+    }
+    db
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = super::db(chancery_store::Backend::Sqlite).await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() {
+                if let Some(db) = super::db(chancery_store::Backend::Postgres).await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    versions_are_kept_and_chained,
+    stale_updates_conflict,
+    dangling_references_write_nothing,
+    lists_filter_and_page,
+    concurrent_updates_lose_nothing,
+    migrating_twice_is_harmless,
+);
+
+fn actor(s: &str) -> Actor {
+    Actor::parse(s).unwrap()
+}
+
+fn source(title: &str) -> Source {
+    Source::from_json(
+        &json!({"kind": "news_report", "title": title, "publisher": "Example Publisher"}),
+    )
+    .unwrap()
+}
+
+fn case(post: &str, country: &str, title: &str, source_id: i64) -> Case {
+    Case::from_json(
+        &json!({"post": post, "kind": "criminal_case", "country": country,
+        "title": title, "summary": "A summary.", "citations": [{"source_id": source_id}]}),
+    )
+    .unwrap()
+}
+
+async fn seed_posts(db: &TestDb) {
+    for (slug, country, city) in [("berlin", "DE", "Berlin"), ("stockholm", "SE", "Stockholm")] {
+        let post: Post = serde_json::from_value(json!({"slug": slug, "kind": "embassy",
+            "country": country, "city": city, "signer_surname": "PLACEHOLDER"}))
+        .unwrap();
+        db.store.upsert_post(&post).await.unwrap();
+    }
+}
+
+async fn versions_are_kept_and_chained(db: &TestDb) {
+    let s = &db.store;
+    let a = s
+        .create_source(&source("First title"), &actor("alice"))
+        .await
+        .unwrap();
+    assert_eq!(a.version, 1);
+    let b = s
+        .update_source(a.id, 1, &source("Second title"), &actor("bob"))
+        .await
+        .unwrap();
+    assert_eq!(b.version, 2);
+    assert_eq!(b.created_by.as_str(), "alice");
+    assert_eq!(b.updated_by.as_str(), "bob");
+    let c = s
+        .update_source(a.id, 2, &source("Third title"), &actor("carol"))
+        .await
+        .unwrap();
+    assert_eq!(c.version, 3);
+
+    let current = s.get_source(a.id).await.unwrap().unwrap();
+    assert_eq!(current.data.title.as_str(), "Third title");
+    let history = s.source_history(a.id).await.unwrap();
+    let titles: Vec<_> = history
+        .iter()
+        .map(|(_, d)| d.title.as_str().to_string())
+        .collect();
+    assert_eq!(titles, ["First title", "Second title", "Third title"]);
+    assert_eq!(
+        history[0].1,
+        source("First title"),
+        "old versions read back exactly"
+    );
+    assert_eq!(history[0].0.prev_hash, None);
+    for pair in history.windows(2) {
+        assert_eq!(
+            pair[1].0.prev_hash.as_deref(),
+            Some(pair[0].0.content_hash.as_str())
+        );
+    }
+    let authors: Vec<_> = history
+        .iter()
+        .map(|(v, _)| v.author.as_str().to_string())
+        .collect();
+    assert_eq!(authors, ["alice", "bob", "carol"]);
+}
+
+async fn stale_updates_conflict(db: &TestDb) {
+    let s = &db.store;
+    let a = s
+        .create_source(&source("v1"), &actor("alice"))
+        .await
+        .unwrap();
+    s.update_source(a.id, 1, &source("v2"), &actor("alice"))
+        .await
+        .unwrap();
+    match s
+        .update_source(a.id, 1, &source("lost?"), &actor("bob"))
+        .await
+    {
+        Err(StoreError::Conflict {
+            expected: 1,
+            current: 2,
+        }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let missing = chancery_domain::RecordId::new(999_999).unwrap();
+    assert!(matches!(
+        s.update_source(missing, 1, &source("x"), &actor("bob"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.source_history(a.id).await.unwrap().len(), 2);
+    assert_eq!(
+        s.get_source(a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .data
+            .title
+            .as_str(),
+        "v2"
+    );
+}
+
+async fn dangling_references_write_nothing(db: &TestDb) {
+    seed_posts(db).await;
+    let s = &db.store;
+    let src = s
+        .create_source(&source("S"), &actor("alice"))
+        .await
+        .unwrap();
+    let before = s
+        .list_cases(&CaseFilter::default(), None, 50)
+        .await
+        .unwrap()
+        .items
+        .len();
+    let bad = case("berlin", "DE", "Bad", src.id.get() + 1000);
+    match s.create_case(&bad, &actor("alice")).await {
+        Err(StoreError::Invalid(e)) => {
+            assert_eq!(e.errors[0].field.as_deref(), Some("citations[0].source_id"));
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert_eq!(
+        s.list_cases(&CaseFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        before
+    );
+
+    let good = s
+        .create_case(&case("berlin", "DE", "Good", src.id.get()), &actor("alice"))
+        .await
+        .unwrap();
+    assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
+    // An update with a dangling reference leaves the record at its version.
+    let r = s.update_case(good.id, 1, &bad, &actor("alice")).await;
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    let now = s.get_case(good.id).await.unwrap().unwrap();
+    assert_eq!((now.version, now.data.title.as_str()), (1, "Good"));
+    assert_eq!(s.case_history(good.id).await.unwrap().len(), 1);
+    assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
+    // A case whose post does not exist is refused by the database itself.
+    let r = s
+        .create_case(&case("nowhere", "DE", "X", src.id.get()), &actor("alice"))
+        .await;
+    assert!(r.is_err());
+}
+
+async fn lists_filter_and_page(db: &TestDb) {
+    seed_posts(db).await;
+    let s = &db.store;
+    let src = s
+        .create_source(&source("S"), &actor("alice"))
+        .await
+        .unwrap();
+    for i in 0..7 {
+        let (post, country) = if i % 2 == 0 {
+            ("berlin", "DE")
+        } else {
+            ("stockholm", "SE")
+        };
+        s.create_case(
+            &case(post, country, &format!("Case {i}"), src.id.get()),
+            &actor("alice"),
+        )
+        .await
+        .unwrap();
+    }
+    let de = CaseFilter {
+        country: Some("DE".parse().unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&de, None, 50).await.unwrap().items.len(), 4);
+    let sthlm = CaseFilter {
+        post: Some(chancery_domain::PostSlug::parse("stockholm").unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&sthlm, None, 50).await.unwrap().items.len(), 3);
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = s
+            .list_cases(&CaseFilter::default(), cursor.as_deref(), 3)
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|r| r.data.title.as_str().to_string()));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let expected: Vec<_> = (0..7).rev().map(|i| format!("Case {i}")).collect();
+    assert_eq!(seen, expected, "pages cover every case once, newest first");
+    assert!(matches!(
+        s.list_cases(&CaseFilter::default(), Some("garbage"), 3)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+async fn concurrent_updates_lose_nothing(db: &TestDb) {
+    let s = &db.store;
+    let rec = s
+        .create_source(&source("v1"), &actor("alice"))
+        .await
+        .unwrap();
+    let mut version = 1;
+    for round in 0..3 {
+        let mut tasks = Vec::new();
+        for w in 0..12 {
+            let s = s.clone();
+            let data = source(&format!("round {round} writer {w}"));
+            tasks.push(tokio::spawn(async move {
+                s.update_source(
+                    rec.id,
+                    version,
+                    &data,
+                    &Actor::parse(&format!("w{w}")).unwrap(),
+                )
+                .await
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(r) => {
+                    winners += 1;
+                    assert_eq!(r.version, version + 1);
+                }
+                Err(StoreError::Conflict { expected, current }) => {
+                    assert_eq!((expected, current), (version, version + 1));
+                }
+                Err(e) => panic!("unexpected error {e}"),
+            }
+        }
+        assert_eq!(winners, 1, "exactly one writer wins version {version}");
+        version += 1;
+    }
+    let history = s.source_history(rec.id).await.unwrap();
+    assert_eq!(
+        history.iter().map(|(v, _)| v.version).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+}
+
+async fn migrating_twice_is_harmless(db: &TestDb) {
+    db.store.migrate().await.unwrap();
+    db.store.ping().await.unwrap();
+}
+
+/// The two backends' migrations produce the same tables, columns, types, keys and indexes.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let lite = db(Backend::Sqlite).await.unwrap();
+    let lite_shape = lite.store.describe_schema().await.unwrap();
+    assert!(lite_shape.contains_key("cases") && lite_shape.contains_key("case_versions"));
+    let Some(pg) = db(Backend::Postgres).await else {
+        return;
+    };
+    let pg_shape = pg.store.describe_schema().await.unwrap();
+    assert_eq!(
+        lite_shape.keys().collect::<Vec<_>>(),
+        pg_shape.keys().collect::<Vec<_>>(),
+        "same tables"
+    );
+    for (table, l) in &lite_shape {
+        assert_eq!(
+            l, &pg_shape[table],
+            "table {table} differs between SQLite and PostgreSQL"
+        );
+    }
+    lite.cleanup().await;
+    pg.cleanup().await;
+}
