@@ -248,6 +248,18 @@ impl Case {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("a case serialises")
     }
+
+    /// Rules for replacing `self` by `next`: a case stays with the post that owns it.
+    pub fn check_change(&self, next: &Case) -> Result<(), ValidationErrors> {
+        if self.post != next.post {
+            return Err(FieldError::new(
+                "post",
+                format!("a case belongs to the post that created it ({}); it cannot move", self.post),
+            )
+            .into());
+        }
+        Ok(())
+    }
 }
 
 fn read_date(v: &Value, path: &str, errors: &mut Vec<FieldError>) -> Option<FuzzyDate> {

@@ -83,13 +83,16 @@ impl<'de> Deserialize<'de> for Actor {
 }
 
 /// A stored record: its data plus the bookkeeping every record has.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Record<T> {
+    #[schema(value_type = i64)]
     pub id: RecordId,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+    #[schema(value_type = String)]
     pub created_by: Actor,
     pub updated_at: DateTime<Utc>,
+    #[schema(value_type = String)]
     pub updated_by: Actor,
     #[serde(flatten)]
     pub data: T,

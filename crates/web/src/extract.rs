@@ -1,0 +1,106 @@
+//! Request extractors that turn transport problems into the API's error shape.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use chancery_domain::{Actor, FieldError};
+use serde_json::Value;
+
+/// A JSON request body, parsed whole into a value: 415 without a JSON content type, 413 over
+/// the body limit, 400 with line and column when it is not JSON.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = read_body(req, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON at line {}, column {}: {e}", e.line(), e.column())))
+    }
+}
+
+/// Reads a body within the configured limit (413 beyond it).
+pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        let status = rejection.status();
+        if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(state.config.body_limit)
+        } else {
+            ApiError::BadRequest(format!("could not read the request body: {}", rejection.body_text()))
+        }
+    })
+}
+
+/// Who is acting: `X-Chancery-User` if sent, else `anonymous`. A plain user reference until
+/// accounts exist.
+pub struct CurrentActor(pub Actor);
+
+pub const ACTOR_HEADER: &str = "x-chancery-user";
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        actor_from(&parts.headers).map(CurrentActor)
+    }
+}
+
+pub fn actor_from(headers: &HeaderMap) -> Result<Actor, ApiError> {
+    match headers.get(ACTOR_HEADER) {
+        None => Ok(Actor::parse("anonymous").expect("valid")),
+        Some(v) => v
+            .to_str()
+            .map_err(|_| "is not visible ASCII".to_string())
+            .and_then(Actor::parse)
+            .map_err(|reason| ApiError::Invalid(FieldError::new("X-Chancery-User", reason).into())),
+    }
+}
+
+/// The version an update names, from `If-Match: "3"` (a bare `3` and a weak `W/"3"` are also
+/// accepted): 428 when absent, 400 when unreadable.
+pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let Some(raw) = headers.get(header::IF_MATCH) else {
+        return Err(ApiError::PreconditionRequired);
+    };
+    let s = raw.to_str().unwrap_or("").trim();
+    let s = s.strip_prefix("W/").unwrap_or(s);
+    let s = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(s);
+    match s.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ApiError::Invalid(
+            FieldError::new("If-Match", format!("{:?} does not name a version; send the ETag, e.g. \"3\"", raw)).into(),
+        )),
+    }
+}
+
+/// An HTML form body (`application/x-www-form-urlencoded`) as name/value pairs, within the
+/// body limit.
+pub struct FormBody(pub Vec<(String, String)>);
+
+impl FromRequest<AppState> for FormBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req, state).await?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(FormBody)
+            .map_err(|e| ApiError::BadRequest(format!("unreadable form: {e}")))
+    }
+}

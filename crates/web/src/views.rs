@@ -1,0 +1,501 @@
+//! View models for the HTML pages: plain strings and flags, prepared in Rust so that the
+//! templates hold no logic beyond loops and conditions. Askama escapes every value.
+
+use askama::Template;
+use chancery_domain::{
+    Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record, Source, SourceKind,
+    ValidationErrors,
+};
+use serde_json::Value;
+
+/// What the base layout needs: the title and the highest marking on the page.
+pub struct PageMeta {
+    pub title: String,
+    pub marking: Marking,
+}
+
+impl PageMeta {
+    pub fn new(title: impl Into<String>, marking: Marking) -> Self {
+        PageMeta { title: title.into(), marking }
+    }
+}
+
+/// A text input: its name (the field path, as errors name it), what the user typed, the error.
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct SelectField {
+    pub name: String,
+    pub options: Vec<Opt>,
+    pub error: Option<String>,
+}
+
+/// The submitted (or stored) values of a form and the errors found in them.
+pub struct FormState<'a> {
+    pub values: &'a Value,
+    pub errors: &'a ValidationErrors,
+}
+
+impl FormState<'_> {
+    /// The value at a path such as `citations[0].page`, as the user typed it.
+    pub fn get(&self, path: &str) -> String {
+        let mut node = self.values;
+        for part in path.split('.') {
+            let (key, index) = match part.split_once('[') {
+                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            node = match node.get(key) {
+                Some(n) => n,
+                None => return String::new(),
+            };
+            if let Some(i) = index {
+                node = match node.get(i) {
+                    Some(n) => n,
+                    None => return String::new(),
+                };
+            }
+        }
+        match node {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn error(&self, path: &str) -> Option<String> {
+        self.errors.reason_for(path).map(str::to_string)
+    }
+
+    pub fn text(&self, name: &str) -> Field {
+        Field { name: name.to_string(), value: self.get(name), error: self.error(name) }
+    }
+
+    /// A select whose options are (value, label) pairs; `blank` adds an empty first option.
+    pub fn select(&self, name: &str, options: &[(String, String)], blank: Option<&str>) -> SelectField {
+        let current = self.get(name);
+        let mut opts: Vec<Opt> = Vec::new();
+        if let Some(b) = blank {
+            opts.push(Opt { value: String::new(), label: b.to_string(), selected: current.is_empty() });
+        }
+        let mut found = current.is_empty();
+        for (v, l) in options {
+            let selected = *v == current;
+            found |= selected;
+            opts.push(Opt { value: v.clone(), label: l.clone(), selected });
+        }
+        if !found {
+            // Keep what the user sent, even if it is not a known option, so nothing is lost.
+            opts.push(Opt { value: current.clone(), label: format!("{current} (not valid)"), selected: true });
+        }
+        SelectField { name: name.to_string(), options: opts, error: self.error(name) }
+    }
+
+    /// How many rows of an array the values hold.
+    pub fn rows(&self, name: &str) -> usize {
+        self.values.get(name).and_then(Value::as_array).map_or(0, Vec::len)
+    }
+
+    /// Every error, for the summary at the top of the form.
+    pub fn summary(&self) -> Vec<String> {
+        self.errors.errors.iter().map(ToString::to_string).collect()
+    }
+}
+
+pub fn pairs<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    items.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+pub fn country_options() -> Vec<(String, String)> {
+    Country::all().map(|c| (c.code().to_string(), format!("{} ({})", c.name(), c.code()))).collect()
+}
+
+pub fn case_kind_options() -> Vec<(String, String)> {
+    pairs(CaseKind::ALL.iter().map(|k| (k.as_str(), k.label())))
+}
+
+pub fn source_kind_options() -> Vec<(String, String)> {
+    pairs(SourceKind::ALL.iter().map(|k| (k.as_str(), k.label())))
+}
+
+pub fn marking_options() -> Vec<(String, String)> {
+    pairs([("U", "U (unclassified)"), ("SBU", "SBU (sensitive but unclassified)")])
+}
+
+pub fn post_options(posts: &[Post]) -> Vec<(String, String)> {
+    posts.iter().map(|p| (p.slug.as_str().to_string(), p.display_name())).collect()
+}
+
+// ---------------------------------------------------------------- pages
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub message: String,
+}
+
+pub struct CaseRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub country: String,
+    pub post: String,
+    pub date: String,
+    pub status: &'static str,
+    pub marking: &'static str,
+    pub version: i64,
+}
+
+impl CaseRow {
+    pub fn new(r: &Record<Case>) -> Self {
+        CaseRow {
+            id: r.id.get(),
+            title: r.data.title.to_string(),
+            kind: r.data.kind.as_str(),
+            country: r.data.country.code().to_string(),
+            post: r.data.post.to_string(),
+            date: r.data.date.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into()),
+            status: r.data.status.as_str(),
+            marking: r.data.marking.as_str(),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases_list.html")]
+pub struct CasesPage {
+    pub page: PageMeta,
+    pub country: SelectField,
+    pub kind: SelectField,
+    pub post: SelectField,
+    pub errors: Vec<String>,
+    pub rows: Vec<CaseRow>,
+    pub next: Option<String>,
+}
+
+pub struct SourceRow {
+    pub id: i64,
+    pub title: String,
+    pub publisher: String,
+    pub kind: &'static str,
+    pub published: String,
+    pub verified: bool,
+    pub marking: &'static str,
+    pub version: i64,
+}
+
+impl SourceRow {
+    pub fn new(r: &Record<Source>) -> Self {
+        SourceRow {
+            id: r.id.get(),
+            title: r.data.title.to_string(),
+            publisher: r.data.publisher.to_string(),
+            kind: r.data.kind.label(),
+            published: r.data.published.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into()),
+            verified: r.data.verified,
+            marking: r.data.marking.as_str(),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sources_list.html")]
+pub struct SourcesPage {
+    pub page: PageMeta,
+    pub kind: SelectField,
+    pub errors: Vec<String>,
+    pub rows: Vec<SourceRow>,
+    pub next: Option<String>,
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    pub multiline: bool,
+}
+
+impl Fact {
+    pub fn new(label: &'static str, value: impl Into<String>) -> Self {
+        Fact { label, value: value.into(), multiline: false }
+    }
+
+    pub fn long(label: &'static str, value: impl Into<String>) -> Self {
+        Fact { label, value: value.into(), multiline: true }
+    }
+}
+
+pub struct CitationView {
+    pub source_id: i64,
+    pub label: String,
+    pub pinpoint: String,
+    pub quote: Option<String>,
+    pub unverified: bool,
+}
+
+pub struct LinkView {
+    pub id: i64,
+    pub label: String,
+    pub relation: String,
+}
+
+#[derive(Template)]
+#[template(path = "record_view.html")]
+pub struct RecordPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub list_href: &'static str,
+    pub list_label: &'static str,
+    pub self_href: String,
+    pub api_href: String,
+    pub facts: Vec<Fact>,
+    pub citations: Vec<CitationView>,
+    pub links: Vec<LinkView>,
+    pub backlinks_heading: &'static str,
+    pub backlinks: Vec<LinkView>,
+    pub version: i64,
+    pub created: String,
+    pub updated: String,
+}
+
+pub fn case_facts(c: &Case, post_name: &str) -> Vec<Fact> {
+    vec![
+        Fact::new("Kind", c.kind.label()),
+        Fact::new("Country", format!("{} ({})", c.country.name(), c.country.code())),
+        Fact::new("Post", post_name.to_string()),
+        Fact::new("Date", date_text(c)),
+        Fact::new("Status", c.status.label()),
+        Fact::new("Marking", c.marking.as_str()),
+        Fact::long("Summary", c.summary.to_string()),
+    ]
+}
+
+pub fn date_text(c: &Case) -> String {
+    match c.date {
+        None => "not known".into(),
+        Some(d) => format!("{d} (precision: {})", d.precision().as_str()),
+    }
+}
+
+pub fn source_facts(s: &Source) -> Vec<Fact> {
+    vec![
+        Fact::new("Kind", s.kind.label()),
+        Fact::new("Publisher", s.publisher.to_string()),
+        Fact::new("URL", s.url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| "none recorded".into())),
+        Fact::new("Language", s.language.as_ref().map(|l| l.to_string()).unwrap_or_else(|| "not recorded".into())),
+        Fact::new("Published", s.published.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into())),
+        Fact::new("Retrieved", s.retrieved.map(|d| d.to_string()).unwrap_or_else(|| "not recorded".into())),
+        Fact::new("Verified", if s.verified { "yes" } else { "no: not checked against the document itself" }),
+        Fact::new("Marking", s.marking.as_str()),
+    ]
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub author: String,
+    pub created_at: String,
+    pub content_hash: String,
+    pub prev_hash: Option<String>,
+    pub changed: String,
+    pub facts: Vec<Fact>,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub record_href: String,
+    pub versions: Vec<VersionView>,
+}
+
+/// The names of the top-level members that differ between two versions' JSON.
+pub fn changed_members(prev: Option<&Value>, next: &Value) -> String {
+    let Some(prev) = prev else { return String::new() };
+    let mut keys: Vec<&str> = Vec::new();
+    if let (Some(a), Some(b)) = (prev.as_object(), next.as_object()) {
+        for k in a.keys().chain(b.keys()) {
+            if a.get(k) != b.get(k) && !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    if keys.is_empty() { "nothing".into() } else { keys.join(", ") }
+}
+
+pub struct PostRow {
+    pub name: String,
+    pub slug: String,
+    pub country: String,
+    pub signer: String,
+}
+
+#[derive(Template)]
+#[template(path = "posts.html")]
+pub struct PostsPage {
+    pub page: PageMeta,
+    pub posts: Vec<PostRow>,
+}
+
+pub struct CitationRow {
+    pub source: SelectField,
+    pub page: Field,
+    pub paragraph: Field,
+    pub quote: Field,
+}
+
+pub struct LinkRow {
+    pub case: SelectField,
+    pub relation: SelectField,
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+pub struct CaseFormPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub action: String,
+    pub cancel_href: String,
+    pub version: Option<i64>,
+    pub conflict: Option<String>,
+    pub errors: Vec<String>,
+    pub post: SelectField,
+    pub kind: SelectField,
+    pub country: SelectField,
+    pub title: Field,
+    pub summary: Field,
+    pub status: SelectField,
+    pub marking: SelectField,
+    pub date_precision: SelectField,
+    pub date_date: Field,
+    pub date_end: Field,
+    pub citations: Vec<CitationRow>,
+    pub links: Vec<LinkRow>,
+}
+
+/// Choices the case form offers besides its own values.
+pub struct CaseChoices {
+    pub posts: Vec<(String, String)>,
+    pub sources: Vec<(String, String)>,
+    pub cases: Vec<(String, String)>,
+}
+
+/// Empty rows offered below the filled ones.
+const SPARE_ROWS: usize = 2;
+
+#[allow(clippy::too_many_arguments)]
+pub fn case_form(
+    heading: String,
+    action: String,
+    cancel_href: String,
+    version: Option<i64>,
+    conflict: Option<String>,
+    form: &FormState,
+    choices: &CaseChoices,
+    marking: Marking,
+) -> CaseFormPage {
+    let citations = (0..form.rows("citations") + SPARE_ROWS)
+        .map(|i| CitationRow {
+            source: form.select(&format!("citations[{i}].source_id"), &choices.sources, Some("(none)")),
+            page: form.text(&format!("citations[{i}].page")),
+            paragraph: form.text(&format!("citations[{i}].paragraph")),
+            quote: form.text(&format!("citations[{i}].quote")),
+        })
+        .collect();
+    let relations = pairs(CaseRelation::ALL.iter().map(|r| (r.as_str(), r.label())));
+    let links = (0..form.rows("links") + SPARE_ROWS)
+        .map(|i| LinkRow {
+            case: form.select(&format!("links[{i}].case_id"), &choices.cases, Some("(none)")),
+            relation: form.select(&format!("links[{i}].relation"), &relations, Some("(choose)")),
+        })
+        .collect();
+    let precisions = pairs(DatePrecision::ALL.iter().map(|p| (p.as_str(), p.as_str())));
+    let statuses = pairs(CaseStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
+    CaseFormPage {
+        page: PageMeta::new(heading.clone(), marking),
+        heading,
+        action,
+        cancel_href,
+        version,
+        conflict,
+        errors: form.summary(),
+        post: form.select("post", &choices.posts, Some("(choose)")),
+        kind: form.select("kind", &case_kind_options(), Some("(choose)")),
+        country: form.select("country", &country_options(), Some("(choose)")),
+        title: form.text("title"),
+        summary: form.text("summary"),
+        status: form.select("status", &statuses, None),
+        marking: form.select("marking", &marking_options(), None),
+        date_precision: form.select("date.precision", &precisions, Some("(no date)")),
+        date_date: form.text("date.date"),
+        date_end: form.text("date.end"),
+        citations,
+        links,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "source_form.html")]
+pub struct SourceFormPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub action: String,
+    pub cancel_href: String,
+    pub version: Option<i64>,
+    pub conflict: Option<String>,
+    pub errors: Vec<String>,
+    pub kind: SelectField,
+    pub title: Field,
+    pub publisher: Field,
+    pub url: Field,
+    pub language: Field,
+    pub published: Field,
+    pub retrieved: Field,
+    pub verified: bool,
+    pub verified_error: Option<String>,
+    pub marking: SelectField,
+}
+
+pub fn source_form(
+    heading: String,
+    action: String,
+    cancel_href: String,
+    version: Option<i64>,
+    conflict: Option<String>,
+    form: &FormState,
+    marking: Marking,
+) -> SourceFormPage {
+    let verified = matches!(form.get("verified").as_str(), "true" | "on");
+    SourceFormPage {
+        page: PageMeta::new(heading.clone(), marking),
+        heading,
+        action,
+        cancel_href,
+        version,
+        conflict,
+        errors: form.summary(),
+        kind: form.select("kind", &source_kind_options(), Some("(choose)")),
+        title: form.text("title"),
+        publisher: form.text("publisher"),
+        url: form.text("url"),
+        language: form.text("language"),
+        published: form.text("published"),
+        retrieved: form.text("retrieved"),
+        verified,
+        verified_error: form.error("verified"),
+        marking: form.select("marking", &marking_options(), None),
+    }
+}
