@@ -17,7 +17,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { data: PathBuf::from("chancery-data"), database_url: None, listen: "127.0.0.1:8080".into() }
+        Settings {
+            data: PathBuf::from("chancery-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+        }
     }
 }
 

@@ -12,7 +12,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "chancery", version, about = "Evidence-backed reporting for diplomatic posts")]
+#[command(
+    name = "chancery",
+    version,
+    about = "Evidence-backed reporting for diplomatic posts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,8 +57,9 @@ enum Command {
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHANCERY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")),
+            tracing_subscriber::EnvFilter::try_from_env("CHANCERY_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -65,28 +70,50 @@ fn main() -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { data, database, listen } => {
-            let settings = Settings::load(Overrides { data, database_url: database, listen })?;
+        Command::Serve {
+            data,
+            database,
+            listen,
+        } => {
+            let settings = Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen,
+            })?;
             let store = open(&settings).await?;
             serve(store, &settings.listen, None).await
         }
         Command::Migrate { data, database } => {
-            let settings = Settings::load(Overrides { data, database_url: database, listen: None })?;
+            let settings = Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?;
             let store = open(&settings).await?;
             println!("migrated {}", redact_url(&settings.database_url()));
             store.close().await;
             Ok(())
         }
         Command::Demo { data, listen } => {
-            let settings = Settings::load(Overrides { data, database_url: None, listen })?;
+            let settings = Settings::load(Overrides {
+                data,
+                database_url: None,
+                listen,
+            })?;
             let settings = settings.sqlite_only();
             let fresh = !settings.sqlite_path().exists();
             let store = open(&settings).await?;
             let note = if fresh || store.list_posts().await?.is_empty() {
                 let summary = demo::load(&store).await.context("loading the demo data")?;
-                format!("Created the demo data in {}: {summary}.", settings.data.display())
+                format!(
+                    "Created the demo data in {}: {summary}.",
+                    settings.data.display()
+                )
             } else {
-                format!("Using the existing data in {} (delete the directory to start afresh).", settings.data.display())
+                format!(
+                    "Using the existing data in {} (delete the directory to start afresh).",
+                    settings.data.display()
+                )
             };
             serve(store, &settings.listen, Some(note)).await
         }
@@ -98,26 +125,42 @@ async fn open(settings: &Settings) -> Result<Store> {
     std::fs::create_dir_all(&settings.data)
         .with_context(|| format!("creating the data directory {}", settings.data.display()))?;
     let url = settings.database_url();
-    let store = Store::connect(&url).await.with_context(|| format!("opening {}", redact_url(&url)))?;
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("opening {}", redact_url(&url)))?;
     store.migrate().await.context("applying migrations")?;
     tracing::info!(database = %redact_url(&url), backend = store.backend().as_str(), "database ready");
     Ok(store)
 }
 
 async fn serve(store: Store, listen: &str, note: Option<String>) -> Result<()> {
-    let (listener, addr) =
-        chancery_web::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let state = AppState { store: store.clone(), config: WebConfig::default() };
+    let (listener, addr) = chancery_web::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let state = AppState {
+        store: store.clone(),
+        config: WebConfig::default(),
+    };
+    // Where to go: on stdout for the person who started it. A closed stdout (a pipe whose
+    // reader left) must not stop the server, so write errors are ignored here.
     {
         let mut out = std::io::stdout().lock();
         if let Some(note) = note {
-            writeln!(out, "{note}")?;
+            let _ = writeln!(out, "{note}");
         }
-        writeln!(out, "Chancery is running. Open http://{addr}/ in a browser (API: http://{addr}/api/v1/cases).")?;
-        writeln!(out, "No login yet: accounts arrive with the access work. Stop with Ctrl-C.")?;
-        out.flush()?;
+        let _ = writeln!(
+            out,
+            "Chancery is running. Open http://{addr}/ in a browser (API: http://{addr}/api/v1/cases)."
+        );
+        let _ = writeln!(
+            out,
+            "No login yet: accounts arrive with the access work. Stop with Ctrl-C."
+        );
+        let _ = out.flush();
     }
-    chancery_web::serve(listener, state, shutdown_signal()).await.context("serving")?;
+    chancery_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving")?;
     store.close().await;
     Ok(())
 }
@@ -128,7 +171,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

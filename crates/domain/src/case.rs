@@ -254,7 +254,10 @@ impl Case {
         if self.post != next.post {
             return Err(FieldError::new(
                 "post",
-                format!("a case belongs to the post that created it ({}); it cannot move", self.post),
+                format!(
+                    "a case belongs to the post that created it ({}); it cannot move",
+                    self.post
+                ),
             )
             .into());
         }

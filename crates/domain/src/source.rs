@@ -116,13 +116,13 @@ impl Source {
         let marking = r
             .opt_parsed("marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
             .unwrap_or_default();
-        if let (Some(p), Some(ret)) = (published, retrieved) {
-            if ret < p.earliest() {
-                r.error(
-                    "retrieved",
-                    format!("retrieved ({ret}) before it was published ({p})"),
-                );
-            }
+        if let (Some(p), Some(ret)) = (published, retrieved)
+            && ret < p.earliest()
+        {
+            r.error(
+                "retrieved",
+                format!("retrieved ({ret}) before it was published ({p})"),
+            );
         }
         let errors = r.finish();
         match (kind, title, publisher) {

@@ -2,13 +2,12 @@
 
 use crate::{Store, StoreError, with_pool};
 use chancery_domain::{Country, NonEmptyText, Post, PostKind, PostSlug};
-use chrono::Utc;
 use sqlx::Row;
 
 impl Store {
     /// Creates a post or replaces its settings.
     pub async fn upsert_post(&self, post: &Post) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = crate::records::now();
         with_pool!(self, p => {
             sqlx::query(
                 "INSERT INTO posts (slug, kind, country, city, signer_surname, created_at, updated_at)

@@ -242,11 +242,16 @@ impl Store {
         self.history(id).await
     }
 
+    /// Creates a case; its post must exist (posts are never deleted, so checking first is safe).
     pub async fn create_case(
         &self,
         data: &Case,
         author: &Actor,
     ) -> Result<Record<Case>, StoreError> {
+        if self.get_post(&data.post).await?.is_none() {
+            let reason = format!("no post {:?}", data.post.as_str());
+            return Err(StoreError::Invalid(FieldError::new("post", reason).into()));
+        }
         self.create(data, author).await
     }
 
@@ -313,7 +318,7 @@ impl Store {
         data: &T,
         author: &Actor,
     ) -> Result<Record<T>, StoreError> {
-        let now = Utc::now();
+        let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
         let values = data.head_values();
@@ -387,7 +392,7 @@ impl Store {
         data: &T,
         author: &Actor,
     ) -> Result<Record<T>, StoreError> {
-        let now = Utc::now();
+        let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
         let values = data.head_values();
@@ -567,6 +572,13 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// The current time at the precision both backends store (microseconds), so that a record
+/// returned by a write equals the same record read back.
+pub(crate) fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
 }
 
 fn singular(table: &str) -> &str {

@@ -70,14 +70,11 @@ impl TestDb {
     /// Closes the pool and drops the PostgreSQL schema (the SQLite directory goes on drop).
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some((url, schema)) = self.pg {
-            if let Ok(mut c) = PgConnection::connect(&url).await {
-                let _ = sqlx::query(AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                )))
-                .execute(&mut c)
-                .await;
-            }
+        if let Some((url, schema)) = self.pg
+            && let Ok(mut c) = PgConnection::connect(&url).await
+        {
+            let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+            let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut c).await;
         }
     }
 }

@@ -264,8 +264,8 @@ async fn concurrent_updates_lose_nothing(db: &TestDb) {
         .create_source(&source("v1"), &actor("alice"))
         .await
         .unwrap();
-    let mut version = 1;
     for round in 0..3 {
+        let version = round + 1;
         let mut tasks = Vec::new();
         for w in 0..12 {
             let s = s.clone();
@@ -294,7 +294,6 @@ async fn concurrent_updates_lose_nothing(db: &TestDb) {
             }
         }
         assert_eq!(winners, 1, "exactly one writer wins version {version}");
-        version += 1;
     }
     let history = s.source_history(rec.id).await.unwrap();
     assert_eq!(

@@ -2,15 +2,15 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{CurrentActor, JsonBody, if_match};
-use axum::extract::{Path, RawQuery, State};
+use crate::extract::{CurrentActor, IdPath, JsonBody, if_match};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chancery_domain::{
-    Case, CaseKind, Country, FieldError, Post, PostSlug, Record, RecordId, Source, SourceKind, ValidationErrors,
-    VersionInfo,
+    Case, CaseKind, Country, FieldError, Post, PostSlug, Record, RecordId, Source, SourceKind,
+    ValidationErrors, VersionInfo,
 };
 use chancery_store::{CaseFilter, Page, SourceFilter};
 use serde::Serialize;
@@ -40,7 +40,10 @@ pub struct ListResponse<T> {
 
 impl<T> From<Page<T>> for ListResponse<T> {
     fn from(p: Page<T>) -> Self {
-        ListResponse { items: p.items, next: p.next }
+        ListResponse {
+            items: p.items,
+            next: p.next,
+        }
     }
 }
 
@@ -88,9 +91,14 @@ pub struct ListQuery {
 impl ListQuery {
     /// Parses a raw query string; `allowed` lists the filters this list has.
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<ListQuery, ValidationErrors> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
-            .map_err(|e| ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}"))))?;
-        let mut q = ListQuery { limit: DEFAULT_LIMIT, ..Default::default() };
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+                ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}")))
+            })?;
+        let mut q = ListQuery {
+            limit: DEFAULT_LIMIT,
+            ..Default::default()
+        };
         let mut errors = ValidationErrors::default();
         for (k, v) in pairs {
             if v.is_empty() {
@@ -100,7 +108,10 @@ impl ListQuery {
                 "cursor" => q.cursor = Some(v),
                 "limit" => match v.parse::<u32>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
-                    _ => errors.push(FieldError::new("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
+                    _ => errors.push(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    )),
                 },
                 "country" if allowed.contains(&"country") => match Country::parse(&v) {
                     Ok(c) => q.country = Some(c),
@@ -111,26 +122,50 @@ impl ListQuery {
                     Err(e) => errors.push(FieldError::new("post", e)),
                 },
                 "kind" if allowed.contains(&"kind") => q.kind = Some(v),
-                other => errors.push(FieldError::new(other, format!("unknown parameter; this list takes {}, cursor and limit", allowed.join(", ")))),
+                other => errors.push(FieldError::new(
+                    other,
+                    format!(
+                        "unknown parameter; this list takes {}, cursor and limit",
+                        allowed.join(", ")
+                    ),
+                )),
             }
         }
-        if errors.is_empty() { Ok(q) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(q)
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn case_filter(&self) -> Result<CaseFilter, ValidationErrors> {
         let kind = match &self.kind {
             None => None,
-            Some(k) => Some(CaseKind::parse(k).map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?),
+            Some(k) => Some(
+                CaseKind::parse(k)
+                    .map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?,
+            ),
         };
-        Ok(CaseFilter { country: self.country, kind, post: self.post.clone(), marking: None })
+        Ok(CaseFilter {
+            country: self.country,
+            kind,
+            post: self.post.clone(),
+            marking: None,
+        })
     }
 
     pub fn source_filter(&self) -> Result<SourceFilter, ValidationErrors> {
         let kind = match &self.kind {
             None => None,
-            Some(k) => Some(SourceKind::parse(k).map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?),
+            Some(k) => Some(
+                SourceKind::parse(k)
+                    .map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?,
+            ),
         };
-        Ok(SourceFilter { kind, marking: None })
+        Ok(SourceFilter {
+            kind,
+            marking: None,
+        })
     }
 }
 
@@ -164,7 +199,10 @@ fn created<T: Serialize>(record: &Record<T>, base: &str) -> Response {
     responses((status = 200, description = "The server and its database answer", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state.store.ping().await?;
-    Ok(Json(Health { status: "ok", database: state.store.backend().as_str() }))
+    Ok(Json(Health {
+        status: "ok",
+        database: state.store.backend().as_str(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts", tag = "posts",
@@ -190,7 +228,10 @@ pub async fn list_cases(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListResponse<Case>>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), CASE_FILTERS)?;
-    let page = state.store.list_cases(&q.case_filter()?, q.cursor.as_deref(), q.limit).await?;
+    let page = state
+        .store
+        .list_cases(&q.case_filter()?, q.cursor.as_deref(), q.limit)
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -217,9 +258,16 @@ pub async fn create_case(
         (status = 200, description = "The current version; ETag holds it", body = Record<Case>),
         (status = 404, description = "No such case", body = ValidationErrors),
     ))]
-pub async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn get_case(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "case")?;
-    let record = state.store.get_case(id).await?.ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
+    let record = state
+        .store
+        .get_case(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
     Ok(with_etag(Json(&record).into_response(), record.version))
 }
 
@@ -237,7 +285,7 @@ pub async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> 
     ))]
 pub async fn update_case(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
@@ -245,7 +293,11 @@ pub async fn update_case(
     let id = parse_id(&id, "case")?;
     let expected = if_match(&headers)?;
     let next = Case::from_json(&body)?;
-    let current = state.store.get_case(id).await?.ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
+    let current = state
+        .store
+        .get_case(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
     current.data.check_change(&next)?;
     let record = state.store.update_case(id, expected, &next, &actor).await?;
     Ok(with_etag(Json(&record).into_response(), record.version))
@@ -259,14 +311,18 @@ pub async fn update_case(
     ))]
 pub async fn case_history(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Vec<HistoryEntry<Case>>>, ApiError> {
     let id = parse_id(&id, "case")?;
     let h = state.store.case_history(id).await?;
     if h.is_empty() {
         return Err(ApiError::NotFound(format!("no case with id {id}")));
     }
-    Ok(Json(h.into_iter().map(|(info, data)| HistoryEntry::new(info, data)).collect()))
+    Ok(Json(
+        h.into_iter()
+            .map(|(info, data)| HistoryEntry::new(info, data))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
@@ -284,7 +340,10 @@ pub async fn list_sources(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListResponse<Source>>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS)?;
-    let page = state.store.list_sources(&q.source_filter()?, q.cursor.as_deref(), q.limit).await?;
+    let page = state
+        .store
+        .list_sources(&q.source_filter()?, q.cursor.as_deref(), q.limit)
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -310,10 +369,16 @@ pub async fn create_source(
         (status = 200, description = "The current version; ETag holds it", body = Record<Source>),
         (status = 404, description = "No such source", body = ValidationErrors),
     ))]
-pub async fn get_source(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn get_source(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id, "source")?;
-    let record =
-        state.store.get_source(id).await?.ok_or_else(|| ApiError::NotFound(format!("no source with id {id}")))?;
+    let record = state
+        .store
+        .get_source(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no source with id {id}")))?;
     Ok(with_etag(Json(&record).into_response(), record.version))
 }
 
@@ -331,7 +396,7 @@ pub async fn get_source(State(state): State<AppState>, Path(id): Path<String>) -
     ))]
 pub async fn update_source(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
@@ -339,7 +404,10 @@ pub async fn update_source(
     let id = parse_id(&id, "source")?;
     let expected = if_match(&headers)?;
     let next = Source::from_json(&body)?;
-    let record = state.store.update_source(id, expected, &next, &actor).await?;
+    let record = state
+        .store
+        .update_source(id, expected, &next, &actor)
+        .await?;
     Ok(with_etag(Json(&record).into_response(), record.version))
 }
 
@@ -351,12 +419,16 @@ pub async fn update_source(
     ))]
 pub async fn source_history(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Vec<HistoryEntry<Source>>>, ApiError> {
     let id = parse_id(&id, "source")?;
     let h = state.store.source_history(id).await?;
     if h.is_empty() {
         return Err(ApiError::NotFound(format!("no source with id {id}")));
     }
-    Ok(Json(h.into_iter().map(|(info, data)| HistoryEntry::new(info, data)).collect()))
+    Ok(Json(
+        h.into_iter()
+            .map(|(info, data)| HistoryEntry::new(info, data))
+            .collect(),
+    ))
 }

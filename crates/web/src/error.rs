@@ -14,7 +14,10 @@ pub enum ApiError {
     BadRequest(String),
     NotFound(String),
     /// 409: the update named `expected`, the record is at `current`.
-    Conflict { expected: i64, current: i64 },
+    Conflict {
+        expected: i64,
+        current: i64,
+    },
     /// 413
     TooLarge(usize),
     /// 415
@@ -53,7 +56,9 @@ impl ApiError {
                 e.extra.insert("current_version".into(), json!(current));
                 ValidationErrors::one(e)
             }
-            ApiError::TooLarge(limit) => general(&format!("the request body exceeds the limit of {limit} bytes")),
+            ApiError::TooLarge(limit) => general(&format!(
+                "the request body exceeds the limit of {limit} bytes"
+            )),
             ApiError::UnsupportedMediaType => general("send the body as application/json"),
             ApiError::Invalid(e) => e.clone(),
             ApiError::PreconditionRequired => ValidationErrors::one(FieldError::new(
@@ -88,10 +93,10 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let mut resp = (self.status(), Json(self.errors())).into_response();
-        if let ApiError::Conflict { current, .. } = self {
-            if let Ok(v) = HeaderValue::from_str(&format!("\"{current}\"")) {
-                resp.headers_mut().insert(header::ETAG, v);
-            }
+        if let ApiError::Conflict { current, .. } = self
+            && let Ok(v) = HeaderValue::from_str(&format!("\"{current}\""))
+        {
+            resp.headers_mut().insert(header::ETAG, v);
         }
         resp
     }
@@ -108,7 +113,10 @@ pub async fn fallback(uri: Uri) -> Response {
 
 pub async fn method_not_allowed(uri: Uri) -> Response {
     let reason = format!("this method is not allowed on {}", uri.path());
-    let mut resp = (StatusCode::METHOD_NOT_ALLOWED, Json(ValidationErrors::one(FieldError::general(reason))))
+    let mut resp = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ValidationErrors::one(FieldError::general(reason))),
+    )
         .into_response();
     *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     resp

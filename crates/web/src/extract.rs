@@ -22,17 +22,27 @@ impl FromRequest<AppState> for JsonBody {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = read_body(req, state).await?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON at line {}, column {}: {e}", e.line(), e.column())))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "malformed JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        })
     }
 }
 
@@ -43,7 +53,10 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
         if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(state.config.body_limit)
         } else {
-            ApiError::BadRequest(format!("could not read the request body: {}", rejection.body_text()))
+            ApiError::BadRequest(format!(
+                "could not read the request body: {}",
+                rejection.body_text()
+            ))
         }
     })
 }
@@ -81,11 +94,21 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     };
     let s = raw.to_str().unwrap_or("").trim();
     let s = s.strip_prefix("W/").unwrap_or(s);
-    let s = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(s);
+    let s = s
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(s);
     match s.parse::<i64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(ApiError::Invalid(
-            FieldError::new("If-Match", format!("{:?} does not name a version; send the ETag, e.g. \"3\"", raw)).into(),
+            FieldError::new(
+                "If-Match",
+                format!(
+                    "{:?} does not name a version; send the ETag, e.g. \"3\"",
+                    raw
+                ),
+            )
+            .into(),
         )),
     }
 }
@@ -102,5 +125,20 @@ impl FromRequest<AppState> for FormBody {
         serde_urlencoded::from_bytes(&bytes)
             .map(FormBody)
             .map_err(|e| ApiError::BadRequest(format!("unreadable form: {e}")))
+    }
+}
+
+/// The `{id}` segment of a path, as text (handlers parse it); a segment that does not even
+/// decode (invalid UTF-8 after percent-decoding) is a 404 like any other unknown id.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| IdPath(p.0))
+            .map_err(|_| ApiError::NotFound("no record at this path".into()))
     }
 }

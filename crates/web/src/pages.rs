@@ -4,11 +4,11 @@
 use crate::AppState;
 use crate::api::{CASE_FILTERS, ListQuery, SOURCE_FILTERS, parse_id};
 use crate::error::ApiError;
-use crate::extract::{FormBody, actor_from};
+use crate::extract::{FormBody, IdPath, actor_from};
 use crate::views::*;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -58,7 +58,14 @@ impl IntoResponse for PageError {
             _ => "The request could not be handled",
         };
         let message = self.0.errors().to_string();
-        render(status, &MessagePage { page: PageMeta::new(heading, Marking::U), heading: heading.into(), message })
+        render(
+            status,
+            &MessagePage {
+                page: PageMeta::new(heading, Marking::U),
+                heading: heading.into(),
+                message,
+            },
+        )
     }
 }
 
@@ -79,7 +86,13 @@ pub fn not_found_page(message: &str) -> Response {
 }
 
 async fn style() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLE)
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
 }
 
 fn see_other(location: String) -> Response {
@@ -99,7 +112,13 @@ async fn posts_page(State(state): State<AppState>) -> PageResult {
             signer: p.signer_surname.to_string(),
         })
         .collect();
-    Ok(render(StatusCode::OK, &PostsPage { page: PageMeta::new("Posts", Marking::U), posts: rows }))
+    Ok(render(
+        StatusCode::OK,
+        &PostsPage {
+            page: PageMeta::new("Posts", Marking::U),
+            posts: rows,
+        },
+    ))
 }
 
 // ---------------------------------------------------------------- cases
@@ -107,24 +126,50 @@ async fn posts_page(State(state): State<AppState>) -> PageResult {
 /// Keeps the filters when following the cursor to the next page.
 fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<String> {
     let next = next?;
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
     pairs.retain(|(k, _)| k != "cursor");
     pairs.push(("cursor".into(), next));
-    Some(format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default()))
+    Some(format!(
+        "{base}?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    ))
 }
 
 async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
     let posts = state.store.list_posts().await?;
     let query_values = query_json(raw.as_deref());
-    let parsed = ListQuery::parse(raw.as_deref(), CASE_FILTERS).and_then(|q| Ok((q.case_filter()?, q)));
+    let parsed =
+        ListQuery::parse(raw.as_deref(), CASE_FILTERS).and_then(|q| Ok((q.case_filter()?, q)));
     let (errors, page) = match parsed {
-        Ok((filter, q)) => (ValidationErrors::default(), Some(state.store.list_cases(&filter, q.cursor.as_deref(), q.limit).await?)),
+        Ok((filter, q)) => (
+            ValidationErrors::default(),
+            Some(
+                state
+                    .store
+                    .list_cases(&filter, q.cursor.as_deref(), q.limit)
+                    .await?,
+            ),
+        ),
         Err(e) => (e, None),
     };
-    let form = FormState { values: &query_values, errors: &errors };
-    let rows: Vec<CaseRow> = page.as_ref().map(|p| p.items.iter().map(CaseRow::new).collect()).unwrap_or_default();
-    let marking = Marking::highest(page.iter().flat_map(|p| p.items.iter().map(|r| r.data.marking)));
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let form = FormState {
+        values: &query_values,
+        errors: &errors,
+    };
+    let rows: Vec<CaseRow> = page
+        .as_ref()
+        .map(|p| p.items.iter().map(CaseRow::new).collect())
+        .unwrap_or_default();
+    let marking = Marking::highest(
+        page.iter()
+            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
+    );
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let t = CasesPage {
         page: PageMeta::new("Cases", marking),
         country: form.select("country", &country_options(), Some("(any)")),
@@ -138,20 +183,35 @@ async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
 }
 
 fn query_json(raw: Option<&str>) -> Value {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
     form_to_json(&pairs)
 }
 
-async fn case_choices(state: &AppState, exclude: Option<RecordId>) -> Result<CaseChoices, StoreError> {
+async fn case_choices(
+    state: &AppState,
+    exclude: Option<RecordId>,
+) -> Result<CaseChoices, StoreError> {
     let posts = state.store.list_posts().await?;
-    let sources = state.store.list_sources(&SourceFilter::default(), None, 500).await?;
-    let cases = state.store.list_cases(&CaseFilter::default(), None, 500).await?;
+    let sources = state
+        .store
+        .list_sources(&SourceFilter::default(), None, 500)
+        .await?;
+    let cases = state
+        .store
+        .list_cases(&CaseFilter::default(), None, 500)
+        .await?;
     Ok(CaseChoices {
         posts: post_options(&posts),
         sources: sources
             .items
             .iter()
-            .map(|s| (s.id.to_string(), format!("{}: {}, {}", s.id, s.data.publisher, s.data.title)))
+            .map(|s| {
+                (
+                    s.id.to_string(),
+                    format!("{}: {}, {}", s.id, s.data.publisher, s.data.title),
+                )
+            })
             .collect(),
         cases: cases
             .items
@@ -167,12 +227,28 @@ async fn new_case(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Pag
     let values = json!({"marking": "SBU", "status": "unknown", "post": preset.get("post").cloned().unwrap_or(Value::Null)});
     let errors = ValidationErrors::default();
     let choices = case_choices(&state, None).await?;
-    let form = FormState { values: &values, errors: &errors };
-    let t = case_form("New case".into(), "/cases".into(), "/cases".into(), None, None, &form, &choices, Marking::U);
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
+    let t = case_form(
+        "New case".into(),
+        "/cases".into(),
+        "/cases".into(),
+        None,
+        None,
+        &form,
+        &choices,
+        Marking::U,
+    );
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn create_case(State(state): State<AppState>, headers: HeaderMap, FormBody(pairs): FormBody) -> PageResult {
+async fn create_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    FormBody(pairs): FormBody,
+) -> PageResult {
     let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
     let result = match Case::from_json(&values) {
@@ -183,8 +259,20 @@ async fn create_case(State(state): State<AppState>, headers: HeaderMap, FormBody
         Ok(record) => Ok(see_other(format!("/cases/{}", record.id))),
         Err(StoreError::Invalid(errors)) => {
             let choices = case_choices(&state, None).await?;
-            let form = FormState { values: &values, errors: &errors };
-            let t = case_form("New case".into(), "/cases".into(), "/cases".into(), None, None, &form, &choices, Marking::U);
+            let form = FormState {
+                values: &values,
+                errors: &errors,
+            };
+            let t = case_form(
+                "New case".into(),
+                "/cases".into(),
+                "/cases".into(),
+                None,
+                None,
+                &form,
+                &choices,
+                Marking::U,
+            );
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
         }
         Err(e) => Err(e.into()),
@@ -193,10 +281,14 @@ async fn create_case(State(state): State<AppState>, headers: HeaderMap, FormBody
 
 async fn load_case(state: &AppState, raw: &str) -> Result<Record<Case>, PageError> {
     let id = parse_id(raw, "case")?;
-    state.store.get_case(id).await?.ok_or_else(|| PageError(ApiError::NotFound(format!("There is no case {id}."))))
+    state
+        .store
+        .get_case(id)
+        .await?
+        .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no case {id}."))))
 }
 
-async fn case_page(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_case(&state, &id).await?;
     let c = &record.data;
     let post_name = match state.store.get_post(&c.post).await? {
@@ -210,14 +302,20 @@ async fn case_page(State(state): State<AppState>, Path(id): Path<String>) -> Pag
         let (label, unverified) = match &src {
             Some(s) => {
                 marking = marking.max(s.data.marking);
-                (format!("{}, {}", s.data.publisher, s.data.title), !s.data.verified)
+                (
+                    format!("{}, {}", s.data.publisher, s.data.title),
+                    !s.data.verified,
+                )
             }
             None => (format!("source {}", cit.source_id), false),
         };
-        let pin: Vec<String> = [cit.page.as_ref().map(|p| format!("p. {p}")), cit.paragraph.as_ref().map(|p| format!("para. {p}"))]
-            .into_iter()
-            .flatten()
-            .collect();
+        let pin: Vec<String> = [
+            cit.page.as_ref().map(|p| format!("p. {p}")),
+            cit.paragraph.as_ref().map(|p| format!("para. {p}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         citations.push(CitationView {
             source_id: cit.source_id.get(),
             label,
@@ -230,15 +328,25 @@ async fn case_page(State(state): State<AppState>, Path(id): Path<String>) -> Pag
     for l in &c.links {
         if let Some(other) = state.store.get_case(l.case_id).await? {
             marking = marking.max(other.data.marking);
-            links.push(LinkView { id: l.case_id.get(), label: other.data.title.to_string(), relation: l.relation.label().into() });
+            links.push(LinkView {
+                id: l.case_id.get(),
+                label: other.data.title.to_string(),
+                relation: l.relation.label().into(),
+            });
         }
     }
     let mut backlinks = Vec::new();
     for (from, relation) in state.store.cases_linking_to(record.id).await? {
         if let Some(other) = state.store.get_case(from).await? {
             marking = marking.max(other.data.marking);
-            let relation = chancery_domain::CaseRelation::parse(&relation).map(|r| r.label().to_string()).unwrap_or(relation);
-            backlinks.push(LinkView { id: from.get(), label: other.data.title.to_string(), relation });
+            let relation = chancery_domain::CaseRelation::parse(&relation)
+                .map(|r| r.label().to_string())
+                .unwrap_or(relation);
+            backlinks.push(LinkView {
+                id: from.get(),
+                label: other.data.title.to_string(),
+                relation,
+            });
         }
     }
     let t = RecordPage {
@@ -254,18 +362,29 @@ async fn case_page(State(state): State<AppState>, Path(id): Path<String>) -> Pag
         backlinks_heading: "Cases that link here",
         backlinks,
         version: record.version,
-        created: format!("{} by {}", record.created_at.format("%Y-%m-%d %H:%M UTC"), record.created_by),
-        updated: format!("{} by {}", record.updated_at.format("%Y-%m-%d %H:%M UTC"), record.updated_by),
+        created: format!(
+            "{} by {}",
+            record.created_at.format("%Y-%m-%d %H:%M UTC"),
+            record.created_by
+        ),
+        updated: format!(
+            "{} by {}",
+            record.updated_at.format("%Y-%m-%d %H:%M UTC"),
+            record.updated_by
+        ),
     };
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn edit_case(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn edit_case(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_case(&state, &id).await?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
     let choices = case_choices(&state, Some(record.id)).await?;
-    let form = FormState { values: &values, errors: &errors };
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
     let href = format!("/cases/{}", record.id);
     let t = case_form(
         format!("Edit: {}", record.data.title),
@@ -292,7 +411,7 @@ fn form_version(pairs: &[(String, String)]) -> Result<i64, ApiError> {
 
 async fn update_case(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     FormBody(pairs): FormBody,
 ) -> PageResult {
@@ -300,14 +419,22 @@ async fn update_case(
     let current = load_case(&state, &id).await?;
     let expected = form_version(&pairs)?;
     let values = form_to_json(&pairs);
-    let result = match Case::from_json(&values).and_then(|c| current.data.check_change(&c).map(|_| c)) {
-        Ok(case) => state.store.update_case(current.id, expected, &case, &actor).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
+    let result =
+        match Case::from_json(&values).and_then(|c| current.data.check_change(&c).map(|_| c)) {
+            Ok(case) => {
+                state
+                    .store
+                    .update_case(current.id, expected, &case, &actor)
+                    .await
+            }
+            Err(e) => Err(StoreError::Invalid(e)),
+        };
     let href = format!("/cases/{}", current.id);
     let (status, errors, conflict, version) = match result {
         Ok(_) => return Ok(see_other(href)),
-        Err(StoreError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected),
+        Err(StoreError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected)
+        }
         Err(StoreError::Conflict { current: now, .. }) => (
             StatusCode::CONFLICT,
             ValidationErrors::default(),
@@ -321,7 +448,10 @@ async fn update_case(
         Err(e) => return Err(e.into()),
     };
     let choices = case_choices(&state, Some(current.id)).await?;
-    let form = FormState { values: &values, errors: &errors };
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
     let t = case_form(
         format!("Edit: {}", current.data.title),
         format!("{href}/edit"),
@@ -335,7 +465,7 @@ async fn update_case(
     Ok(render(status, &t))
 }
 
-async fn case_history(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn case_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_case(&state, &id).await?;
     let history = state.store.case_history(record.id).await?;
     let post_name = record.data.post.to_string();
@@ -346,9 +476,17 @@ async fn case_history(State(state): State<AppState>, Path(id): Path<String>) -> 
         let json = c.to_json();
         let mut facts = vec![Fact::new("Title", c.title.to_string())];
         facts.extend(case_facts(c, &post_name));
-        let cites: Vec<String> = c.citations.iter().map(|x| format!("source {}", x.source_id)).collect();
+        let cites: Vec<String> = c
+            .citations
+            .iter()
+            .map(|x| format!("source {}", x.source_id))
+            .collect();
         facts.push(Fact::new("Citations", cites.join(", ")));
-        versions.push(version_view(info, changed_members(prev.as_ref(), &json), facts));
+        versions.push(version_view(
+            info,
+            changed_members(prev.as_ref(), &json),
+            facts,
+        ));
         prev = Some(json);
     }
     versions.reverse();
@@ -361,7 +499,11 @@ async fn case_history(State(state): State<AppState>, Path(id): Path<String>) -> 
     Ok(render(StatusCode::OK, &t))
 }
 
-fn version_view(info: &chancery_domain::VersionInfo, changed: String, facts: Vec<Fact>) -> VersionView {
+fn version_view(
+    info: &chancery_domain::VersionInfo,
+    changed: String,
+    facts: Vec<Fact>,
+) -> VersionView {
     VersionView {
         version: info.version,
         author: info.author.to_string(),
@@ -377,15 +519,37 @@ fn version_view(info: &chancery_domain::VersionInfo, changed: String, facts: Vec
 
 async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
     let query_values = query_json(raw.as_deref());
-    let parsed = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS).and_then(|q| Ok((q.source_filter()?, q)));
+    let parsed =
+        ListQuery::parse(raw.as_deref(), SOURCE_FILTERS).and_then(|q| Ok((q.source_filter()?, q)));
     let (errors, page) = match parsed {
-        Ok((filter, q)) => (ValidationErrors::default(), Some(state.store.list_sources(&filter, q.cursor.as_deref(), q.limit).await?)),
+        Ok((filter, q)) => (
+            ValidationErrors::default(),
+            Some(
+                state
+                    .store
+                    .list_sources(&filter, q.cursor.as_deref(), q.limit)
+                    .await?,
+            ),
+        ),
         Err(e) => (e, None),
     };
-    let form = FormState { values: &query_values, errors: &errors };
-    let rows: Vec<SourceRow> = page.as_ref().map(|p| p.items.iter().map(SourceRow::new).collect()).unwrap_or_default();
-    let marking = Marking::highest(page.iter().flat_map(|p| p.items.iter().map(|r| r.data.marking)));
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let form = FormState {
+        values: &query_values,
+        errors: &errors,
+    };
+    let rows: Vec<SourceRow> = page
+        .as_ref()
+        .map(|p| p.items.iter().map(SourceRow::new).collect())
+        .unwrap_or_default();
+    let marking = Marking::highest(
+        page.iter()
+            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
+    );
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let t = SourcesPage {
         page: PageMeta::new("Sources", marking),
         kind: form.select("kind", &source_kind_options(), Some("(any)")),
@@ -399,12 +563,27 @@ async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
 async fn new_source() -> PageResult {
     let values = json!({"marking": "U"});
     let errors = ValidationErrors::default();
-    let form = FormState { values: &values, errors: &errors };
-    let t = source_form("New source".into(), "/sources".into(), "/sources".into(), None, None, &form, Marking::U);
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
+    let t = source_form(
+        "New source".into(),
+        "/sources".into(),
+        "/sources".into(),
+        None,
+        None,
+        &form,
+        Marking::U,
+    );
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn create_source(State(state): State<AppState>, headers: HeaderMap, FormBody(pairs): FormBody) -> PageResult {
+async fn create_source(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    FormBody(pairs): FormBody,
+) -> PageResult {
     let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
     let result = match Source::from_json(&values) {
@@ -414,8 +593,19 @@ async fn create_source(State(state): State<AppState>, headers: HeaderMap, FormBo
     match result {
         Ok(record) => Ok(see_other(format!("/sources/{}", record.id))),
         Err(StoreError::Invalid(errors)) => {
-            let form = FormState { values: &values, errors: &errors };
-            let t = source_form("New source".into(), "/sources".into(), "/sources".into(), None, None, &form, Marking::U);
+            let form = FormState {
+                values: &values,
+                errors: &errors,
+            };
+            let t = source_form(
+                "New source".into(),
+                "/sources".into(),
+                "/sources".into(),
+                None,
+                None,
+                &form,
+                Marking::U,
+            );
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
         }
         Err(e) => Err(e.into()),
@@ -424,17 +614,25 @@ async fn create_source(State(state): State<AppState>, headers: HeaderMap, FormBo
 
 async fn load_source(state: &AppState, raw: &str) -> Result<Record<Source>, PageError> {
     let id = parse_id(raw, "source")?;
-    state.store.get_source(id).await?.ok_or_else(|| PageError(ApiError::NotFound(format!("There is no source {id}."))))
+    state
+        .store
+        .get_source(id)
+        .await?
+        .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no source {id}."))))
 }
 
-async fn source_page(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn source_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_source(&state, &id).await?;
     let mut marking = record.data.marking;
     let mut backlinks = Vec::new();
     for case_id in state.store.cases_citing(record.id).await? {
         if let Some(c) = state.store.get_case(case_id).await? {
             marking = marking.max(c.data.marking);
-            backlinks.push(LinkView { id: case_id.get(), label: c.data.title.to_string(), relation: String::new() });
+            backlinks.push(LinkView {
+                id: case_id.get(),
+                label: c.data.title.to_string(),
+                relation: String::new(),
+            });
         }
     }
     let t = RecordPage {
@@ -450,17 +648,28 @@ async fn source_page(State(state): State<AppState>, Path(id): Path<String>) -> P
         backlinks_heading: "Cases citing this source",
         backlinks,
         version: record.version,
-        created: format!("{} by {}", record.created_at.format("%Y-%m-%d %H:%M UTC"), record.created_by),
-        updated: format!("{} by {}", record.updated_at.format("%Y-%m-%d %H:%M UTC"), record.updated_by),
+        created: format!(
+            "{} by {}",
+            record.created_at.format("%Y-%m-%d %H:%M UTC"),
+            record.created_by
+        ),
+        updated: format!(
+            "{} by {}",
+            record.updated_at.format("%Y-%m-%d %H:%M UTC"),
+            record.updated_by
+        ),
     };
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn edit_source(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn edit_source(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_source(&state, &id).await?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
-    let form = FormState { values: &values, errors: &errors };
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
     let href = format!("/sources/{}", record.id);
     let t = source_form(
         format!("Edit: {}", record.data.title),
@@ -476,7 +685,7 @@ async fn edit_source(State(state): State<AppState>, Path(id): Path<String>) -> P
 
 async fn update_source(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     FormBody(pairs): FormBody,
 ) -> PageResult {
@@ -485,13 +694,20 @@ async fn update_source(
     let expected = form_version(&pairs)?;
     let values = form_to_json(&pairs);
     let result = match Source::from_json(&values) {
-        Ok(s) => state.store.update_source(current.id, expected, &s, &actor).await,
+        Ok(s) => {
+            state
+                .store
+                .update_source(current.id, expected, &s, &actor)
+                .await
+        }
         Err(e) => Err(StoreError::Invalid(e)),
     };
     let href = format!("/sources/{}", current.id);
     let (status, errors, conflict, version) = match result {
         Ok(_) => return Ok(see_other(href)),
-        Err(StoreError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected),
+        Err(StoreError::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected)
+        }
         Err(StoreError::Conflict { current: now, .. }) => (
             StatusCode::CONFLICT,
             ValidationErrors::default(),
@@ -503,7 +719,10 @@ async fn update_source(
         ),
         Err(e) => return Err(e.into()),
     };
-    let form = FormState { values: &values, errors: &errors };
+    let form = FormState {
+        values: &values,
+        errors: &errors,
+    };
     let t = source_form(
         format!("Edit: {}", current.data.title),
         format!("{href}/edit"),
@@ -516,7 +735,7 @@ async fn update_source(
     Ok(render(status, &t))
 }
 
-async fn source_history(State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+async fn source_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_source(&state, &id).await?;
     let history = state.store.source_history(record.id).await?;
     let marking = Marking::highest(history.iter().map(|(_, s)| s.marking));
@@ -526,7 +745,11 @@ async fn source_history(State(state): State<AppState>, Path(id): Path<String>) -
         let json = s.to_json();
         let mut facts = vec![Fact::new("Title", s.title.to_string())];
         facts.extend(source_facts(s));
-        versions.push(version_view(info, changed_members(prev.as_ref(), &json), facts));
+        versions.push(version_view(
+            info,
+            changed_members(prev.as_ref(), &json),
+            facts,
+        ));
         prev = Some(json);
     }
     versions.reverse();

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use chancery_domain::{
-    Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record, Source, SourceKind,
-    ValidationErrors,
+    Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record,
+    Source, SourceKind, ValidationErrors,
 };
 use serde_json::Value;
 
@@ -16,7 +16,10 @@ pub struct PageMeta {
 
 impl PageMeta {
     pub fn new(title: impl Into<String>, marking: Marking) -> Self {
-        PageMeta { title: title.into(), marking }
+        PageMeta {
+            title: title.into(),
+            marking,
+        }
     }
 }
 
@@ -78,32 +81,60 @@ impl FormState<'_> {
     }
 
     pub fn text(&self, name: &str) -> Field {
-        Field { name: name.to_string(), value: self.get(name), error: self.error(name) }
+        Field {
+            name: name.to_string(),
+            value: self.get(name),
+            error: self.error(name),
+        }
     }
 
     /// A select whose options are (value, label) pairs; `blank` adds an empty first option.
-    pub fn select(&self, name: &str, options: &[(String, String)], blank: Option<&str>) -> SelectField {
+    pub fn select(
+        &self,
+        name: &str,
+        options: &[(String, String)],
+        blank: Option<&str>,
+    ) -> SelectField {
         let current = self.get(name);
         let mut opts: Vec<Opt> = Vec::new();
         if let Some(b) = blank {
-            opts.push(Opt { value: String::new(), label: b.to_string(), selected: current.is_empty() });
+            opts.push(Opt {
+                value: String::new(),
+                label: b.to_string(),
+                selected: current.is_empty(),
+            });
         }
         let mut found = current.is_empty();
         for (v, l) in options {
             let selected = *v == current;
             found |= selected;
-            opts.push(Opt { value: v.clone(), label: l.clone(), selected });
+            opts.push(Opt {
+                value: v.clone(),
+                label: l.clone(),
+                selected,
+            });
         }
         if !found {
             // Keep what the user sent, even if it is not a known option, so nothing is lost.
-            opts.push(Opt { value: current.clone(), label: format!("{current} (not valid)"), selected: true });
+            opts.push(Opt {
+                value: current.clone(),
+                label: format!("{current} (not valid)"),
+                selected: true,
+            });
         }
-        SelectField { name: name.to_string(), options: opts, error: self.error(name) }
+        SelectField {
+            name: name.to_string(),
+            options: opts,
+            error: self.error(name),
+        }
     }
 
     /// How many rows of an array the values hold.
     pub fn rows(&self, name: &str) -> usize {
-        self.values.get(name).and_then(Value::as_array).map_or(0, Vec::len)
+        self.values
+            .get(name)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
     }
 
     /// Every error, for the summary at the top of the form.
@@ -113,11 +144,16 @@ impl FormState<'_> {
 }
 
 pub fn pairs<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
-    items.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    items
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 pub fn country_options() -> Vec<(String, String)> {
-    Country::all().map(|c| (c.code().to_string(), format!("{} ({})", c.name(), c.code()))).collect()
+    Country::all()
+        .map(|c| (c.code().to_string(), format!("{} ({})", c.name(), c.code())))
+        .collect()
 }
 
 pub fn case_kind_options() -> Vec<(String, String)> {
@@ -129,11 +165,17 @@ pub fn source_kind_options() -> Vec<(String, String)> {
 }
 
 pub fn marking_options() -> Vec<(String, String)> {
-    pairs([("U", "U (unclassified)"), ("SBU", "SBU (sensitive but unclassified)")])
+    pairs([
+        ("U", "U (unclassified)"),
+        ("SBU", "SBU (sensitive but unclassified)"),
+    ])
 }
 
 pub fn post_options(posts: &[Post]) -> Vec<(String, String)> {
-    posts.iter().map(|p| (p.slug.as_str().to_string(), p.display_name())).collect()
+    posts
+        .iter()
+        .map(|p| (p.slug.as_str().to_string(), p.display_name()))
+        .collect()
 }
 
 // ---------------------------------------------------------------- pages
@@ -166,7 +208,11 @@ impl CaseRow {
             kind: r.data.kind.as_str(),
             country: r.data.country.code().to_string(),
             post: r.data.post.to_string(),
-            date: r.data.date.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into()),
+            date: r
+                .data
+                .date
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "n.d.".into()),
             status: r.data.status.as_str(),
             marking: r.data.marking.as_str(),
             version: r.version,
@@ -204,7 +250,11 @@ impl SourceRow {
             title: r.data.title.to_string(),
             publisher: r.data.publisher.to_string(),
             kind: r.data.kind.label(),
-            published: r.data.published.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into()),
+            published: r
+                .data
+                .published
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "n.d.".into()),
             verified: r.data.verified,
             marking: r.data.marking.as_str(),
             version: r.version,
@@ -230,11 +280,19 @@ pub struct Fact {
 
 impl Fact {
     pub fn new(label: &'static str, value: impl Into<String>) -> Self {
-        Fact { label, value: value.into(), multiline: false }
+        Fact {
+            label,
+            value: value.into(),
+            multiline: false,
+        }
     }
 
     pub fn long(label: &'static str, value: impl Into<String>) -> Self {
-        Fact { label, value: value.into(), multiline: true }
+        Fact {
+            label,
+            value: value.into(),
+            multiline: true,
+        }
     }
 }
 
@@ -274,7 +332,10 @@ pub struct RecordPage {
 pub fn case_facts(c: &Case, post_name: &str) -> Vec<Fact> {
     vec![
         Fact::new("Kind", c.kind.label()),
-        Fact::new("Country", format!("{} ({})", c.country.name(), c.country.code())),
+        Fact::new(
+            "Country",
+            format!("{} ({})", c.country.name(), c.country.code()),
+        ),
         Fact::new("Post", post_name.to_string()),
         Fact::new("Date", date_text(c)),
         Fact::new("Status", c.status.label()),
@@ -294,11 +355,40 @@ pub fn source_facts(s: &Source) -> Vec<Fact> {
     vec![
         Fact::new("Kind", s.kind.label()),
         Fact::new("Publisher", s.publisher.to_string()),
-        Fact::new("URL", s.url.as_ref().map(|u| u.to_string()).unwrap_or_else(|| "none recorded".into())),
-        Fact::new("Language", s.language.as_ref().map(|l| l.to_string()).unwrap_or_else(|| "not recorded".into())),
-        Fact::new("Published", s.published.map(|d| d.to_string()).unwrap_or_else(|| "n.d.".into())),
-        Fact::new("Retrieved", s.retrieved.map(|d| d.to_string()).unwrap_or_else(|| "not recorded".into())),
-        Fact::new("Verified", if s.verified { "yes" } else { "no: not checked against the document itself" }),
+        Fact::new(
+            "URL",
+            s.url
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "none recorded".into()),
+        ),
+        Fact::new(
+            "Language",
+            s.language
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "not recorded".into()),
+        ),
+        Fact::new(
+            "Published",
+            s.published
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "n.d.".into()),
+        ),
+        Fact::new(
+            "Retrieved",
+            s.retrieved
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "not recorded".into()),
+        ),
+        Fact::new(
+            "Verified",
+            if s.verified {
+                "yes"
+            } else {
+                "no: not checked against the document itself"
+            },
+        ),
         Fact::new("Marking", s.marking.as_str()),
     ]
 }
@@ -324,7 +414,9 @@ pub struct HistoryPage {
 
 /// The names of the top-level members that differ between two versions' JSON.
 pub fn changed_members(prev: Option<&Value>, next: &Value) -> String {
-    let Some(prev) = prev else { return String::new() };
+    let Some(prev) = prev else {
+        return String::new();
+    };
     let mut keys: Vec<&str> = Vec::new();
     if let (Some(a), Some(b)) = (prev.as_object(), next.as_object()) {
         for k in a.keys().chain(b.keys()) {
@@ -333,7 +425,11 @@ pub fn changed_members(prev: Option<&Value>, next: &Value) -> String {
             }
         }
     }
-    if keys.is_empty() { "nothing".into() } else { keys.join(", ") }
+    if keys.is_empty() {
+        "nothing".into()
+    } else {
+        keys.join(", ")
+    }
 }
 
 pub struct PostRow {
@@ -409,7 +505,11 @@ pub fn case_form(
 ) -> CaseFormPage {
     let citations = (0..form.rows("citations") + SPARE_ROWS)
         .map(|i| CitationRow {
-            source: form.select(&format!("citations[{i}].source_id"), &choices.sources, Some("(none)")),
+            source: form.select(
+                &format!("citations[{i}].source_id"),
+                &choices.sources,
+                Some("(none)"),
+            ),
             page: form.text(&format!("citations[{i}].page")),
             paragraph: form.text(&format!("citations[{i}].paragraph")),
             quote: form.text(&format!("citations[{i}].quote")),
@@ -418,8 +518,16 @@ pub fn case_form(
     let relations = pairs(CaseRelation::ALL.iter().map(|r| (r.as_str(), r.label())));
     let links = (0..form.rows("links") + SPARE_ROWS)
         .map(|i| LinkRow {
-            case: form.select(&format!("links[{i}].case_id"), &choices.cases, Some("(none)")),
-            relation: form.select(&format!("links[{i}].relation"), &relations, Some("(choose)")),
+            case: form.select(
+                &format!("links[{i}].case_id"),
+                &choices.cases,
+                Some("(none)"),
+            ),
+            relation: form.select(
+                &format!("links[{i}].relation"),
+                &relations,
+                Some("(choose)"),
+            ),
         })
         .collect();
     let precisions = pairs(DatePrecision::ALL.iter().map(|p| (p.as_str(), p.as_str())));

@@ -1,0 +1,168 @@
+//! Black-box tests: the real server on a random port, spoken to over HTTP, on SQLite always
+//! and on PostgreSQL when CHANCERY_TEST_DATABASE_URL is set.
+
+mod api;
+mod concurrency;
+mod pages;
+mod robustness;
+
+use chancery_store::Backend;
+use chancery_store::testing::TestDb;
+use chancery_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    db: Option<TestDb>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn store(&self) -> &chancery_store::Store {
+        &self.db.as_ref().expect("db").store
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn put_json(
+        &self,
+        path: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self.client.put(self.url(path)).json(body);
+        if let Some(v) = if_match {
+            req = req.header("If-Match", v);
+        }
+        req.send().await.expect("PUT")
+    }
+
+    /// Creates the posts every test uses and one source; returns the source id.
+    pub async fn seed(&self) -> i64 {
+        for (slug, country, city) in [("berlin", "DE", "Berlin"), ("stockholm", "SE", "Stockholm")]
+        {
+            let post =
+                serde_json::from_value(json!({"slug": slug, "kind": "embassy", "country": country,
+                "city": city, "signer_surname": "PLACEHOLDER"}))
+                .unwrap();
+            self.store().upsert_post(&post).await.unwrap();
+        }
+        let r = self
+            .post_json("/api/v1/sources", &source_json("Seed source"))
+            .await;
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+    }
+}
+
+/// Starts the server on a fresh database of `backend`; `None` when PostgreSQL is not set up.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, WebConfig::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestApp> {
+    let Some(db) = TestDb::new(backend).await.expect("test database") else {
+        eprintln!("PostgreSQL suite skipped: set CHANCERY_TEST_DATABASE_URL to run it");
+        return None;
+    };
+    let (listener, addr) = chancery_web::bind("127.0.0.1:0").await.expect("bind");
+    let state = AppState {
+        store: db.store.clone(),
+        config,
+    };
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        chancery_web::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server");
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Some(TestApp {
+        addr,
+        client,
+        db: Some(db),
+        stop: Some(tx),
+        server: Some(server),
+    })
+}
+
+pub fn source_json(title: &str) -> Value {
+    json!({"kind": "court_judgment", "title": title, "publisher": "Example Court", "language": "de",
+           "published": "2023-11-28", "verified": false, "marking": "U"})
+}
+
+pub fn case_json(post: &str, country: &str, title: &str, source_id: i64) -> Value {
+    json!({"post": post, "kind": "criminal_case", "country": country, "title": title,
+           "summary": "What the sources say.", "date": {"precision": "day", "date": "2023-11-28"},
+           "status": "final", "marking": "SBU", "citations": [{"source_id": source_id, "page": "4"}]})
+}
+
+/// The `field` members of an error response.
+pub async fn error_fields(r: reqwest::Response) -> Vec<String> {
+    let body: Value = r.json().await.expect("JSON error body");
+    body["errors"]
+        .as_array()
+        .expect("errors array")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Defines each listed test once per backend: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+                if let Some(app) = $crate::spawn_app(chancery_store::Backend::Sqlite).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+                if let Some(app) = $crate::spawn_app(chancery_store::Backend::Postgres).await {
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            })*
+        }
+    };
+}
