@@ -21,7 +21,7 @@ pub async fn load(store: &Store) -> Result<String> {
     let mut source_ids: HashMap<String, i64> = HashMap::new();
     for (key, s) in demo["sources"].as_object().context("demo.json: sources")? {
         let source = Source::from_json(s).map_err(|e| anyhow::anyhow!("demo source {key}: {e}"))?;
-        let rec = store.create_source(&source, &author).await?;
+        let rec = store.create(&source, &author).await?;
         source_ids.insert(key.clone(), rec.id.get());
     }
     let mut case_ids: HashMap<String, i64> = HashMap::new();
@@ -45,7 +45,7 @@ pub async fn load(store: &Store) -> Result<String> {
         }
         let case = Case::from_json(&Value::Object(obj))
             .map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
-        let rec = store.create_case(&case, &author).await?;
+        let rec = store.create(&case, &author).await?;
         case_ids.insert(key, rec.id.get());
     }
     Ok(format!(

@@ -13,7 +13,7 @@ pub mod schema;
 pub mod testing;
 
 pub use error::StoreError;
-pub use records::{CaseFilter, History, Page, SourceFilter, Versioned};
+pub use records::{CaseFilter, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -55,6 +55,37 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, which takes the
+/// write lock (waiting up to the busy timeout) before the first read, so a transaction that
+/// reads and then writes never fails on a stale snapshot; PostgreSQL's row locks need no help.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send {
+        self.begin()
+    }
+}
 
 /// The store: a connection pool to one database with the schema applied.
 #[derive(Clone)]

@@ -7,7 +7,7 @@
 //! exactly one wins and the other gets a conflict. Nothing is ever overwritten: every version
 //! stays readable.
 
-use crate::{Store, StoreError, with_pool};
+use crate::{BeginWrite, Store, StoreError, with_pool};
 use chancery_domain::{
     Actor, Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source,
     SourceKind, ValidationErrors, VersionInfo,
@@ -17,21 +17,60 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
-/// A reference from a record to another record, checked inside the writing transaction and
-/// indexed in a link table (ids only).
+/// What a reference names: a record id, or a text key such as a post's slug.
+pub enum RefKey {
+    Id(i64),
+    Text(String),
+}
+
+/// A reference from a record to another row, checked inside the writing transaction and,
+/// where `index_sql` is given, indexed in a link table (ids only).
 pub struct Reference {
     /// The field that holds the reference, for the error message (`citations[0].source_id`).
     pub path: String,
-    /// The head table of the referenced record.
+    /// The table of the referenced row, what it is called in messages, and its key column.
     pub target: &'static str,
-    pub id: i64,
-    /// `INSERT` into the link table, binding (this record's id, target id[, extra]).
-    pub index_sql: &'static str,
+    pub what: &'static str,
+    pub key_column: &'static str,
+    pub key: RefKey,
+    /// `INSERT` into a link table, binding (this record's id, target id[, extra]).
+    pub index_sql: Option<&'static str>,
     pub extra: Option<&'static str>,
 }
 
+impl Reference {
+    fn to_record(
+        path: String,
+        target: &'static str,
+        what: &'static str,
+        id: RecordId,
+    ) -> Reference {
+        Reference {
+            path,
+            target,
+            what,
+            key_column: "id",
+            key: RefKey::Id(id.get()),
+            index_sql: None,
+            extra: None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.key {
+            RefKey::Id(id) => format!("no {} with id {id}", self.what),
+            RefKey::Text(t) => format!("no {} {t:?}", self.what),
+        }
+    }
+}
+
+/// Equality conditions on a head table's filter columns.
+pub trait Filter: Default + Send + Sync {
+    fn conditions(&self) -> Vec<(&'static str, String)>;
+}
+
 /// A record type stored with versions.
-pub trait Versioned: Sized + Clone {
+pub trait Versioned: Sized + Clone + Send + Sync {
     /// Head table and versions table.
     const HEAD: &'static str;
     const VERSIONS: &'static str;
@@ -39,6 +78,8 @@ pub trait Versioned: Sized + Clone {
     const CLEAR_INDEX: &'static [&'static str] = &[];
     /// Filter columns of the head table, in the order `head_values` returns them.
     const COLUMNS: &'static [&'static str];
+
+    type Filter: Filter;
 
     fn head_values(&self) -> Vec<Option<String>>;
     fn body(&self) -> Value;
@@ -52,6 +93,7 @@ impl Versioned for Source {
     const HEAD: &'static str = "sources";
     const VERSIONS: &'static str = "source_versions";
     const COLUMNS: &'static [&'static str] = &["kind", "marking"];
+    type Filter = SourceFilter;
 
     fn head_values(&self) -> Vec<Option<String>> {
         vec![
@@ -78,6 +120,7 @@ impl Versioned for Case {
     ];
     const COLUMNS: &'static [&'static str] =
         &["post", "kind", "country", "status", "marking", "date_sort"];
+    type Filter = CaseFilter;
 
     fn head_values(&self) -> Vec<Option<String>> {
         vec![
@@ -99,25 +142,36 @@ impl Versioned for Case {
     }
 
     fn references(&self) -> Vec<Reference> {
-        let mut refs: Vec<Reference> = self
-            .citations
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Reference {
-                path: format!("citations[{i}].source_id"),
-                target: "sources",
-                id: c.source_id.get(),
-                index_sql: "INSERT INTO case_citations (case_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                extra: None,
-            })
-            .collect();
-        refs.extend(self.links.iter().enumerate().map(|(i, l)| Reference {
-            path: format!("links[{i}].case_id"),
-            target: "cases",
-            id: l.case_id.get(),
-            index_sql: "INSERT INTO case_links (case_id, target_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            extra: Some(l.relation.as_str()),
-        }));
+        let mut refs = vec![Reference {
+            path: "post".into(),
+            target: "posts",
+            what: "post",
+            key_column: "slug",
+            key: RefKey::Text(self.post.as_str().into()),
+            index_sql: None,
+            extra: None,
+        }];
+        for (i, c) in self.citations.iter().enumerate() {
+            let mut r = Reference::to_record(
+                format!("citations[{i}].source_id"),
+                "sources",
+                "source",
+                c.source_id,
+            );
+            r.index_sql = Some(
+                "INSERT INTO case_citations (case_id, source_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            );
+            refs.push(r);
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            let mut r =
+                Reference::to_record(format!("links[{i}].case_id"), "cases", "case", l.case_id);
+            r.index_sql = Some(
+                "INSERT INTO case_links (case_id, target_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            );
+            r.extra = Some(l.relation.as_str());
+            refs.push(r);
+        }
         refs
     }
 }
@@ -140,7 +194,7 @@ pub struct CaseFilter {
     pub marking: Option<Marking>,
 }
 
-impl CaseFilter {
+impl Filter for CaseFilter {
     fn conditions(&self) -> Vec<(&'static str, String)> {
         let mut c = Vec::new();
         if let Some(x) = &self.country {
@@ -165,7 +219,7 @@ pub struct SourceFilter {
     pub marking: Option<Marking>,
 }
 
-impl SourceFilter {
+impl Filter for SourceFilter {
     fn conditions(&self) -> Vec<(&'static str, String)> {
         let mut c = Vec::new();
         if let Some(x) = &self.kind {
@@ -206,82 +260,46 @@ fn sql(s: String) -> AssertSqlSafe<String> {
     AssertSqlSafe(s)
 }
 
-impl Store {
-    pub async fn create_source(
-        &self,
-        data: &Source,
-        author: &Actor,
-    ) -> Result<Record<Source>, StoreError> {
-        self.create(data, author).await
-    }
-
-    pub async fn update_source(
-        &self,
-        id: RecordId,
-        expected: i64,
-        data: &Source,
-        author: &Actor,
-    ) -> Result<Record<Source>, StoreError> {
-        self.update(id, expected, data, author).await
-    }
-
-    pub async fn get_source(&self, id: RecordId) -> Result<Option<Record<Source>>, StoreError> {
-        self.get(id).await
-    }
-
-    pub async fn list_sources(
-        &self,
-        filter: &SourceFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<Source>, StoreError> {
-        self.list(&filter.conditions(), cursor, limit).await
-    }
-
-    pub async fn source_history(&self, id: RecordId) -> Result<History<Source>, StoreError> {
-        self.history(id).await
-    }
-
-    /// Creates a case; its post must exist (posts are never deleted, so checking first is safe).
-    pub async fn create_case(
-        &self,
-        data: &Case,
-        author: &Actor,
-    ) -> Result<Record<Case>, StoreError> {
-        if self.get_post(&data.post).await?.is_none() {
-            let reason = format!("no post {:?}", data.post.as_str());
-            return Err(StoreError::Invalid(FieldError::new("post", reason).into()));
+/// Checks every reference of a record being written, inside its transaction and before any
+/// row is written (so a dangling reference is a named error, never a constraint failure).
+/// `$id` is the record's own id (0 for a new record). Evaluates to the errors found.
+macro_rules! check_references {
+    ($tx:expr, $id:expr, $refs:expr, $head:expr) => {{
+        let mut missing = ValidationErrors::default();
+        for r in $refs {
+            if r.target == $head && matches!(r.key, RefKey::Id(k) if k == $id) {
+                missing.push(FieldError::new(&r.path, "a record cannot refer to itself"));
+                continue;
+            }
+            let q = sqlx::query(sql(format!("SELECT 1 AS one FROM {} WHERE {} = $1", r.target, r.key_column)));
+            let q = match &r.key {
+                RefKey::Id(k) => q.bind(*k),
+                RefKey::Text(t) => q.bind(t.clone()),
+            };
+            if q.fetch_optional(&mut *$tx).await?.is_none() {
+                missing.push(FieldError::new(&r.path, r.describe()));
+            }
         }
-        self.create(data, author).await
-    }
+        missing
+    }};
+}
 
-    pub async fn update_case(
-        &self,
-        id: RecordId,
-        expected: i64,
-        data: &Case,
-        author: &Actor,
-    ) -> Result<Record<Case>, StoreError> {
-        self.update(id, expected, data, author).await
-    }
+/// Writes the link-table rows of the references that have one.
+macro_rules! index_references {
+    ($tx:expr, $id:expr, $refs:expr) => {{
+        for r in $refs {
+            if let (Some(index), RefKey::Id(k)) = (r.index_sql, &r.key) {
+                let mut q = sqlx::query(index).bind($id).bind(*k);
+                if let Some(extra) = r.extra {
+                    q = q.bind(extra);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+        }
+    }};
+}
 
-    pub async fn get_case(&self, id: RecordId) -> Result<Option<Record<Case>>, StoreError> {
-        self.get(id).await
-    }
-
-    pub async fn list_cases(
-        &self,
-        filter: &CaseFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<Case>, StoreError> {
-        self.list(&filter.conditions(), cursor, limit).await
-    }
-
-    pub async fn case_history(&self, id: RecordId) -> Result<History<Case>, StoreError> {
-        self.history(id).await
-    }
-
+impl Store {
     /// Cases that cite a source (current versions), by id.
     pub async fn cases_citing(&self, source: RecordId) -> Result<Vec<RecordId>, StoreError> {
         with_pool!(self, p => {
@@ -313,7 +331,7 @@ impl Store {
         })
     }
 
-    async fn create<T: Versioned>(
+    pub async fn create<T: Versioned>(
         &self,
         data: &T,
         author: &Actor,
@@ -342,8 +360,12 @@ impl Store {
         );
         let refs = data.references();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            // The first statement writes, so SQLite takes its write lock at once.
+            let mut tx = p.begin_write().await?;
+            let missing = check_references!(tx, 0, &refs, T::HEAD);
+            if !missing.is_empty() {
+                tx.rollback().await?;
+                return Err(StoreError::Invalid(missing));
+            }
             let mut q = sqlx::query(sql(insert_head));
             for v in &values {
                 q = q.bind(v.clone());
@@ -352,26 +374,7 @@ impl Store {
             sqlx::query(sql(insert_version))
                 .bind(id).bind(&body).bind(&hash).bind(author.as_str()).bind(now)
                 .execute(&mut *tx).await?;
-            let mut missing = ValidationErrors::default();
-            for r in &refs {
-                let exists = sqlx::query(sql(format!("SELECT 1 AS one FROM {} WHERE id = $1", r.target)))
-                    .bind(r.id)
-                    .fetch_optional(&mut *tx).await?
-                    .is_some();
-                if !exists {
-                    missing.push(FieldError::new(&r.path, format!("no {} with id {}", singular(r.target), r.id)));
-                    continue;
-                }
-                let mut q = sqlx::query(r.index_sql).bind(id).bind(r.id);
-                if let Some(extra) = r.extra {
-                    q = q.bind(extra);
-                }
-                q.execute(&mut *tx).await?;
-            }
-            if !missing.is_empty() {
-                tx.rollback().await?;
-                return Err(StoreError::Invalid(missing));
-            }
+            index_references!(tx, id, &refs);
             tx.commit().await?;
             Ok(Record {
                 id: RecordId::new(id).expect("database ids are positive"),
@@ -385,7 +388,7 @@ impl Store {
         })
     }
 
-    async fn update<T: Versioned>(
+    pub async fn update<T: Versioned>(
         &self,
         id: RecordId,
         expected: i64,
@@ -425,7 +428,8 @@ impl Store {
         );
         let refs = data.references();
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
+            let missing = check_references!(tx, id.get(), &refs, T::HEAD);
             let mut q = sqlx::query(sql(update_head));
             for v in &values {
                 q = q.bind(v.clone());
@@ -449,33 +453,15 @@ impl Store {
                 .bind(id.get()).bind(version).bind(&body).bind(&hash).bind(&prev)
                 .bind(author.as_str()).bind(now)
                 .execute(&mut *tx).await?;
-            for clear in T::CLEAR_INDEX {
-                sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
-            }
-            let mut missing = ValidationErrors::default();
-            for r in &refs {
-                if r.target == T::HEAD && r.id == id.get() {
-                    missing.push(FieldError::new(&r.path, "a record cannot refer to itself"));
-                    continue;
-                }
-                let exists = sqlx::query(sql(format!("SELECT 1 AS one FROM {} WHERE id = $1", r.target)))
-                    .bind(r.id)
-                    .fetch_optional(&mut *tx).await?
-                    .is_some();
-                if !exists {
-                    missing.push(FieldError::new(&r.path, format!("no {} with id {}", singular(r.target), r.id)));
-                    continue;
-                }
-                let mut q = sqlx::query(r.index_sql).bind(id.get()).bind(r.id);
-                if let Some(extra) = r.extra {
-                    q = q.bind(extra);
-                }
-                q.execute(&mut *tx).await?;
-            }
+            // A conflict or an unknown id wins over reference errors: the update never ran.
             if !missing.is_empty() {
                 tx.rollback().await?;
                 return Err(StoreError::Invalid(missing));
             }
+            for clear in T::CLEAR_INDEX {
+                sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
+            }
+            index_references!(tx, id.get(), &refs);
             tx.commit().await?;
             Ok(Record {
                 id,
@@ -489,7 +475,7 @@ impl Store {
         })
     }
 
-    async fn get<T: Versioned>(&self, id: RecordId) -> Result<Option<Record<T>>, StoreError> {
+    pub async fn get<T: Versioned>(&self, id: RecordId) -> Result<Option<Record<T>>, StoreError> {
         let q = format!(
             "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
              FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version
@@ -503,12 +489,13 @@ impl Store {
         })
     }
 
-    async fn list<T: Versioned>(
+    pub async fn list<T: Versioned>(
         &self,
-        conditions: &[(&'static str, String)],
+        filter: &T::Filter,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<T>, StoreError> {
+        let conditions = filter.conditions();
         let after = cursor.map(decode_cursor).transpose()?;
         let mut q = format!(
             "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
@@ -517,7 +504,7 @@ impl Store {
             T::VERSIONS
         );
         let mut n = 0;
-        for (col, _) in conditions {
+        for (col, _) in &conditions {
             n += 1;
             q.push_str(&format!(" AND h.{col} = ${n}"));
         }
@@ -529,7 +516,7 @@ impl Store {
         let fetch = i64::from(limit) + 1;
         let mut items: Vec<Record<T>> = with_pool!(self, p => {
             let mut query = sqlx::query(sql(q));
-            for (_, v) in conditions {
+            for (_, v) in &conditions {
                 query = query.bind(v.clone());
             }
             if let Some(a) = after {
@@ -547,7 +534,7 @@ impl Store {
         Ok(Page { items, next })
     }
 
-    async fn history<T: Versioned>(&self, id: RecordId) -> Result<History<T>, StoreError> {
+    pub async fn history<T: Versioned>(&self, id: RecordId) -> Result<History<T>, StoreError> {
         let q = format!(
             "SELECT version, body, content_hash, prev_hash, author, created_at FROM {}
              WHERE record_id = $1 ORDER BY version",
@@ -579,14 +566,6 @@ impl Store {
 pub(crate) fn now() -> DateTime<Utc> {
     use chrono::SubsecRound;
     Utc::now().trunc_subsecs(6)
-}
-
-fn singular(table: &str) -> &str {
-    match table {
-        "sources" => "source",
-        "cases" => "case",
-        other => other,
-    }
 }
 
 fn actor(s: &str) -> Result<Actor, StoreError> {

@@ -75,26 +75,26 @@ async fn seed_posts(db: &TestDb) {
 async fn versions_are_kept_and_chained(db: &TestDb) {
     let s = &db.store;
     let a = s
-        .create_source(&source("First title"), &actor("alice"))
+        .create(&source("First title"), &actor("alice"))
         .await
         .unwrap();
     assert_eq!(a.version, 1);
     let b = s
-        .update_source(a.id, 1, &source("Second title"), &actor("bob"))
+        .update(a.id, 1, &source("Second title"), &actor("bob"))
         .await
         .unwrap();
     assert_eq!(b.version, 2);
     assert_eq!(b.created_by.as_str(), "alice");
     assert_eq!(b.updated_by.as_str(), "bob");
     let c = s
-        .update_source(a.id, 2, &source("Third title"), &actor("carol"))
+        .update(a.id, 2, &source("Third title"), &actor("carol"))
         .await
         .unwrap();
     assert_eq!(c.version, 3);
 
-    let current = s.get_source(a.id).await.unwrap().unwrap();
+    let current = s.get::<Source>(a.id).await.unwrap().unwrap();
     assert_eq!(current.data.title.as_str(), "Third title");
-    let history = s.source_history(a.id).await.unwrap();
+    let history = s.history::<Source>(a.id).await.unwrap();
     let titles: Vec<_> = history
         .iter()
         .map(|(_, d)| d.title.as_str().to_string())
@@ -121,17 +121,11 @@ async fn versions_are_kept_and_chained(db: &TestDb) {
 
 async fn stale_updates_conflict(db: &TestDb) {
     let s = &db.store;
-    let a = s
-        .create_source(&source("v1"), &actor("alice"))
+    let a = s.create(&source("v1"), &actor("alice")).await.unwrap();
+    s.update(a.id, 1, &source("v2"), &actor("alice"))
         .await
         .unwrap();
-    s.update_source(a.id, 1, &source("v2"), &actor("alice"))
-        .await
-        .unwrap();
-    match s
-        .update_source(a.id, 1, &source("lost?"), &actor("bob"))
-        .await
-    {
+    match s.update(a.id, 1, &source("lost?"), &actor("bob")).await {
         Err(StoreError::Conflict {
             expected: 1,
             current: 2,
@@ -140,13 +134,12 @@ async fn stale_updates_conflict(db: &TestDb) {
     }
     let missing = chancery_domain::RecordId::new(999_999).unwrap();
     assert!(matches!(
-        s.update_source(missing, 1, &source("x"), &actor("bob"))
-            .await,
+        s.update(missing, 1, &source("x"), &actor("bob")).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(s.source_history(a.id).await.unwrap().len(), 2);
+    assert_eq!(s.history::<Source>(a.id).await.unwrap().len(), 2);
     assert_eq!(
-        s.get_source(a.id)
+        s.get::<Source>(a.id)
             .await
             .unwrap()
             .unwrap()
@@ -160,25 +153,22 @@ async fn stale_updates_conflict(db: &TestDb) {
 async fn dangling_references_write_nothing(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s
-        .create_source(&source("S"), &actor("alice"))
-        .await
-        .unwrap();
+    let src = s.create(&source("S"), &actor("alice")).await.unwrap();
     let before = s
-        .list_cases(&CaseFilter::default(), None, 50)
+        .list::<Case>(&CaseFilter::default(), None, 50)
         .await
         .unwrap()
         .items
         .len();
     let bad = case("berlin", "DE", "Bad", src.id.get() + 1000);
-    match s.create_case(&bad, &actor("alice")).await {
+    match s.create(&bad, &actor("alice")).await {
         Err(StoreError::Invalid(e)) => {
             assert_eq!(e.errors[0].field.as_deref(), Some("citations[0].source_id"));
         }
         other => panic!("expected invalid, got {other:?}"),
     }
     assert_eq!(
-        s.list_cases(&CaseFilter::default(), None, 50)
+        s.list::<Case>(&CaseFilter::default(), None, 50)
             .await
             .unwrap()
             .items
@@ -187,20 +177,20 @@ async fn dangling_references_write_nothing(db: &TestDb) {
     );
 
     let good = s
-        .create_case(&case("berlin", "DE", "Good", src.id.get()), &actor("alice"))
+        .create(&case("berlin", "DE", "Good", src.id.get()), &actor("alice"))
         .await
         .unwrap();
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
     // An update with a dangling reference leaves the record at its version.
-    let r = s.update_case(good.id, 1, &bad, &actor("alice")).await;
+    let r = s.update(good.id, 1, &bad, &actor("alice")).await;
     assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
-    let now = s.get_case(good.id).await.unwrap().unwrap();
+    let now = s.get::<Case>(good.id).await.unwrap().unwrap();
     assert_eq!((now.version, now.data.title.as_str()), (1, "Good"));
-    assert_eq!(s.case_history(good.id).await.unwrap().len(), 1);
+    assert_eq!(s.history::<Case>(good.id).await.unwrap().len(), 1);
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
     // A case whose post does not exist is refused by the database itself.
     let r = s
-        .create_case(&case("nowhere", "DE", "X", src.id.get()), &actor("alice"))
+        .create(&case("nowhere", "DE", "X", src.id.get()), &actor("alice"))
         .await;
     assert!(r.is_err());
 }
@@ -208,17 +198,14 @@ async fn dangling_references_write_nothing(db: &TestDb) {
 async fn lists_filter_and_page(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s
-        .create_source(&source("S"), &actor("alice"))
-        .await
-        .unwrap();
+    let src = s.create(&source("S"), &actor("alice")).await.unwrap();
     for i in 0..7 {
         let (post, country) = if i % 2 == 0 {
             ("berlin", "DE")
         } else {
             ("stockholm", "SE")
         };
-        s.create_case(
+        s.create(
             &case(post, country, &format!("Case {i}"), src.id.get()),
             &actor("alice"),
         )
@@ -229,18 +216,21 @@ async fn lists_filter_and_page(db: &TestDb) {
         country: Some("DE".parse().unwrap()),
         ..Default::default()
     };
-    assert_eq!(s.list_cases(&de, None, 50).await.unwrap().items.len(), 4);
+    assert_eq!(s.list::<Case>(&de, None, 50).await.unwrap().items.len(), 4);
     let sthlm = CaseFilter {
         post: Some(chancery_domain::PostSlug::parse("stockholm").unwrap()),
         ..Default::default()
     };
-    assert_eq!(s.list_cases(&sthlm, None, 50).await.unwrap().items.len(), 3);
+    assert_eq!(
+        s.list::<Case>(&sthlm, None, 50).await.unwrap().items.len(),
+        3
+    );
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = s
-            .list_cases(&CaseFilter::default(), cursor.as_deref(), 3)
+            .list::<Case>(&CaseFilter::default(), cursor.as_deref(), 3)
             .await
             .unwrap();
         seen.extend(page.items.iter().map(|r| r.data.title.as_str().to_string()));
@@ -252,7 +242,7 @@ async fn lists_filter_and_page(db: &TestDb) {
     let expected: Vec<_> = (0..7).rev().map(|i| format!("Case {i}")).collect();
     assert_eq!(seen, expected, "pages cover every case once, newest first");
     assert!(matches!(
-        s.list_cases(&CaseFilter::default(), Some("garbage"), 3)
+        s.list::<Case>(&CaseFilter::default(), Some("garbage"), 3)
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -260,10 +250,7 @@ async fn lists_filter_and_page(db: &TestDb) {
 
 async fn concurrent_updates_lose_nothing(db: &TestDb) {
     let s = &db.store;
-    let rec = s
-        .create_source(&source("v1"), &actor("alice"))
-        .await
-        .unwrap();
+    let rec = s.create(&source("v1"), &actor("alice")).await.unwrap();
     for round in 0..3 {
         let version = round + 1;
         let mut tasks = Vec::new();
@@ -271,7 +258,7 @@ async fn concurrent_updates_lose_nothing(db: &TestDb) {
             let s = s.clone();
             let data = source(&format!("round {round} writer {w}"));
             tasks.push(tokio::spawn(async move {
-                s.update_source(
+                s.update(
                     rec.id,
                     version,
                     &data,
@@ -295,7 +282,7 @@ async fn concurrent_updates_lose_nothing(db: &TestDb) {
         }
         assert_eq!(winners, 1, "exactly one writer wins version {version}");
     }
-    let history = s.source_history(rec.id).await.unwrap();
+    let history = s.history::<Source>(rec.id).await.unwrap();
     assert_eq!(
         history.iter().map(|(v, _)| v.version).collect::<Vec<_>>(),
         [1, 2, 3, 4]

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chancery_domain::{
-    Case, CaseKind, Country, FieldError, Post, PostSlug, Record, RecordId, Source, SourceKind,
-    ValidationErrors, VersionInfo,
+    Actor, Case, CaseKind, Country, FieldError, Post, PostSlug, Record, RecordId, Source,
+    SourceKind, ValidationErrors, VersionInfo,
 };
-use chancery_store::{CaseFilter, Page, SourceFilter};
+use chancery_store::{CaseFilter, Page, SourceFilter, Versioned};
 use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
@@ -195,6 +195,103 @@ fn created<T: Serialize>(record: &Record<T>, base: &str) -> Response {
     with_etag(resp, record.version)
 }
 
+/// A record type the API serves: `Versioned` in the store, parsed and checked in the domain.
+pub trait Resource: Versioned + Serialize + 'static {
+    /// What one is called in messages: "case".
+    const NAME: &'static str;
+    /// Where the collection lives: "/api/v1/cases".
+    const BASE: &'static str;
+
+    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors>;
+
+    /// Rules between the stored record and its replacement.
+    fn check_change(_current: &Self, _next: &Self) -> Result<(), ValidationErrors> {
+        Ok(())
+    }
+}
+
+impl Resource for Case {
+    const NAME: &'static str = "case";
+    const BASE: &'static str = "/api/v1/cases";
+
+    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors> {
+        Case::from_json(body)
+    }
+
+    fn check_change(current: &Self, next: &Self) -> Result<(), ValidationErrors> {
+        current.check_change(next)
+    }
+}
+
+impl Resource for Source {
+    const NAME: &'static str = "source";
+    const BASE: &'static str = "/api/v1/sources";
+
+    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors> {
+        Source::from_json(body)
+    }
+}
+
+fn not_found<T: Resource>(id: impl std::fmt::Display) -> ApiError {
+    ApiError::NotFound(format!("no {} with id {id}", T::NAME))
+}
+
+async fn create_one<T: Resource>(
+    state: &AppState,
+    actor: &Actor,
+    body: &serde_json::Value,
+) -> Result<Response, ApiError> {
+    let data = T::parse(body)?;
+    let record = state.store.create(&data, actor).await?;
+    Ok(created(&record, T::BASE))
+}
+
+async fn get_one<T: Resource>(state: &AppState, raw_id: &str) -> Result<Response, ApiError> {
+    let id = parse_id(raw_id, T::NAME)?;
+    let record = state
+        .store
+        .get::<T>(id)
+        .await?
+        .ok_or_else(|| not_found::<T>(id))?;
+    Ok(with_etag(Json(&record).into_response(), record.version))
+}
+
+async fn update_one<T: Resource>(
+    state: &AppState,
+    raw_id: &str,
+    headers: &HeaderMap,
+    actor: &Actor,
+    body: &serde_json::Value,
+) -> Result<Response, ApiError> {
+    let id = parse_id(raw_id, T::NAME)?;
+    let expected = if_match(headers)?;
+    let next = T::parse(body)?;
+    let current = state
+        .store
+        .get::<T>(id)
+        .await?
+        .ok_or_else(|| not_found::<T>(id))?;
+    T::check_change(&current.data, &next)?;
+    let record = state.store.update(id, expected, &next, actor).await?;
+    Ok(with_etag(Json(&record).into_response(), record.version))
+}
+
+async fn history_of<T: Resource>(
+    state: &AppState,
+    raw_id: &str,
+) -> Result<Json<Vec<HistoryEntry<T>>>, ApiError> {
+    let id = parse_id(raw_id, T::NAME)?;
+    let h = state.store.history::<T>(id).await?;
+    if h.is_empty() {
+        return Err(not_found::<T>(id));
+    }
+    Ok(Json(
+        h.into_iter()
+            .map(|(info, data)| HistoryEntry::new(info, data))
+            .collect(),
+    ))
+}
+
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, description = "The server and its database answer", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -230,7 +327,7 @@ pub async fn list_cases(
     let q = ListQuery::parse(raw.as_deref(), CASE_FILTERS)?;
     let page = state
         .store
-        .list_cases(&q.case_filter()?, q.cursor.as_deref(), q.limit)
+        .list::<Case>(&q.case_filter()?, q.cursor.as_deref(), q.limit)
         .await?;
     Ok(Json(page.into()))
 }
@@ -247,9 +344,7 @@ pub async fn create_case(
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let case = Case::from_json(&body)?;
-    let record = state.store.create_case(&case, &actor).await?;
-    Ok(created(&record, "/api/v1/cases"))
+    create_one::<Case>(&state, &actor, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
@@ -262,13 +357,7 @@ pub async fn get_case(
     State(state): State<AppState>,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id, "case")?;
-    let record = state
-        .store
-        .get_case(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
+    get_one::<Case>(&state, &id).await
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", request_body = Case,
@@ -290,17 +379,7 @@ pub async fn update_case(
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id, "case")?;
-    let expected = if_match(&headers)?;
-    let next = Case::from_json(&body)?;
-    let current = state
-        .store
-        .get_case(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no case with id {id}")))?;
-    current.data.check_change(&next)?;
-    let record = state.store.update_case(id, expected, &next, &actor).await?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
+    update_one::<Case>(&state, &id, &headers, &actor, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "cases",
@@ -313,16 +392,7 @@ pub async fn case_history(
     State(state): State<AppState>,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<HistoryEntry<Case>>>, ApiError> {
-    let id = parse_id(&id, "case")?;
-    let h = state.store.case_history(id).await?;
-    if h.is_empty() {
-        return Err(ApiError::NotFound(format!("no case with id {id}")));
-    }
-    Ok(Json(
-        h.into_iter()
-            .map(|(info, data)| HistoryEntry::new(info, data))
-            .collect(),
-    ))
+    history_of::<Case>(&state, &id).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
@@ -342,7 +412,7 @@ pub async fn list_sources(
     let q = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS)?;
     let page = state
         .store
-        .list_sources(&q.source_filter()?, q.cursor.as_deref(), q.limit)
+        .list::<Source>(&q.source_filter()?, q.cursor.as_deref(), q.limit)
         .await?;
     Ok(Json(page.into()))
 }
@@ -358,9 +428,7 @@ pub async fn create_source(
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let source = Source::from_json(&body)?;
-    let record = state.store.create_source(&source, &actor).await?;
-    Ok(created(&record, "/api/v1/sources"))
+    create_one::<Source>(&state, &actor, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources",
@@ -373,13 +441,7 @@ pub async fn get_source(
     State(state): State<AppState>,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id, "source")?;
-    let record = state
-        .store
-        .get_source(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no source with id {id}")))?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
+    get_one::<Source>(&state, &id).await
 }
 
 #[utoipa::path(put, path = "/api/v1/sources/{id}", tag = "sources", request_body = Source,
@@ -401,14 +463,7 @@ pub async fn update_source(
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id, "source")?;
-    let expected = if_match(&headers)?;
-    let next = Source::from_json(&body)?;
-    let record = state
-        .store
-        .update_source(id, expected, &next, &actor)
-        .await?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
+    update_one::<Source>(&state, &id, &headers, &actor, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}/history", tag = "sources",
@@ -421,14 +476,5 @@ pub async fn source_history(
     State(state): State<AppState>,
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<HistoryEntry<Source>>>, ApiError> {
-    let id = parse_id(&id, "source")?;
-    let h = state.store.source_history(id).await?;
-    if h.is_empty() {
-        return Err(ApiError::NotFound(format!("no source with id {id}")));
-    }
-    Ok(Json(
-        h.into_iter()
-            .map(|(info, data)| HistoryEntry::new(info, data))
-            .collect(),
-    ))
+    history_of::<Source>(&state, &id).await
 }

@@ -147,7 +147,7 @@ async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
             Some(
                 state
                     .store
-                    .list_cases(&filter, q.cursor.as_deref(), q.limit)
+                    .list::<Case>(&filter, q.cursor.as_deref(), q.limit)
                     .await?,
             ),
         ),
@@ -195,11 +195,11 @@ async fn case_choices(
     let posts = state.store.list_posts().await?;
     let sources = state
         .store
-        .list_sources(&SourceFilter::default(), None, 500)
+        .list::<Source>(&SourceFilter::default(), None, 500)
         .await?;
     let cases = state
         .store
-        .list_cases(&CaseFilter::default(), None, 500)
+        .list::<Case>(&CaseFilter::default(), None, 500)
         .await?;
     Ok(CaseChoices {
         posts: post_options(&posts),
@@ -252,7 +252,7 @@ async fn create_case(
     let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
     let result = match Case::from_json(&values) {
-        Ok(case) => state.store.create_case(&case, &actor).await,
+        Ok(case) => state.store.create(&case, &actor).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
     match result {
@@ -283,7 +283,7 @@ async fn load_case(state: &AppState, raw: &str) -> Result<Record<Case>, PageErro
     let id = parse_id(raw, "case")?;
     state
         .store
-        .get_case(id)
+        .get::<Case>(id)
         .await?
         .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no case {id}."))))
 }
@@ -298,7 +298,7 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
     let mut marking = c.marking;
     let mut citations = Vec::new();
     for cit in &c.citations {
-        let src = state.store.get_source(cit.source_id).await?;
+        let src = state.store.get::<Source>(cit.source_id).await?;
         let (label, unverified) = match &src {
             Some(s) => {
                 marking = marking.max(s.data.marking);
@@ -326,7 +326,7 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
     }
     let mut links = Vec::new();
     for l in &c.links {
-        if let Some(other) = state.store.get_case(l.case_id).await? {
+        if let Some(other) = state.store.get::<Case>(l.case_id).await? {
             marking = marking.max(other.data.marking);
             links.push(LinkView {
                 id: l.case_id.get(),
@@ -337,7 +337,7 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
     }
     let mut backlinks = Vec::new();
     for (from, relation) in state.store.cases_linking_to(record.id).await? {
-        if let Some(other) = state.store.get_case(from).await? {
+        if let Some(other) = state.store.get::<Case>(from).await? {
             marking = marking.max(other.data.marking);
             let relation = chancery_domain::CaseRelation::parse(&relation)
                 .map(|r| r.label().to_string())
@@ -424,7 +424,7 @@ async fn update_case(
             Ok(case) => {
                 state
                     .store
-                    .update_case(current.id, expected, &case, &actor)
+                    .update(current.id, expected, &case, &actor)
                     .await
             }
             Err(e) => Err(StoreError::Invalid(e)),
@@ -467,7 +467,7 @@ async fn update_case(
 
 async fn case_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_case(&state, &id).await?;
-    let history = state.store.case_history(record.id).await?;
+    let history = state.store.history::<Case>(record.id).await?;
     let post_name = record.data.post.to_string();
     let marking = Marking::highest(history.iter().map(|(_, c)| c.marking));
     let mut prev: Option<Value> = None;
@@ -527,7 +527,7 @@ async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
             Some(
                 state
                     .store
-                    .list_sources(&filter, q.cursor.as_deref(), q.limit)
+                    .list::<Source>(&filter, q.cursor.as_deref(), q.limit)
                     .await?,
             ),
         ),
@@ -587,7 +587,7 @@ async fn create_source(
     let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
     let result = match Source::from_json(&values) {
-        Ok(s) => state.store.create_source(&s, &actor).await,
+        Ok(s) => state.store.create(&s, &actor).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
     match result {
@@ -616,7 +616,7 @@ async fn load_source(state: &AppState, raw: &str) -> Result<Record<Source>, Page
     let id = parse_id(raw, "source")?;
     state
         .store
-        .get_source(id)
+        .get::<Source>(id)
         .await?
         .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no source {id}."))))
 }
@@ -626,7 +626,7 @@ async fn source_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageR
     let mut marking = record.data.marking;
     let mut backlinks = Vec::new();
     for case_id in state.store.cases_citing(record.id).await? {
-        if let Some(c) = state.store.get_case(case_id).await? {
+        if let Some(c) = state.store.get::<Case>(case_id).await? {
             marking = marking.max(c.data.marking);
             backlinks.push(LinkView {
                 id: case_id.get(),
@@ -694,12 +694,7 @@ async fn update_source(
     let expected = form_version(&pairs)?;
     let values = form_to_json(&pairs);
     let result = match Source::from_json(&values) {
-        Ok(s) => {
-            state
-                .store
-                .update_source(current.id, expected, &s, &actor)
-                .await
-        }
+        Ok(s) => state.store.update(current.id, expected, &s, &actor).await,
         Err(e) => Err(StoreError::Invalid(e)),
     };
     let href = format!("/sources/{}", current.id);
@@ -737,7 +732,7 @@ async fn update_source(
 
 async fn source_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
     let record = load_source(&state, &id).await?;
-    let history = state.store.source_history(record.id).await?;
+    let history = state.store.history::<Source>(record.id).await?;
     let marking = Marking::highest(history.iter().map(|(_, s)| s.marking));
     let mut prev: Option<Value> = None;
     let mut versions = Vec::new();
