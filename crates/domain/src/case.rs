@@ -159,6 +159,10 @@ pub struct Case {
     pub title: NonEmptyText,
     #[schema(value_type = String)]
     pub summary: NonEmptyText,
+    /// The summary's own marking: never below the record's. A `U` case may carry an `SBU`
+    /// summary, which users without SBU access do not see.
+    #[schema(value_type = String, example = "SBU")]
+    pub summary_marking: Marking,
     pub date: Option<FuzzyDate>,
     pub status: CaseStatus,
     #[schema(value_type = String, example = "SBU")]
@@ -191,6 +195,12 @@ impl Case {
         let marking = r
             .opt_parsed("marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
             .unwrap_or(Marking::SBU);
+        let summary_marking = r
+            .opt_parsed("summary_marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
+            .unwrap_or(marking);
+        if summary_marking < marking {
+            r.error("summary_marking", format!("a field cannot be marked below its record ({marking})"));
+        }
         let mut citations = Vec::new();
         let items = r.array("citations");
         if items.is_empty()
@@ -233,6 +243,7 @@ impl Case {
                     country,
                     title,
                     summary,
+                    summary_marking,
                     date,
                     status,
                     marking,

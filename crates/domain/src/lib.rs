@@ -4,14 +4,18 @@
 //!
 //! This crate performs no IO and depends on no IO crate.
 
+pub mod access;
+pub mod account;
 pub mod case;
 pub mod country;
 pub mod date;
 pub mod error;
 pub mod input;
+pub mod marked;
 pub mod marking;
 pub mod post;
 pub mod record;
+pub mod redaction;
 pub mod source;
 pub mod text;
 
@@ -19,8 +23,12 @@ pub use case::{Case, CaseKind, CaseLink, CaseRelation, CaseStatus, Citation};
 pub use country::Country;
 pub use date::{DatePrecision, FuzzyDate, PartialDate};
 pub use error::{FieldError, ValidationErrors};
+pub use marked::Marked;
 pub use marking::Marking;
 pub use post::{Post, PostKind, PostSlug};
-pub use record::{Actor, Record, RecordId, VersionInfo};
+pub use access::{Action, Decision, Placement, Principal, Resource, ResourceKind, Role, can};
+pub use account::{Account, Email};
+pub use record::{Record, RecordId, UserId, UserRef, VersionInfo};
+pub use redaction::{RedactionRequest, RedactionStatus};
 pub use source::{Source, SourceKind};
 pub use text::{Language, NonEmptyText, WebUrl};

@@ -36,49 +36,26 @@ impl<'de> Deserialize<'de> for RecordId {
     }
 }
 
-/// Who did something: a plain user reference (an e-mail address or a name such as `demo`)
-/// until accounts exist.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Actor(String);
+/// An account's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UserId(pub i64);
 
-impl Actor {
-    pub fn parse(input: &str) -> Result<Actor, String> {
-        let t = input.trim();
-        if t.is_empty() || t.chars().count() > 120 {
-            return Err("a user reference has 1 to 120 characters".into());
-        }
-        if t.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err("a user reference has no spaces or control characters".into());
-        }
-        Ok(Actor(t.to_string()))
-    }
-
-    /// The actor for changes made by Chancery itself (migrations, demo data).
-    pub fn system() -> Actor {
-        Actor("system".into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for Actor {
+impl std::fmt::Display for UserId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "{}", self.0)
     }
 }
 
-impl Serialize for Actor {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
+/// Who did something, as a record shows it: the account's id and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    pub name: String,
 }
 
-impl<'de> Deserialize<'de> for Actor {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Actor::parse(&s).map_err(serde::de::Error::custom)
+impl std::fmt::Display for UserRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
     }
 }
 
@@ -89,11 +66,9 @@ pub struct Record<T> {
     pub id: RecordId,
     pub version: i64,
     pub created_at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    pub created_by: Actor,
+    pub created_by: UserRef,
     pub updated_at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    pub updated_by: Actor,
+    pub updated_by: UserRef,
     #[serde(flatten)]
     pub data: T,
 }
@@ -104,8 +79,7 @@ pub struct Record<T> {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VersionInfo {
     pub version: i64,
-    #[schema(value_type = String)]
-    pub author: Actor,
+    pub author: UserRef,
     pub created_at: DateTime<Utc>,
     pub content_hash: String,
     pub prev_hash: Option<String>,

@@ -5,15 +5,21 @@
 //! embedded per backend (`migrations/sqlite`, `migrations/postgres`) and applied at start;
 //! `schema::describe` lets a test check that the two schemas match.
 
+pub mod audit;
 mod error;
 mod posts;
 mod records;
+mod redaction;
+pub mod users;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::StoreError;
-pub use records::{CaseFilter, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned};
+pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
+pub use records::{CaseFilter, Cell, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned, content_hash};
+pub use redaction::{AppliedRedaction, RedactionFilter};
+pub use users::{LoginOutcome, StoredUser, sha256_hex};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -167,6 +173,35 @@ impl Store {
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
+    }
+
+    /// Applies only the first `count` migrations (for testing a later migration on old data).
+    #[cfg(feature = "testing")]
+    pub async fn migrate_first(&self, count: usize) -> Result<(), StoreError> {
+        use std::borrow::Cow;
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut m = sqlx::migrate!("./migrations/sqlite");
+                m.migrations = Cow::Owned(m.migrations[..count].to_vec());
+                m.run(p).await?
+            }
+            Pool::Postgres(p) => {
+                let mut m = sqlx::migrate!("./migrations/postgres");
+                m.migrations = Cow::Owned(m.migrations[..count].to_vec());
+                m.run(p).await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a statement as given (tests use it to tamper with rows by hand, as an attacker
+    /// with database access would).
+    #[cfg(feature = "testing")]
+    pub async fn execute_raw(&self, statement: &str) -> Result<u64, StoreError> {
+        let n = with_pool!(self, p => {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string())).execute(p).await?.rows_affected()
+        });
+        Ok(n)
     }
 
     /// Answers whether the database responds (for `/healthz`).

@@ -8,9 +8,10 @@
 //! stays readable.
 
 use crate::{BeginWrite, Store, StoreError, with_pool};
+use crate::audit::{AuditCtx, AuditEvent, audit_append};
 use chancery_domain::{
-    Actor, Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source,
-    SourceKind, ValidationErrors, VersionInfo,
+    Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source,
+    SourceKind, UserRef, ValidationErrors, VersionInfo,
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -64,6 +65,19 @@ impl Reference {
     }
 }
 
+/// A value for a head-table column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(Option<String>),
+    Int(i64),
+}
+
+impl Cell {
+    pub fn text(s: &str) -> Cell {
+        Cell::Text(Some(s.to_string()))
+    }
+}
+
 /// Equality conditions on a head table's filter columns.
 pub trait Filter: Default + Send + Sync {
     fn conditions(&self) -> Vec<(&'static str, String)>;
@@ -71,6 +85,8 @@ pub trait Filter: Default + Send + Sync {
 
 /// A record type stored with versions.
 pub trait Versioned: Sized + Clone + Send + Sync {
+    /// The name of the type in audit entries and redactions: "case".
+    const RECORD_TYPE: &'static str;
     /// Head table and versions table.
     const HEAD: &'static str;
     const VERSIONS: &'static str;
@@ -81,7 +97,7 @@ pub trait Versioned: Sized + Clone + Send + Sync {
 
     type Filter: Filter;
 
-    fn head_values(&self) -> Vec<Option<String>>;
+    fn head_values(&self) -> Vec<Cell>;
     fn body(&self) -> Value;
     fn from_body(body: &Value) -> Result<Self, ValidationErrors>;
     fn references(&self) -> Vec<Reference> {
@@ -90,16 +106,14 @@ pub trait Versioned: Sized + Clone + Send + Sync {
 }
 
 impl Versioned for Source {
+    const RECORD_TYPE: &'static str = "source";
     const HEAD: &'static str = "sources";
     const VERSIONS: &'static str = "source_versions";
     const COLUMNS: &'static [&'static str] = &["kind", "marking"];
     type Filter = SourceFilter;
 
-    fn head_values(&self) -> Vec<Option<String>> {
-        vec![
-            Some(self.kind.as_str().into()),
-            Some(self.marking.as_str().into()),
-        ]
+    fn head_values(&self) -> Vec<Cell> {
+        vec![Cell::text(self.kind.as_str()), Cell::text(self.marking.as_str())]
     }
 
     fn body(&self) -> Value {
@@ -112,6 +126,7 @@ impl Versioned for Source {
 }
 
 impl Versioned for Case {
+    const RECORD_TYPE: &'static str = "case";
     const HEAD: &'static str = "cases";
     const VERSIONS: &'static str = "case_versions";
     const CLEAR_INDEX: &'static [&'static str] = &[
@@ -122,14 +137,14 @@ impl Versioned for Case {
         &["post", "kind", "country", "status", "marking", "date_sort"];
     type Filter = CaseFilter;
 
-    fn head_values(&self) -> Vec<Option<String>> {
+    fn head_values(&self) -> Vec<Cell> {
         vec![
-            Some(self.post.as_str().into()),
-            Some(self.kind.as_str().into()),
-            Some(self.country.code().into()),
-            Some(self.status.as_str().into()),
-            Some(self.marking.as_str().into()),
-            self.date.map(|d| d.sort_key().to_string()),
+            Cell::text(self.post.as_str()),
+            Cell::text(self.kind.as_str()),
+            Cell::text(self.country.code()),
+            Cell::text(self.status.as_str()),
+            Cell::text(self.marking.as_str()),
+            Cell::Text(self.date.map(|d| d.sort_key().to_string())),
         ]
     }
 
@@ -331,11 +346,8 @@ impl Store {
         })
     }
 
-    pub async fn create<T: Versioned>(
-        &self,
-        data: &T,
-        author: &Actor,
-    ) -> Result<Record<T>, StoreError> {
+    pub async fn create<T: Versioned>(&self, data: &T, ctx: &AuditCtx) -> Result<Record<T>, StoreError> {
+        let author = ctx.actor.ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
@@ -359,7 +371,7 @@ impl Store {
             T::VERSIONS
         );
         let refs = data.references();
-        with_pool!(self, p => {
+        let record_id = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let missing = check_references!(tx, 0, &refs, T::HEAD);
             if !missing.is_empty() {
@@ -368,24 +380,21 @@ impl Store {
             }
             let mut q = sqlx::query(sql(insert_head));
             for v in &values {
-                q = q.bind(v.clone());
+                q = match v {
+                    Cell::Text(t) => q.bind(t.clone()),
+                    Cell::Int(n) => q.bind(*n),
+                };
             }
-            let id: i64 = q.bind(now).bind(author.as_str()).fetch_one(&mut *tx).await?.try_get("id")?;
+            let id: i64 = q.bind(now).bind(author.0).fetch_one(&mut *tx).await?.try_get("id")?;
             sqlx::query(sql(insert_version))
-                .bind(id).bind(&body).bind(&hash).bind(author.as_str()).bind(now)
+                .bind(id).bind(&body).bind(&hash).bind(author.0).bind(now)
                 .execute(&mut *tx).await?;
             index_references!(tx, id, &refs);
+            audit_append!(tx, ctx, [AuditEvent::record("create", T::RECORD_TYPE, id, 1, &hash)]);
             tx.commit().await?;
-            Ok(Record {
-                id: RecordId::new(id).expect("database ids are positive"),
-                version: 1,
-                created_at: now,
-                created_by: author.clone(),
-                updated_at: now,
-                updated_by: author.clone(),
-                data: data.clone(),
-            })
-        })
+            RecordId::new(id).expect("database ids are positive")
+        });
+        self.get::<T>(record_id).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn update<T: Versioned>(
@@ -393,22 +402,19 @@ impl Store {
         id: RecordId,
         expected: i64,
         data: &T,
-        author: &Actor,
+        ctx: &AuditCtx,
     ) -> Result<Record<T>, StoreError> {
+        let author = ctx.actor.ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
         let values = data.head_values();
         let n = T::COLUMNS.len();
-        let sets: Vec<String> = T::COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 1))
-            .collect();
+        let sets: Vec<String> = T::COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
         let update_head = format!(
             "UPDATE {} SET version = version + 1, {}, updated_at = ${}, updated_by = ${}
              WHERE id = ${} AND version = ${}
-             RETURNING version, created_at, created_by",
+             RETURNING version",
             T::HEAD,
             sets.join(", "),
             n + 1,
@@ -417,10 +423,7 @@ impl Store {
             n + 4
         );
         let current_version = format!("SELECT version FROM {} WHERE id = $1", T::HEAD);
-        let prev_hash = format!(
-            "SELECT content_hash FROM {} WHERE record_id = $1 AND version = $2",
-            T::VERSIONS
-        );
+        let prev_hash = format!("SELECT content_hash FROM {} WHERE record_id = $1 AND version = $2", T::VERSIONS);
         let insert_version = format!(
             "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -432,9 +435,12 @@ impl Store {
             let missing = check_references!(tx, id.get(), &refs, T::HEAD);
             let mut q = sqlx::query(sql(update_head));
             for v in &values {
-                q = q.bind(v.clone());
+                q = match v {
+                    Cell::Text(t) => q.bind(t.clone()),
+                    Cell::Int(n) => q.bind(*n),
+                };
             }
-            let row = q.bind(now).bind(author.as_str()).bind(id.get()).bind(expected)
+            let row = q.bind(now).bind(author.0).bind(id.get()).bind(expected)
                 .fetch_optional(&mut *tx).await?;
             let Some(row) = row else {
                 let current = sqlx::query(sql(current_version)).bind(id.get()).fetch_optional(&mut *tx).await?;
@@ -444,48 +450,50 @@ impl Store {
                     Some(r) => StoreError::Conflict { expected, current: r.try_get("version")? },
                 });
             };
-            let version: i64 = row.try_get("version")?;
-            let created_at: DateTime<Utc> = row.try_get("created_at")?;
-            let created_by: String = row.try_get("created_by")?;
-            let prev: String = sqlx::query(sql(prev_hash)).bind(id.get()).bind(version - 1)
-                .fetch_one(&mut *tx).await?.try_get("content_hash")?;
-            sqlx::query(sql(insert_version))
-                .bind(id.get()).bind(version).bind(&body).bind(&hash).bind(&prev)
-                .bind(author.as_str()).bind(now)
-                .execute(&mut *tx).await?;
             // A conflict or an unknown id wins over reference errors: the update never ran.
             if !missing.is_empty() {
                 tx.rollback().await?;
                 return Err(StoreError::Invalid(missing));
             }
+            let version: i64 = row.try_get("version")?;
+            let prev: String = sqlx::query(sql(prev_hash)).bind(id.get()).bind(version - 1)
+                .fetch_one(&mut *tx).await?.try_get("content_hash")?;
+            sqlx::query(sql(insert_version))
+                .bind(id.get()).bind(version).bind(&body).bind(&hash).bind(&prev)
+                .bind(author.0).bind(now)
+                .execute(&mut *tx).await?;
             for clear in T::CLEAR_INDEX {
                 sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
             }
             index_references!(tx, id.get(), &refs);
+            audit_append!(tx, ctx, [AuditEvent::record("update", T::RECORD_TYPE, id.get(), version, &hash)]);
             tx.commit().await?;
-            Ok(Record {
-                id,
-                version,
-                created_at,
-                created_by: actor(&created_by)?,
-                updated_at: now,
-                updated_by: author.clone(),
-                data: data.clone(),
-            })
-        })
+        });
+        self.get::<T>(id).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn get<T: Versioned>(&self, id: RecordId) -> Result<Option<Record<T>>, StoreError> {
+        let q = format!("{} WHERE h.id = $1", select_records::<T>());
+        with_pool!(self, p => {
+            let row = sqlx::query(sql(q)).bind(id.get()).fetch_optional(p).await?;
+            row.map(|r| read_record::<T, _>(&r)).transpose()
+        })
+    }
+
+    /// The content hash of a record's current version (for audit entries of reads).
+    pub async fn current_hash<T: Versioned>(&self, id: RecordId) -> Result<Option<(i64, String)>, StoreError> {
         let q = format!(
-            "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
-             FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version
+            "SELECT v.version, v.content_hash FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version
              WHERE h.id = $1",
             T::HEAD,
             T::VERSIONS
         );
         with_pool!(self, p => {
             let row = sqlx::query(sql(q)).bind(id.get()).fetch_optional(p).await?;
-            row.map(|r| read_record::<T, _>(&r)).transpose()
+            Ok(match row {
+                Some(r) => Some((r.try_get("version")?, r.try_get("content_hash")?)),
+                None => None,
+            })
         })
     }
 
@@ -497,12 +505,7 @@ impl Store {
     ) -> Result<Page<T>, StoreError> {
         let conditions = filter.conditions();
         let after = cursor.map(decode_cursor).transpose()?;
-        let mut q = format!(
-            "SELECT h.id, h.version, h.created_at, h.created_by, h.updated_at, h.updated_by, v.body
-             FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version WHERE 1 = 1",
-            T::HEAD,
-            T::VERSIONS
-        );
+        let mut q = format!("{} WHERE 1 = 1", select_records::<T>());
         let mut n = 0;
         for (col, _) in &conditions {
             n += 1;
@@ -536,8 +539,10 @@ impl Store {
 
     pub async fn history<T: Versioned>(&self, id: RecordId) -> Result<History<T>, StoreError> {
         let q = format!(
-            "SELECT version, body, content_hash, prev_hash, author, created_at FROM {}
-             WHERE record_id = $1 ORDER BY version",
+            "SELECT v.version, v.body, v.content_hash, v.prev_hash, v.created_at, a.id AS author_id,
+                    a.display_name AS author_name
+             FROM {} v JOIN users a ON a.id = v.author
+             WHERE v.record_id = $1 ORDER BY v.version",
             T::VERSIONS
         );
         with_pool!(self, p => {
@@ -549,7 +554,7 @@ impl Store {
                 let data = parse_body::<T>(&body, id.get(), version)?;
                 let info = VersionInfo {
                     version,
-                    author: actor(&r.try_get::<String, _>("author")?)?,
+                    author: UserRef { id: r.try_get("author_id")?, name: r.try_get("author_name")? },
                     created_at: r.try_get("created_at")?,
                     content_hash: r.try_get("content_hash")?,
                     prev_hash: r.try_get("prev_hash")?,
@@ -561,20 +566,26 @@ impl Store {
     }
 }
 
-/// The current time at the precision both backends store (microseconds), so that a record
-/// returned by a write equals the same record read back.
-pub(crate) fn now() -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    Utc::now().trunc_subsecs(6)
+/// The SELECT that reads records with their current body and their authors' names.
+fn select_records<T: Versioned>() -> String {
+    format!(
+        "SELECT h.id, h.version, h.created_at, h.updated_at, v.body,
+                cu.id AS created_by_id, cu.display_name AS created_by_name,
+                uu.id AS updated_by_id, uu.display_name AS updated_by_name
+         FROM {} h
+         JOIN {} v ON v.record_id = h.id AND v.version = h.version
+         JOIN users cu ON cu.id = h.created_by
+         JOIN users uu ON uu.id = h.updated_by",
+        T::HEAD,
+        T::VERSIONS
+    )
 }
 
-fn actor(s: &str) -> Result<Actor, StoreError> {
-    Actor::parse(s).map_err(|reason| StoreError::Corrupt {
-        table: "actor",
-        id: 0,
-        version: 0,
-        reason,
-    })
+/// The current time at the precision both backends store (microseconds), so that a record
+/// returned by a write equals the same record read back.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
 }
 
 fn parse_body<T: Versioned>(body: &str, id: i64, version: i64) -> Result<T, StoreError> {
@@ -602,9 +613,9 @@ where
         id: RecordId::new(id).expect("database ids are positive"),
         version,
         created_at: r.try_get("created_at")?,
-        created_by: actor(&r.try_get::<String, _>("created_by")?)?,
+        created_by: UserRef { id: r.try_get("created_by_id")?, name: r.try_get("created_by_name")? },
         updated_at: r.try_get("updated_at")?,
-        updated_by: actor(&r.try_get::<String, _>("updated_by")?)?,
+        updated_by: UserRef { id: r.try_get("updated_by_id")?, name: r.try_get("updated_by_name")? },
         data: parse_body::<T>(&body, id, version)?,
     })
 }

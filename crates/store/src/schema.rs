@@ -21,6 +21,9 @@ pub struct TableShape {
     pub columns: Vec<Column>,
     pub primary_key: Vec<String>,
     pub foreign_keys: Vec<String>,
+    /// Unique constraints, as `unique(col, ...)`.
+    pub unique: Vec<String>,
+    /// Indexes created by `CREATE INDEX`, by name.
     pub indexes: Vec<String>,
 }
 
@@ -90,13 +93,27 @@ impl Store {
                             fk.get::<String, _>("to")
                         ));
                     }
-                    for ix in
-                        sqlx::query("SELECT name FROM pragma_index_list($1) WHERE origin = 'c'")
-                            .bind(&t)
-                            .fetch_all(p)
-                            .await?
+                    for ix in sqlx::query(
+                        "SELECT name, origin FROM pragma_index_list($1) WHERE origin IN ('c', 'u')",
+                    )
+                    .bind(&t)
+                    .fetch_all(p)
+                    .await?
                     {
-                        s.indexes.push(ix.get("name"));
+                        let name: String = ix.get("name");
+                        if ix.get::<String, _>("origin") == "c" {
+                            s.indexes.push(name);
+                        } else {
+                            let cols: Vec<String> =
+                                sqlx::query("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                                    .bind(&name)
+                                    .fetch_all(p)
+                                    .await?
+                                    .iter()
+                                    .map(|r| r.get::<String, _>("name"))
+                                    .collect();
+                            s.unique.push(format!("unique({})", cols.join(", ")));
+                        }
                     }
                     s.foreign_keys.sort();
                     s.indexes.sort();
@@ -135,7 +152,7 @@ impl Store {
                        ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
                        AND tc.constraint_type = 'FOREIGN KEY'
                      WHERE tc.table_schema = current_schema()
-                       AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
+                       AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')
                      ORDER BY tc.table_name, kcu.ordinal_position",
                 )
                 .fetch_all(p)
@@ -145,8 +162,11 @@ impl Store {
                         continue;
                     };
                     let col: String = k.get("col");
-                    if k.get::<String, _>("kind") == "PRIMARY KEY" {
+                    let kind: String = k.get("kind");
+                    if kind == "PRIMARY KEY" {
                         s.primary_key.push(col);
+                    } else if kind == "UNIQUE" {
+                        s.unique.push(format!("unique({col})"));
                     } else {
                         s.foreign_keys.push(format!(
                             "{col} -> {}.{}",
@@ -157,7 +177,9 @@ impl Store {
                 }
                 let indexes = sqlx::query(
                     "SELECT tablename::text AS t, indexname::text AS name FROM pg_indexes
-                     WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey'",
+                     WHERE schemaname = current_schema()
+                       AND indexname NOT IN (SELECT conname FROM pg_constraint
+                                             WHERE connamespace = current_schema()::regnamespace)",
                 )
                 .fetch_all(p)
                 .await?;
@@ -171,6 +193,12 @@ impl Store {
                     s.indexes.sort();
                 }
             }
+        }
+        // Column order differs where a migration rebuilt a table on one backend and altered
+        // it on the other; what must match is the set of columns, so compare them by name.
+        for s in shape.values_mut() {
+            s.columns.sort();
+            s.unique.sort();
         }
         Ok(shape)
     }

@@ -26,11 +26,19 @@ pub struct TestDb {
 impl TestDb {
     /// A fresh store on `backend`, or `None` for PostgreSQL when no test database is set.
     pub async fn new(backend: Backend) -> Result<Option<TestDb>, StoreError> {
+        let db = TestDb::unmigrated(backend).await?;
+        if let Some(db) = &db {
+            db.store.migrate().await?;
+        }
+        Ok(db)
+    }
+
+    /// A fresh database with no schema yet.
+    pub async fn unmigrated(backend: Backend) -> Result<Option<TestDb>, StoreError> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().map_err(|e| StoreError::Config(e.to_string()))?;
                 let store = Store::open_sqlite(&dir.path().join("chancery.db")).await?;
-                store.migrate().await?;
                 Ok(Some(TestDb {
                     store,
                     dir: Some(dir),
@@ -45,7 +53,6 @@ impl TestDb {
                 let opts =
                     PgConnectOptions::from_str(&url)?.options([("search_path", schema.as_str())]);
                 let store = Store::connect_postgres(opts).await?;
-                store.migrate().await?;
                 Ok(Some(TestDb {
                     store,
                     dir: None,

@@ -1,9 +1,9 @@
 //! Store tests on real databases: a SQLite file always, PostgreSQL when
 //! CHANCERY_TEST_DATABASE_URL is set (each test in its own fresh schema).
 
-use chancery_domain::{Actor, Case, Post, Source};
+use chancery_domain::{Account, Case, Post, Source};
 use chancery_store::testing::TestDb;
-use chancery_store::{Backend, CaseFilter, StoreError};
+use chancery_store::{AuditCtx, Backend, CaseFilter, StoreError};
 use serde_json::json;
 
 async fn db(backend: Backend) -> Option<TestDb> {
@@ -42,10 +42,28 @@ on_both_backends!(
     lists_filter_and_page,
     concurrent_updates_lose_nothing,
     migrating_twice_is_harmless,
+    writes_are_audited_with_ids_and_hashes_only,
+    redaction_blanks_every_version_and_keeps_the_chain,
+    repeated_login_failures_lock_until_lifted,
 );
 
-fn actor(s: &str) -> Actor {
-    Actor::parse(s).unwrap()
+mod audit_tamper;
+mod legacy;
+
+/// An account to act as (created on first use).
+async fn actor(db: &TestDb, name: &str) -> AuditCtx {
+    let email = format!("{name}@example.org");
+    let existing = db.store.user_by_email(&chancery_domain::Email::parse(&email).unwrap()).await.unwrap();
+    let id = match existing {
+        Some(u) => u.id,
+        None => {
+            let account = Account::from_json(&json!({"email": email, "display_name": name, "role": "hq_editor",
+                "sbu_access": true}))
+            .unwrap();
+            db.store.create_user(&account, None, &AuditCtx::system()).await.unwrap()
+        }
+    };
+    AuditCtx::user(id, Some("127.0.0.1".into()))
 }
 
 fn source(title: &str) -> Source {
@@ -75,19 +93,19 @@ async fn seed_posts(db: &TestDb) {
 async fn versions_are_kept_and_chained(db: &TestDb) {
     let s = &db.store;
     let a = s
-        .create(&source("First title"), &actor("alice"))
+        .create(&source("First title"), &actor(db, "alice").await)
         .await
         .unwrap();
     assert_eq!(a.version, 1);
     let b = s
-        .update(a.id, 1, &source("Second title"), &actor("bob"))
+        .update(a.id, 1, &source("Second title"), &actor(db, "bob").await)
         .await
         .unwrap();
     assert_eq!(b.version, 2);
-    assert_eq!(b.created_by.as_str(), "alice");
-    assert_eq!(b.updated_by.as_str(), "bob");
+    assert_eq!(b.created_by.name, "alice");
+    assert_eq!(b.updated_by.name, "bob");
     let c = s
-        .update(a.id, 2, &source("Third title"), &actor("carol"))
+        .update(a.id, 2, &source("Third title"), &actor(db, "carol").await)
         .await
         .unwrap();
     assert_eq!(c.version, 3);
@@ -114,18 +132,18 @@ async fn versions_are_kept_and_chained(db: &TestDb) {
     }
     let authors: Vec<_> = history
         .iter()
-        .map(|(v, _)| v.author.as_str().to_string())
+        .map(|(v, _)| v.author.name.clone())
         .collect();
     assert_eq!(authors, ["alice", "bob", "carol"]);
 }
 
 async fn stale_updates_conflict(db: &TestDb) {
     let s = &db.store;
-    let a = s.create(&source("v1"), &actor("alice")).await.unwrap();
-    s.update(a.id, 1, &source("v2"), &actor("alice"))
+    let a = s.create(&source("v1"), &actor(db, "alice").await).await.unwrap();
+    s.update(a.id, 1, &source("v2"), &actor(db, "alice").await)
         .await
         .unwrap();
-    match s.update(a.id, 1, &source("lost?"), &actor("bob")).await {
+    match s.update(a.id, 1, &source("lost?"), &actor(db, "bob").await).await {
         Err(StoreError::Conflict {
             expected: 1,
             current: 2,
@@ -134,7 +152,7 @@ async fn stale_updates_conflict(db: &TestDb) {
     }
     let missing = chancery_domain::RecordId::new(999_999).unwrap();
     assert!(matches!(
-        s.update(missing, 1, &source("x"), &actor("bob")).await,
+        s.update(missing, 1, &source("x"), &actor(db, "bob").await).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.history::<Source>(a.id).await.unwrap().len(), 2);
@@ -153,7 +171,7 @@ async fn stale_updates_conflict(db: &TestDb) {
 async fn dangling_references_write_nothing(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s.create(&source("S"), &actor("alice")).await.unwrap();
+    let src = s.create(&source("S"), &actor(db, "alice").await).await.unwrap();
     let before = s
         .list::<Case>(&CaseFilter::default(), None, 50)
         .await
@@ -161,7 +179,7 @@ async fn dangling_references_write_nothing(db: &TestDb) {
         .items
         .len();
     let bad = case("berlin", "DE", "Bad", src.id.get() + 1000);
-    match s.create(&bad, &actor("alice")).await {
+    match s.create(&bad, &actor(db, "alice").await).await {
         Err(StoreError::Invalid(e)) => {
             assert_eq!(e.errors[0].field.as_deref(), Some("citations[0].source_id"));
         }
@@ -177,12 +195,12 @@ async fn dangling_references_write_nothing(db: &TestDb) {
     );
 
     let good = s
-        .create(&case("berlin", "DE", "Good", src.id.get()), &actor("alice"))
+        .create(&case("berlin", "DE", "Good", src.id.get()), &actor(db, "alice").await)
         .await
         .unwrap();
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
     // An update with a dangling reference leaves the record at its version.
-    let r = s.update(good.id, 1, &bad, &actor("alice")).await;
+    let r = s.update(good.id, 1, &bad, &actor(db, "alice").await).await;
     assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
     let now = s.get::<Case>(good.id).await.unwrap().unwrap();
     assert_eq!((now.version, now.data.title.as_str()), (1, "Good"));
@@ -190,7 +208,7 @@ async fn dangling_references_write_nothing(db: &TestDb) {
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
     // A case whose post does not exist is refused by the database itself.
     let r = s
-        .create(&case("nowhere", "DE", "X", src.id.get()), &actor("alice"))
+        .create(&case("nowhere", "DE", "X", src.id.get()), &actor(db, "alice").await)
         .await;
     assert!(r.is_err());
 }
@@ -198,7 +216,7 @@ async fn dangling_references_write_nothing(db: &TestDb) {
 async fn lists_filter_and_page(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s.create(&source("S"), &actor("alice")).await.unwrap();
+    let src = s.create(&source("S"), &actor(db, "alice").await).await.unwrap();
     for i in 0..7 {
         let (post, country) = if i % 2 == 0 {
             ("berlin", "DE")
@@ -207,7 +225,7 @@ async fn lists_filter_and_page(db: &TestDb) {
         };
         s.create(
             &case(post, country, &format!("Case {i}"), src.id.get()),
-            &actor("alice"),
+            &actor(db, "alice").await,
         )
         .await
         .unwrap();
@@ -250,21 +268,17 @@ async fn lists_filter_and_page(db: &TestDb) {
 
 async fn concurrent_updates_lose_nothing(db: &TestDb) {
     let s = &db.store;
-    let rec = s.create(&source("v1"), &actor("alice")).await.unwrap();
+    let rec = s.create(&source("v1"), &actor(db, "alice").await).await.unwrap();
     for round in 0..3 {
         let version = round + 1;
         let mut tasks = Vec::new();
         for w in 0..12 {
             let s = s.clone();
+            let ctx = actor(db, &format!("w{w}")).await;
             let data = source(&format!("round {round} writer {w}"));
+            let ctx = actor(db, &format!("w{w}")).await;
             tasks.push(tokio::spawn(async move {
-                s.update(
-                    rec.id,
-                    version,
-                    &data,
-                    &Actor::parse(&format!("w{w}")).unwrap(),
-                )
-                .await
+                s.update(rec.id, version, &data, &ctx).await
             }));
         }
         let mut winners = 0;
@@ -317,4 +331,99 @@ async fn sqlite_and_postgres_schemas_match() {
     }
     lite.cleanup().await;
     pg.cleanup().await;
+}
+
+async fn writes_are_audited_with_ids_and_hashes_only(db: &TestDb) {
+    seed_posts(db).await;
+    let s = &db.store;
+    let ctx = actor(db, "alice").await;
+    let src = s.create(&source("Title that must not reach the log"), &ctx).await.unwrap();
+    let c = s.create(&case("berlin", "DE", "Another private title", src.id.get()), &ctx).await.unwrap();
+    s.update(c.id, 1, &case("berlin", "DE", "Changed title", src.id.get()), &ctx).await.unwrap();
+    let entries = s.audit_entries(&Default::default(), 100).await.unwrap();
+    let actions: Vec<_> = entries.iter().rev().map(|e| (e.action.as_str(), e.record_type.as_deref())).collect();
+    assert!(actions.ends_with(&[("create", Some("source")), ("create", Some("case")), ("update", Some("case"))]), "{actions:?}");
+    let last = &entries[0];
+    assert_eq!((last.record_id, last.version), (Some(c.id.get()), Some(2)));
+    let hash = s.current_hash::<Case>(c.id).await.unwrap().unwrap().1;
+    assert_eq!(last.content_hash.as_deref(), Some(hash.as_str()));
+    assert_eq!(last.actor_id, ctx.actor.map(|u| u.0));
+    assert_eq!(last.address.as_deref(), Some("127.0.0.1"));
+    let dump = format!("{entries:?}");
+    assert!(!dump.contains("private title") && !dump.contains("must not reach"), "no text in the audit log");
+    let n = s.audit_verify().await.unwrap().expect("an untouched chain verifies");
+    assert_eq!(n as usize, entries.len());
+}
+
+async fn redaction_blanks_every_version_and_keeps_the_chain(db: &TestDb) {
+    seed_posts(db).await;
+    let s = &db.store;
+    let ctx = actor(db, "editor").await;
+    let src = s.create(&source("S"), &ctx).await.unwrap();
+    let mut c = case("berlin", "DE", "Case", src.id.get());
+    c.summary = chancery_domain::NonEmptyText::parse("Witness Fictitia Exampleperson testified.", 1000).unwrap();
+    let rec = s.create(&c, &ctx).await.unwrap();
+    c.title = chancery_domain::NonEmptyText::parse("Case, retitled", 300).unwrap();
+    s.update(rec.id, 1, &c, &ctx).await.unwrap();
+    let before = s.history::<Case>(rec.id).await.unwrap();
+
+    let request = chancery_domain::RedactionRequest::from_json(&json!({"record_type": "case",
+        "record_id": rec.id.get(), "field": "summary", "reason": "Private name (Fictitia Exampleperson) saved by mistake"}))
+    .unwrap();
+    let req = s.create(&request, &actor(db, "admin").await).await.unwrap();
+    let applied = s.decide_redaction(req.id, 1, true, &ctx).await.unwrap();
+    assert_eq!(applied.versions_changed, 2);
+
+    let after = s.history::<Case>(rec.id).await.unwrap();
+    assert_eq!(after.len(), 2, "the versions stay");
+    for ((b, _), (a, data)) in before.iter().zip(&after) {
+        assert_eq!(b.content_hash, a.content_hash, "hashes stay");
+        assert_eq!(b.prev_hash, a.prev_hash, "the chain stays");
+        assert_eq!(data.summary.as_str(), chancery_domain::redaction::REDACTION_MARKER);
+    }
+    assert_eq!(after[1].1.title.as_str(), "Case, retitled", "other fields untouched");
+    assert_eq!(s.redactions_of("case", rec.id.get()).await.unwrap().len(), 1);
+    // Deciding twice is refused; the audit holds no text and still verifies.
+    assert!(matches!(s.decide_redaction(req.id, 2, true, &ctx).await, Err(StoreError::Invalid(_))));
+    let dump = format!("{:?}", s.audit_entries(&Default::default(), 500).await.unwrap());
+    assert!(!dump.contains("Exampleperson"));
+    assert!(s.audit_verify().await.unwrap().is_ok());
+    // The request's own reason can be redacted the same way.
+    let meta = chancery_domain::RedactionRequest::from_json(&json!({"record_type": "redaction_request",
+        "record_id": req.id.get(), "field": "reason", "reason": "The reason repeats the name"}))
+    .unwrap();
+    let meta_req = s.create(&meta, &actor(db, "admin").await).await.unwrap();
+    s.decide_redaction(meta_req.id, 1, true, &ctx).await.unwrap();
+    let req_history = s.history::<chancery_domain::RedactionRequest>(req.id).await.unwrap();
+    assert!(req_history.iter().all(|(_, r)| r.reason.as_str() == chancery_domain::redaction::REDACTION_MARKER));
+    assert!(s.audit_verify().await.unwrap().is_ok());
+}
+
+async fn repeated_login_failures_lock_until_lifted(db: &TestDb) {
+    let s = &db.store;
+    let ctx = actor(db, "victim").await;
+    let user = ctx.actor.unwrap();
+    let stored = s.user(user).await.unwrap().unwrap();
+    let h = chancery_store::sha256_hex("victim@example.org");
+    assert!(!s.login_throttled(Some(&stored), "10.0.0.1").await.unwrap());
+    let mut locked = false;
+    for _ in 0..chancery_store::users::ACCOUNT_FAILURES {
+        locked = s.record_login(&h, Some(user), chancery_store::LoginOutcome::Failed, "10.0.0.1").await.unwrap();
+    }
+    assert!(locked, "the fifth failure locks the account");
+    let stored = s.user(user).await.unwrap().unwrap();
+    assert!(s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap(), "locked from any address");
+    s.unlock_user(user, &AuditCtx::system()).await.unwrap();
+    let stored = s.user(user).await.unwrap().unwrap();
+    assert!(!s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap());
+    // One more failure after the unlock does not lock again: earlier failures stopped counting.
+    assert!(!s.record_login(&h, Some(user), chancery_store::LoginOutcome::Failed, "10.0.0.1").await.unwrap());
+    // Many failures from one address throttle that address, whatever the account.
+    for i in 0..chancery_store::users::ADDRESS_FAILURES {
+        let other = chancery_store::sha256_hex(&format!("nobody{i}@example.org"));
+        s.record_login(&other, None, chancery_store::LoginOutcome::Failed, "10.9.9.9").await.unwrap();
+    }
+    assert!(s.login_throttled(None, "10.9.9.9").await.unwrap());
+    assert!(!s.login_throttled(None, "10.9.9.8").await.unwrap());
+    assert!(s.audit_verify().await.unwrap().is_ok());
 }

@@ -1,0 +1,332 @@
+//! The audit log: every write, every login and failure, every read of an SBU record. Entries
+//! hold ids and hashes, never titles or text. Each entry's hash covers all its columns and the
+//! previous entry's hash; `audit_head` holds the last one, so appends are serialised (the head
+//! row is updated first in the writing transaction) and a truncated log shows.
+
+use crate::{BeginWrite, Store, StoreError, with_pool};
+use chancery_domain::UserId;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who acts and from where, for the audit entries a call writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCtx {
+    pub actor: Option<UserId>,
+    /// The client address, as the server saw it.
+    pub address: Option<String>,
+}
+
+impl AuditCtx {
+    pub fn user(actor: UserId, address: Option<String>) -> Self {
+        AuditCtx { actor: Some(actor), address }
+    }
+
+    /// Chancery itself (migrations, the command line acting as the system).
+    pub fn system() -> Self {
+        AuditCtx { actor: None, address: Some("local".into()) }
+    }
+}
+
+/// What happened, without the content: a record type, id, version and content hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub action: String,
+    pub record_type: Option<String>,
+    pub record_id: Option<i64>,
+    pub version: Option<i64>,
+    pub content_hash: Option<String>,
+    /// A hash of something that must not be stored in clear (an attempted login e-mail).
+    pub detail_hash: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(action: &str) -> Self {
+        AuditEvent { action: action.to_string(), ..Default::default() }
+    }
+
+    pub fn record(action: &str, record_type: &str, id: i64, version: i64, content_hash: &str) -> Self {
+        AuditEvent {
+            action: action.to_string(),
+            record_type: Some(record_type.to_string()),
+            record_id: Some(id),
+            version: Some(version),
+            content_hash: Some(content_hash.to_string()),
+            detail_hash: None,
+        }
+    }
+}
+
+/// One stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub record_type: Option<String>,
+    pub record_id: Option<i64>,
+    pub version: Option<i64>,
+    pub content_hash: Option<String>,
+    pub address: Option<String>,
+    pub detail_hash: Option<String>,
+    pub prev_hash: String,
+    pub entry_hash: String,
+}
+
+impl AuditEntry {
+    /// The hash of an entry: sha256 over the previous hash and a JSON array of every column.
+    pub fn compute_hash(&self) -> String {
+        let canonical = json!([
+            self.seq,
+            self.at,
+            self.actor_id,
+            self.action,
+            self.record_type,
+            self.record_id,
+            self.version,
+            self.content_hash,
+            self.address,
+            self.detail_hash,
+        ]);
+        let mut h = Sha256::new();
+        h.update(self.prev_hash.as_bytes());
+        h.update(b"\n");
+        h.update(canonical.to_string().as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// The first problem `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// Filters for listing the log (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<i64>,
+    pub record_type: Option<String>,
+    pub record_id: Option<i64>,
+    /// Entries with `seq` below this (paging backwards).
+    pub before: Option<i64>,
+}
+
+/// The current time as the audit stores it: RFC 3339, UTC, microseconds.
+pub(crate) fn audit_time() -> String {
+    crate::records::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Appends entries inside an open transaction `$tx`: takes the head row first (so concurrent
+/// appends queue up), chains each entry to the previous hash, and moves the head.
+macro_rules! audit_append {
+    ($tx:expr, $ctx:expr, $events:expr) => {{
+        for event in $events {
+            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, entry_hash")
+                .fetch_one(&mut *$tx)
+                .await?;
+            let seq: i64 = head.try_get("seq")?;
+            let prev_hash: String = head.try_get("entry_hash")?;
+            let mut entry = $crate::audit::AuditEntry {
+                seq,
+                at: $crate::audit::audit_time(),
+                actor_id: $ctx.actor.map(|u| u.0),
+                action: event.action.clone(),
+                record_type: event.record_type.clone(),
+                record_id: event.record_id,
+                version: event.version,
+                content_hash: event.content_hash.clone(),
+                address: $ctx.address.clone(),
+                detail_hash: event.detail_hash.clone(),
+                prev_hash,
+                entry_hash: String::new(),
+            };
+            entry.entry_hash = entry.compute_hash();
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
+                     content_hash, address, detail_hash, prev_hash, entry_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(entry.seq)
+            .bind(&entry.at)
+            .bind(entry.actor_id)
+            .bind(&entry.action)
+            .bind(&entry.record_type)
+            .bind(entry.record_id)
+            .bind(entry.version)
+            .bind(&entry.content_hash)
+            .bind(&entry.address)
+            .bind(&entry.detail_hash)
+            .bind(&entry.prev_hash)
+            .bind(&entry.entry_hash)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("UPDATE audit_head SET entry_hash = $1 WHERE id = 1")
+                .bind(&entry.entry_hash)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use audit_append;
+
+fn read_entry<R: Row>(r: &R) -> Result<AuditEntry, sqlx::Error>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AuditEntry {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        action: r.try_get("action")?,
+        record_type: r.try_get("record_type")?,
+        record_id: r.try_get("record_id")?,
+        version: r.try_get("version")?,
+        content_hash: r.try_get("content_hash")?,
+        address: r.try_get("address")?,
+        detail_hash: r.try_get("detail_hash")?,
+        prev_hash: r.try_get("prev_hash")?,
+        entry_hash: r.try_get("entry_hash")?,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "seq, at, actor_id, action, record_type, record_id, version, content_hash, address, \
+                             detail_hash, prev_hash, entry_hash";
+
+impl Store {
+    /// Appends events in their own transaction (for reads and logins; writes append inside
+    /// their own transaction).
+    pub async fn audit(&self, ctx: &AuditCtx, events: &[AuditEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            audit_append!(tx, ctx, events);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Entries, newest first, filtered; at most `limit`.
+    pub async fn audit_entries(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut q = format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE 1 = 1");
+        let mut n = 0;
+        let mut push = |cond: &str| {
+            n += 1;
+            q.push_str(&format!(" AND {cond} ${n}"));
+        };
+        if filter.action.is_some() {
+            push("action =");
+        }
+        if filter.actor_id.is_some() {
+            push("actor_id =");
+        }
+        if filter.record_type.is_some() {
+            push("record_type =");
+        }
+        if filter.record_id.is_some() {
+            push("record_id =");
+        }
+        if filter.before.is_some() {
+            push("seq <");
+        }
+        q.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", n + 1));
+        with_pool!(self, p => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+            if let Some(v) = &filter.action { query = query.bind(v.clone()); }
+            if let Some(v) = filter.actor_id { query = query.bind(v); }
+            if let Some(v) = &filter.record_type { query = query.bind(v.clone()); }
+            if let Some(v) = filter.record_id { query = query.bind(v); }
+            if let Some(v) = filter.before { query = query.bind(v); }
+            let rows = query.bind(i64::from(limit)).fetch_all(p).await?;
+            Ok(rows.iter().map(read_entry).collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Every entry in order, handed to `each` one at a time (for export and verification).
+    pub async fn audit_walk(
+        &self,
+        mut each: impl FnMut(AuditEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        const PAGE: i64 = 1000;
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<AuditEntry> = with_pool!(self, p => {
+                let q = format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .bind(after)
+                    .bind(PAGE)
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(read_entry)
+                    .collect::<Result<Vec<_>, _>>()?
+            });
+            let done = (rows.len() as i64) < PAGE;
+            for e in rows {
+                after = e.seq;
+                each(e)?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Walks the chain: consecutive sequence numbers, each entry's hash recomputed from its
+    /// columns, each entry linked to the one before, and the head matching the last entry.
+    /// Returns the number of entries, or the first broken one.
+    pub async fn audit_verify(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
+        let mut expected_seq = 1i64;
+        let mut prev = GENESIS.to_string();
+        let mut broken: Option<ChainBreak> = None;
+        let mut count = 0u64;
+        self.audit_walk(|e| {
+            if broken.is_some() {
+                return Ok(());
+            }
+            let fail = |reason: String| Some(ChainBreak { seq: expected_seq, reason });
+            if e.seq != expected_seq {
+                broken = fail(format!("expected entry {expected_seq} here, found {}: entries are missing", e.seq));
+            } else if e.prev_hash != prev {
+                broken = fail("its previous-hash does not match the entry before it".into());
+            } else if e.compute_hash() != e.entry_hash {
+                broken = fail("its content does not match its hash: a column was changed".into());
+            }
+            prev = e.entry_hash.clone();
+            expected_seq += 1;
+            count += 1;
+            Ok(())
+        })
+        .await?;
+        if let Some(b) = broken {
+            return Ok(Err(b));
+        }
+        let (head_seq, head_hash): (i64, String) = with_pool!(self, p => {
+            let r = sqlx::query("SELECT seq, entry_hash FROM audit_head WHERE id = 1").fetch_one(p).await?;
+            (r.try_get("seq")?, r.try_get("entry_hash")?)
+        });
+        if head_seq != expected_seq - 1 || head_hash != prev {
+            return Ok(Err(ChainBreak {
+                seq: head_seq,
+                reason: format!(
+                    "the head says the log ends at entry {head_seq}, but it ends at {}: entries were removed or the head was changed",
+                    expected_seq - 1
+                ),
+            }));
+        }
+        Ok(Ok(count))
+    }
+}

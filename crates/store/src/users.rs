@@ -1,0 +1,420 @@
+//! Accounts, login throttling, sessions and API tokens. Passwords and tokens arrive here only
+//! as hashes: hashing is the caller's (the web crate's `auth`).
+
+use crate::audit::{AuditCtx, AuditEvent, audit_append};
+use crate::records::now;
+use crate::{BeginWrite, Store, StoreError, with_pool};
+use chancery_domain::{Account, Email, FieldError, NonEmptyText, Placement, PostSlug, Role, UserId};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// An account as stored, with what login needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    pub id: UserId,
+    pub account: Account,
+    pub password_hash: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub lock_reset_at: Option<DateTime<Utc>>,
+    pub legacy_ref: Option<String>,
+}
+
+/// Throttling limits: failures inside `WINDOW` before a lock or a refusal.
+pub const WINDOW_MINUTES: i64 = 15;
+pub const ACCOUNT_FAILURES: i64 = 5;
+pub const ADDRESS_FAILURES: i64 = 20;
+
+/// sha256 hex of a text (attempted e-mails, session ids, tokens).
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, role, post, sbu_access, active, password_hash, locked_until, \
+                            lock_reset_at, legacy_ref";
+
+fn read_user<R: Row>(r: &R) -> Result<StoredUser, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: i64 = r.try_get("id")?;
+    let corrupt = |reason: String| StoreError::Corrupt { table: "users", id, version: 0, reason };
+    let role = Role::parse(&r.try_get::<String, _>("role")?).map_err(corrupt)?;
+    let post = match r.try_get::<Option<String>, _>("post")? {
+        Some(p) => Some(PostSlug::parse(&p).map_err(corrupt)?),
+        None => None,
+    };
+    let email: String = r.try_get("email")?;
+    Ok(StoredUser {
+        id: UserId(id),
+        account: Account {
+            // Legacy accounts carry `name@legacy.invalid`, which still parses as an address.
+            email: Email::parse(&email).map_err(corrupt)?,
+            display_name: NonEmptyText::parse(&r.try_get::<String, _>("display_name")?, 500).map_err(corrupt)?,
+            placement: Placement::new(role, post).map_err(corrupt)?,
+            sbu_access: r.try_get("sbu_access")?,
+            active: r.try_get("active")?,
+        },
+        password_hash: r.try_get("password_hash")?,
+        locked_until: r.try_get("locked_until")?,
+        lock_reset_at: r.try_get("lock_reset_at")?,
+        legacy_ref: r.try_get("legacy_ref")?,
+    })
+}
+
+/// What a login attempt concluded, for the audit and the throttle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Succeeded,
+    Failed,
+    /// Refused without checking the password: the account or address is locked out.
+    Throttled,
+}
+
+impl Store {
+    /// Creates an account; the e-mail must be new.
+    pub async fn create_user(
+        &self,
+        account: &Account,
+        password_hash: Option<&str>,
+        ctx: &AuditCtx,
+    ) -> Result<UserId, StoreError> {
+        let now = now();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let taken = sqlx::query("SELECT id FROM users WHERE email = $1")
+                .bind(account.email.as_str())
+                .fetch_optional(&mut *tx).await?;
+            if taken.is_some() {
+                tx.rollback().await?;
+                return Err(StoreError::Invalid(FieldError::new("email", "an account with this e-mail exists").into()));
+            }
+            if let Some(post) = account.placement.post() {
+                let exists = sqlx::query("SELECT slug FROM posts WHERE slug = $1").bind(post.as_str())
+                    .fetch_optional(&mut *tx).await?;
+                if exists.is_none() {
+                    tx.rollback().await?;
+                    return Err(StoreError::Invalid(FieldError::new("post", format!("no post {:?}", post.as_str())).into()));
+                }
+            }
+            let id: i64 = sqlx::query(
+                "INSERT INTO users (email, display_name, role, post, sbu_access, password_hash, active, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+            )
+            .bind(account.email.as_str())
+            .bind(account.display_name.as_str())
+            .bind(account.placement.role().as_str())
+            .bind(account.placement.post().map(|p| p.as_str().to_string()))
+            .bind(account.sbu_access)
+            .bind(password_hash)
+            .bind(account.active)
+            .bind(now)
+            .fetch_one(&mut *tx).await?
+            .try_get("id")?;
+            audit_append!(tx, ctx, [user_event("user_create", id)]);
+            tx.commit().await?;
+            Ok(UserId(id))
+        })
+    }
+
+    /// Changes an account's settings (not its password).
+    pub async fn update_user(&self, id: UserId, account: &Account, ctx: &AuditCtx) -> Result<(), StoreError> {
+        let now = now();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let clash = sqlx::query("SELECT id FROM users WHERE email = $1 AND id <> $2")
+                .bind(account.email.as_str()).bind(id.0)
+                .fetch_optional(&mut *tx).await?;
+            if clash.is_some() {
+                tx.rollback().await?;
+                return Err(StoreError::Invalid(FieldError::new("email", "an account with this e-mail exists").into()));
+            }
+            let n = sqlx::query(
+                "UPDATE users SET email = $1, display_name = $2, role = $3, post = $4, sbu_access = $5, active = $6,
+                     updated_at = $7 WHERE id = $8",
+            )
+            .bind(account.email.as_str())
+            .bind(account.display_name.as_str())
+            .bind(account.placement.role().as_str())
+            .bind(account.placement.post().map(|p| p.as_str().to_string()))
+            .bind(account.sbu_access)
+            .bind(account.active)
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx).await?
+            .rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
+            // A changed account ends its sessions: they were granted under the old settings.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            audit_append!(tx, ctx, [user_event("user_update", id.0)]);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Sets a new password hash and ends the account's sessions.
+    pub async fn set_password(&self, id: UserId, password_hash: &str, ctx: &AuditCtx) -> Result<(), StoreError> {
+        let now = now();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash).bind(now).bind(id.0)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            audit_append!(tx, ctx, [user_event("password_set", id.0)]);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Lifts a lockout: the account may try again at once, and earlier failures stop counting.
+    pub async fn unlock_user(&self, id: UserId, ctx: &AuditCtx) -> Result<(), StoreError> {
+        let now = now();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("UPDATE users SET locked_until = NULL, lock_reset_at = $1 WHERE id = $2")
+                .bind(now).bind(id.0)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
+            audit_append!(tx, ctx, [user_event("user_unlock", id.0)]);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<StoredUser>, StoreError> {
+        with_pool!(self, p => {
+            let q = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(q)).bind(id.0).fetch_optional(p).await?;
+            row.as_ref().map(read_user).transpose()
+        })
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<StoredUser>, StoreError> {
+        with_pool!(self, p => {
+            let q = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(q)).bind(email.as_str()).fetch_optional(p).await?;
+            row.as_ref().map(read_user).transpose()
+        })
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<StoredUser>, StoreError> {
+        with_pool!(self, p => {
+            let q = format!("SELECT {USER_COLUMNS} FROM users ORDER BY email");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(q)).fetch_all(p).await?;
+            rows.iter().map(read_user).collect()
+        })
+    }
+
+    /// Whether logins for this e-mail hash or from this address are throttled now.
+    pub async fn login_throttled(&self, user: Option<&StoredUser>, address: &str) -> Result<bool, StoreError> {
+        let now = now();
+        if let Some(u) = user
+            && u.locked_until.is_some_and(|t| t > now)
+        {
+            return Ok(true);
+        }
+        let since = now - Duration::minutes(WINDOW_MINUTES);
+        let from_address: i64 = with_pool!(self, p => {
+            sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE address = $1 AND at > $2 AND NOT succeeded")
+                .bind(address).bind(since)
+                .fetch_one(p).await?.try_get("n")?
+        });
+        Ok(from_address >= ADDRESS_FAILURES)
+    }
+
+    /// Records a login attempt (throttle and audit together); a failure that reaches the limit
+    /// locks the account for the window. Returns whether the account is now locked.
+    pub async fn record_login(
+        &self,
+        email_hash: &str,
+        user: Option<UserId>,
+        outcome: LoginOutcome,
+        address: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now();
+        let since = now - Duration::minutes(WINDOW_MINUTES);
+        let ctx = AuditCtx { actor: user, address: Some(address.to_string()) };
+        let action = match outcome {
+            LoginOutcome::Succeeded => "login",
+            LoginOutcome::Failed => "login_failed",
+            LoginOutcome::Throttled => "login_throttled",
+        };
+        let mut event = AuditEvent::new(action);
+        event.detail_hash = Some(email_hash.to_string());
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("INSERT INTO login_attempts (email_hash, user_id, address, succeeded, at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(email_hash).bind(user.map(|u| u.0)).bind(address)
+                .bind(outcome == LoginOutcome::Succeeded).bind(now)
+                .execute(&mut *tx).await?;
+            let mut locked = false;
+            if let (LoginOutcome::Failed, Some(u)) = (outcome, user) {
+                let reset: Option<DateTime<Utc>> = sqlx::query("SELECT lock_reset_at FROM users WHERE id = $1")
+                    .bind(u.0).fetch_one(&mut *tx).await?.try_get("lock_reset_at")?;
+                let from = match reset { Some(r) if r > since => r, _ => since };
+                let last_ok: Option<DateTime<Utc>> = sqlx::query(
+                    "SELECT MAX(at) AS at FROM login_attempts WHERE user_id = $1 AND succeeded",
+                ).bind(u.0).fetch_one(&mut *tx).await?.try_get("at")?;
+                let from = match last_ok { Some(t) if t > from => t, _ => from };
+                let failures: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM login_attempts WHERE user_id = $1 AND NOT succeeded AND at > $2",
+                ).bind(u.0).bind(from).fetch_one(&mut *tx).await?.try_get("n")?;
+                if failures >= ACCOUNT_FAILURES {
+                    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                        .bind(now + Duration::minutes(WINDOW_MINUTES)).bind(u.0)
+                        .execute(&mut *tx).await?;
+                    locked = true;
+                }
+            }
+            let mut events = vec![event];
+            if locked {
+                events.push(user_event("user_locked", user.map(|u| u.0).unwrap_or(0)));
+            }
+            audit_append!(tx, ctx, events);
+            tx.commit().await?;
+            Ok(locked)
+        })
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    pub async fn session_load(&self, id_hash: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+                .bind(id_hash).bind(now())
+                .fetch_optional(p).await?;
+            Ok(match row { Some(r) => Some((r.try_get("data")?, r.try_get("expires_at")?)), None => None })
+        })
+    }
+
+    /// Inserts or replaces a session; `create_only` refuses an id already taken (returns false).
+    pub async fn session_save(
+        &self,
+        id_hash: &str,
+        user: Option<UserId>,
+        data: &str,
+        expires_at: DateTime<Utc>,
+        create_only: bool,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let sql = if create_only {
+                "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id_hash) DO NOTHING"
+            } else {
+                "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
+                     expires_at = excluded.expires_at"
+            };
+            let n = sqlx::query(sql).bind(id_hash).bind(user.map(|u| u.0)).bind(data).bind(expires_at)
+                .execute(p).await?.rows_affected();
+            Ok(n > 0)
+        })
+    }
+
+    pub async fn session_delete(&self, id_hash: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn sessions_delete_expired(&self) -> Result<u64, StoreError> {
+        with_pool!(self, p => {
+            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now()).execute(p).await?.rows_affected())
+        })
+    }
+
+    // ------------------------------------------------------------------ API tokens
+
+    /// Stores a token's hash; returns the token's id.
+    pub async fn create_token(&self, user: UserId, name: &str, token_hash: &str, ctx: &AuditCtx) -> Result<i64, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.0).bind(name).bind(token_hash).bind(now())
+            .fetch_one(&mut *tx).await?.try_get("id")?;
+            let mut e = AuditEvent::new("token_create");
+            e.record_type = Some("api_token".into());
+            e.record_id = Some(id);
+            audit_append!(tx, ctx, [e]);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// The account a live (unrevoked) token belongs to, noting its use.
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash).fetch_optional(p).await?;
+            let Some(row) = row else { return Ok(None) };
+            let id: i64 = row.try_get("id")?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now()).bind(id).execute(p).await?;
+            Ok(Some(UserId(row.try_get("user_id")?)))
+        })
+    }
+
+    /// Revokes a token; `owner` restricts it to that account's tokens.
+    pub async fn revoke_token(&self, id: i64, owner: Option<UserId>, ctx: &AuditCtx) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR user_id = $3)",
+            )
+            .bind(now()).bind(id).bind(owner.map(|u| u.0))
+            .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
+            let mut e = AuditEvent::new("token_revoke");
+            e.record_type = Some("api_token".into());
+            e.record_id = Some(id);
+            audit_append!(tx, ctx, [e]);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// An account's tokens: (id, name, created, last used, revoked).
+    #[allow(clippy::type_complexity)]
+    pub async fn list_tokens(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+            )
+            .bind(user.0).fetch_all(p).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("created_at")?, r.try_get("last_used_at")?, r.try_get("revoked_at")?)))
+                .collect()
+        })
+    }
+}
+
+fn user_event(action: &str, id: i64) -> AuditEvent {
+    let mut e = AuditEvent::new(action);
+    e.record_type = Some("user".into());
+    e.record_id = Some(id);
+    e
+}
