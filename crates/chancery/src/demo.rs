@@ -2,22 +2,94 @@
 //! loaded through the same domain parsing and store calls as any user input.
 
 use anyhow::{Context, Result, bail};
-use chancery_domain::{Actor, Case, Post, Source};
+use chancery_domain::{Account, Case, Post, Source};
+use chancery_store::AuditCtx;
 use chancery_store::Store;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 const DEMO: &str = include_str!("../demo/demo.json");
 
+/// The demo accounts: one per role, placeholders rather than people. They share one password,
+/// printed whenever the demo starts: this is demo data on a local machine, nothing more.
+pub const DEMO_PASSWORD: &str = "chancery-demo-password";
+
+pub const DEMO_USERS: &[(&str, &str, &str, Option<&str>, bool)] = &[
+    (
+        "berlin.officer@chancery.example",
+        "Berlin officer (demo)",
+        "post_officer",
+        Some("berlin"),
+        true,
+    ),
+    (
+        "berlin.reviewer@chancery.example",
+        "Berlin reviewer (demo)",
+        "post_reviewer",
+        Some("berlin"),
+        true,
+    ),
+    (
+        "hq.editor@chancery.example",
+        "HQ editor (demo)",
+        "hq_editor",
+        None,
+        true,
+    ),
+    (
+        "hq.reader@chancery.example",
+        "HQ reader without SBU access (demo)",
+        "hq_reader",
+        None,
+        false,
+    ),
+    (
+        "admin@chancery.example",
+        "Administrator (demo)",
+        "admin",
+        None,
+        true,
+    ),
+];
+
+/// Lines telling how to sign in to the demo.
+pub fn logins() -> Vec<String> {
+    let mut lines = vec![format!("Demo logins (password for all: {DEMO_PASSWORD}):")];
+    for (email, _, role, post, sbu) in DEMO_USERS {
+        let at = post.map(|p| format!(" at {p}")).unwrap_or_default();
+        let sbu = if *sbu {
+            "SBU access"
+        } else {
+            "no SBU access: sees U material only"
+        };
+        lines.push(format!("  {email:<36} {role}{at}, {sbu}"));
+    }
+    lines
+}
+
 pub async fn load(store: &Store) -> Result<String> {
     let demo: Value = serde_json::from_str(DEMO).context("demo.json")?;
-    let author =
-        Actor::parse(demo["author"].as_str().unwrap_or("demo")).map_err(anyhow::Error::msg)?;
     let posts = demo["posts"].as_array().context("demo.json: posts")?;
     for p in posts {
         let post: Post = serde_json::from_value(p.clone()).context("demo.json: a post")?;
         store.upsert_post(&post).await?;
     }
+    let hash = chancery_web::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut author = None;
+    for (email, name, role, post, sbu) in DEMO_USERS {
+        let account = Account::from_json(
+            &serde_json::json!({"email": email, "display_name": name, "role": role,
+            "post": post, "sbu_access": sbu}),
+        )
+        .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?;
+        let id = store
+            .create_user(&account, Some(&hash), &AuditCtx::system())
+            .await?;
+        if *role == "hq_editor" {
+            author = Some(id);
+        }
+    }
+    let author = AuditCtx::user(author.context("a demo HQ editor")?, Some("local".into()));
     let mut source_ids: HashMap<String, i64> = HashMap::new();
     for (key, s) in demo["sources"].as_object().context("demo.json: sources")? {
         let source = Source::from_json(s).map_err(|e| anyhow::anyhow!("demo source {key}: {e}"))?;

@@ -1,5 +1,6 @@
 //! The `chancery` binary: command line, configuration and wiring.
 
+mod admin;
 mod config;
 mod demo;
 
@@ -42,6 +43,33 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
         #[arg(long)]
+        database: Option<String>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database: Option<String>,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: admin::TokenCommand,
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database: Option<String>,
+    },
+    /// Verify or export the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: admin::AuditCommand,
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+        #[arg(long, global = true)]
         database: Option<String>,
     },
     /// Create the demo data in a new data directory (SQLite), then serve it.
@@ -94,6 +122,54 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::User {
+            command,
+            data,
+            database,
+        } => {
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let r = admin::user(&store, command).await;
+            store.close().await;
+            r
+        }
+        Command::Token {
+            command,
+            data,
+            database,
+        } => {
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let r = admin::token(&store, command).await;
+            store.close().await;
+            r
+        }
+        Command::Audit {
+            command,
+            data,
+            database,
+        } => {
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let code = admin::audit(&store, command).await;
+            store.close().await;
+            match code? {
+                0 => Ok(()),
+                c => std::process::exit(c),
+            }
+        }
         Command::Demo { data, listen } => {
             let settings = Settings::load(Overrides {
                 data,
@@ -103,7 +179,7 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = settings.sqlite_only();
             let fresh = !settings.sqlite_path().exists();
             let store = open(&settings).await?;
-            let note = if fresh || store.list_posts().await?.is_empty() {
+            let mut note = if fresh || store.list_posts().await?.is_empty() {
                 let summary = demo::load(&store).await.context("loading the demo data")?;
                 format!(
                     "Created the demo data in {}: {summary}.",
@@ -115,6 +191,10 @@ async fn run(cli: Cli) -> Result<()> {
                     settings.data.display()
                 )
             };
+            for line in demo::logins() {
+                note.push('\n');
+                note.push_str(&line);
+            }
             serve(store, &settings.listen, Some(note)).await
         }
     }
@@ -152,10 +232,7 @@ async fn serve(store: Store, listen: &str, note: Option<String>) -> Result<()> {
             out,
             "Chancery is running. Open http://{addr}/ in a browser (API: http://{addr}/api/v1/cases)."
         );
-        let _ = writeln!(
-            out,
-            "No login yet: accounts arrive with the access work. Stop with Ctrl-C."
-        );
+        let _ = writeln!(out, "Sign in at the address above. Stop with Ctrl-C.");
         let _ = out.flush();
     }
     chancery_web::serve(listener, state, shutdown_signal())

@@ -24,7 +24,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::PostOfficer, Role::PostReviewer, Role::HqEditor, Role::HqReader, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::PostOfficer,
+        Role::PostReviewer,
+        Role::HqEditor,
+        Role::HqReader,
+        Role::Admin,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -76,7 +82,9 @@ impl Placement {
     pub fn new(role: Role, post: Option<PostSlug>) -> Result<Placement, String> {
         match (role.is_post_role(), &post) {
             (true, None) => Err(format!("role {role} belongs to a post: name one")),
-            (false, Some(p)) => Err(format!("role {role} belongs to headquarters, not to post {p}")),
+            (false, Some(p)) => Err(format!(
+                "role {role} belongs to headquarters, not to post {p}"
+            )),
             _ => Ok(Placement { role, post }),
         }
     }
@@ -109,7 +117,11 @@ impl Principal {
 
     /// The highest marking this user may see.
     pub fn clearance(&self) -> Marking {
-        if self.sbu_access { Marking::SBU } else { Marking::U }
+        if self.sbu_access {
+            Marking::SBU
+        } else {
+            Marking::U
+        }
     }
 
     pub fn may_see(&self, marking: Marking) -> bool {
@@ -118,7 +130,11 @@ impl Principal {
 
     /// The post whose cases alone this user may see, for post roles; `None` means every post.
     pub fn post_scope(&self) -> Option<&PostSlug> {
-        if self.role().is_post_role() { self.post() } else { None }
+        if self.role().is_post_role() {
+            self.post()
+        } else {
+            None
+        }
     }
 }
 
@@ -168,15 +184,32 @@ pub struct Resource<'a> {
 
 impl<'a> Resource<'a> {
     pub fn case(marking: Marking, owner: &'a PostSlug) -> Self {
-        Resource { kind: ResourceKind::Case, marking, owner: Some(owner) }
+        Resource {
+            kind: ResourceKind::Case,
+            marking,
+            owner: Some(owner),
+        }
     }
 
     pub fn source(marking: Marking) -> Self {
-        Resource { kind: ResourceKind::Source, marking, owner: None }
+        Resource {
+            kind: ResourceKind::Source,
+            marking,
+            owner: None,
+        }
     }
 
     pub fn of(kind: ResourceKind) -> Self {
-        Resource { kind, marking: Marking::U, owner: None }
+        let marking = if kind == ResourceKind::Redaction {
+            Marking::SBU
+        } else {
+            Marking::U
+        };
+        Resource {
+            kind,
+            marking,
+            owner: None,
+        }
     }
 }
 
@@ -207,11 +240,28 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
     match (action, resource.kind) {
         (ManageOwnTokens, K::Token) => Allow,
         (ListPosts, K::Post) => Allow,
-        (Administer, K::User) | (ReadAudit, K::Audit) | (RequestRedaction, K::Redaction) => {
-            if role == Admin { Allow } else { Forbidden("only an administrator may do this") }
+        (Administer, K::User) | (ReadAudit, K::Audit) => {
+            if role == Admin {
+                Allow
+            } else {
+                Forbidden("only an administrator may do this")
+            }
         }
-        (DecideRedaction, K::Redaction) => {
-            if role == HqEditor { Allow } else { Forbidden("only an HQ editor decides redactions") }
+        // Redaction requests are SBU (their reasons may repeat the text to remove): the roles
+        // that handle them still need SBU access to see them.
+        (Read | RequestRedaction | DecideRedaction, K::Redaction) => {
+            let allowed = match action {
+                Read => matches!(role, Admin | HqEditor),
+                RequestRedaction => role == Admin,
+                _ => role == HqEditor,
+            };
+            if !allowed {
+                Forbidden("an administrator requests redactions and an HQ editor decides them")
+            } else if !user.may_see(resource.marking) {
+                Hidden("redaction requests are SBU and the account has no SBU access")
+            } else {
+                Allow
+            }
         }
         (Read | Create | Update, _) if content => {
             if role == Admin {
@@ -242,7 +292,11 @@ mod tests {
 
     fn user(role: Role, post: Option<&str>, sbu: bool) -> Principal {
         let post = post.map(|p| PostSlug::parse(p).unwrap());
-        Principal { user_id: 1, placement: Placement::new(role, post).unwrap(), sbu_access: sbu }
+        Principal {
+            user_id: 1,
+            placement: Placement::new(role, post).unwrap(),
+            sbu_access: sbu,
+        }
     }
 
     #[test]
@@ -257,16 +311,64 @@ mod tests {
         let berlin = PostSlug::parse("berlin").unwrap();
         let stockholm = PostSlug::parse("stockholm").unwrap();
         let officer = user(Role::PostOfficer, Some("berlin"), true);
-        assert!(can(&officer, Action::Update, &Resource::case(Marking::SBU, &berlin)).allowed());
-        assert!(matches!(can(&officer, Action::Read, &Resource::case(Marking::U, &stockholm)), Decision::Hidden(_)));
+        assert!(
+            can(
+                &officer,
+                Action::Update,
+                &Resource::case(Marking::SBU, &berlin)
+            )
+            .allowed()
+        );
+        assert!(matches!(
+            can(
+                &officer,
+                Action::Read,
+                &Resource::case(Marking::U, &stockholm)
+            ),
+            Decision::Hidden(_)
+        ));
         let no_sbu = user(Role::HqEditor, None, false);
-        assert!(can(&no_sbu, Action::Read, &Resource::case(Marking::U, &stockholm)).allowed());
-        assert!(matches!(can(&no_sbu, Action::Read, &Resource::source(Marking::SBU)), Decision::Hidden(_)));
+        assert!(
+            can(
+                &no_sbu,
+                Action::Read,
+                &Resource::case(Marking::U, &stockholm)
+            )
+            .allowed()
+        );
+        assert!(matches!(
+            can(&no_sbu, Action::Read, &Resource::source(Marking::SBU)),
+            Decision::Hidden(_)
+        ));
         let reader = user(Role::HqReader, None, true);
-        assert!(matches!(can(&reader, Action::Update, &Resource::case(Marking::U, &berlin)), Decision::Forbidden(_)));
+        assert!(matches!(
+            can(
+                &reader,
+                Action::Update,
+                &Resource::case(Marking::U, &berlin)
+            ),
+            Decision::Forbidden(_)
+        ));
         let admin = user(Role::Admin, None, true);
-        assert!(matches!(can(&admin, Action::Read, &Resource::source(Marking::U)), Decision::Hidden(_)));
-        assert!(can(&admin, Action::ReadAudit, &Resource::of(ResourceKind::Audit)).allowed());
-        assert!(!can(&reader, Action::ReadAudit, &Resource::of(ResourceKind::Audit)).allowed());
+        assert!(matches!(
+            can(&admin, Action::Read, &Resource::source(Marking::U)),
+            Decision::Hidden(_)
+        ));
+        assert!(
+            can(
+                &admin,
+                Action::ReadAudit,
+                &Resource::of(ResourceKind::Audit)
+            )
+            .allowed()
+        );
+        assert!(
+            !can(
+                &reader,
+                Action::ReadAudit,
+                &Resource::of(ResourceKind::Audit)
+            )
+            .allowed()
+        );
     }
 }

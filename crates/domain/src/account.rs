@@ -18,7 +18,8 @@ impl Email {
         if t.chars().count() > 254 {
             return Err("an e-mail address has at most 254 characters".into());
         }
-        match email_address::EmailAddress::parse_with_options(&t, email_address::Options::default()) {
+        match email_address::EmailAddress::parse_with_options(&t, email_address::Options::default())
+        {
             Ok(_) => Ok(Email(t)),
             Err(e) => Err(format!("{:?} is not an e-mail address ({e})", input.trim())),
         }
@@ -78,7 +79,13 @@ impl Account {
         };
         match (email, display_name, placement) {
             (Some(email), Some(display_name), Some(placement)) if errors.is_empty() => {
-                Ok(Account { email, display_name, placement, sbu_access, active })
+                Ok(Account {
+                    email,
+                    display_name,
+                    placement,
+                    sbu_access,
+                    active,
+                })
             }
             _ => Err(ValidationErrors { errors }),
         }
@@ -89,7 +96,9 @@ impl Account {
 pub fn check_password(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < 12 {
-        return Err(format!("a password needs at least 12 characters (this one has {n})"));
+        return Err(format!(
+            "a password needs at least 12 characters (this one has {n})"
+        ));
     }
     if n > 128 {
         return Err("a password has at most 128 characters".into());
@@ -104,12 +113,17 @@ mod tests {
 
     #[test]
     fn accounts_parse_and_place() {
-        let a = Account::from_json(&json!({"email": "Officer@Example.org", "display_name": "Officer",
-            "role": "post_officer", "post": "berlin", "sbu_access": true}))
+        let a = Account::from_json(
+            &json!({"email": "Officer@Example.org", "display_name": "Officer",
+            "role": "post_officer", "post": "berlin", "sbu_access": true}),
+        )
         .unwrap();
         assert_eq!(a.email.as_str(), "officer@example.org");
         assert!(a.active && a.sbu_access);
-        let e = Account::from_json(&json!({"email": "nope", "display_name": "X", "role": "post_officer"})).unwrap_err();
+        let e = Account::from_json(
+            &json!({"email": "nope", "display_name": "X", "role": "post_officer"}),
+        )
+        .unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.clone().unwrap()).collect();
         assert_eq!(fields, ["email", "post"]);
         assert!(check_password("short").is_err());

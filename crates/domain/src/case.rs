@@ -196,10 +196,15 @@ impl Case {
             .opt_parsed("marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
             .unwrap_or(Marking::SBU);
         let summary_marking = r
-            .opt_parsed("summary_marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
+            .opt_parsed("summary_marking", |s| {
+                Marking::parse(s).map_err(|e| e.to_string())
+            })
             .unwrap_or(marking);
         if summary_marking < marking {
-            r.error("summary_marking", format!("a field cannot be marked below its record ({marking})"));
+            r.error(
+                "summary_marking",
+                format!("a field cannot be marked below its record ({marking})"),
+            );
         }
         let mut citations = Vec::new();
         let items = r.array("citations");

@@ -19,6 +19,8 @@ pub mod redaction;
 pub mod source;
 pub mod text;
 
+pub use access::{Action, Decision, Placement, Principal, Resource, ResourceKind, Role, can};
+pub use account::{Account, Email};
 pub use case::{Case, CaseKind, CaseLink, CaseRelation, CaseStatus, Citation};
 pub use country::Country;
 pub use date::{DatePrecision, FuzzyDate, PartialDate};
@@ -26,8 +28,6 @@ pub use error::{FieldError, ValidationErrors};
 pub use marked::Marked;
 pub use marking::Marking;
 pub use post::{Post, PostKind, PostSlug};
-pub use access::{Action, Decision, Placement, Principal, Resource, ResourceKind, Role, can};
-pub use account::{Account, Email};
 pub use record::{Record, RecordId, UserId, UserRef, VersionInfo};
 pub use redaction::{RedactionRequest, RedactionStatus};
 pub use source::{Source, SourceKind};

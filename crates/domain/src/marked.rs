@@ -21,7 +21,9 @@ pub trait Marked {
 
     /// The highest marking of anything in the record.
     fn highest_marking(&self) -> Marking {
-        Marking::highest(std::iter::once(self.marking()).chain(self.marked_fields().into_iter().map(|(_, m)| m)))
+        Marking::highest(
+            std::iter::once(self.marking()).chain(self.marked_fields().into_iter().map(|(_, m)| m)),
+        )
     }
 
     /// What a user cleared to `clearance` may see (the record itself must already be visible to
@@ -46,8 +48,12 @@ pub trait Marked {
     /// The highest marking of what a user cleared to `clearance` sees of the record.
     fn marking_shown(&self, clearance: Marking) -> Marking {
         Marking::highest(
-            std::iter::once(self.marking())
-                .chain(self.marked_fields().into_iter().map(|(_, m)| m).filter(|m| *m <= clearance)),
+            std::iter::once(self.marking()).chain(
+                self.marked_fields()
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .filter(|m| *m <= clearance),
+            ),
         )
     }
 }
@@ -94,9 +100,11 @@ mod tests {
 
     #[test]
     fn sbu_summary_of_a_u_case_is_withheld() {
-        let c = Case::from_json(&json!({"post": "berlin", "kind": "inquiry", "country": "GB", "title": "T",
+        let c = Case::from_json(
+            &json!({"post": "berlin", "kind": "inquiry", "country": "GB", "title": "T",
             "summary": "secret detail", "marking": "U", "summary_marking": "SBU",
-            "citations": [{"source_id": 1}]}))
+            "citations": [{"source_id": 1}]}),
+        )
         .unwrap();
         let shown = c.json_for(Marking::U);
         assert_eq!(shown["summary"], Value::Null);

@@ -69,6 +69,8 @@ pub struct Record<T> {
     pub created_by: UserRef,
     pub updated_at: DateTime<Utc>,
     pub updated_by: UserRef,
+    /// sha256 of the current version's canonical JSON as written.
+    pub content_hash: String,
     #[serde(flatten)]
     pub data: T,
 }

@@ -34,7 +34,9 @@ impl RedactionStatus {
             "requested" => Ok(RedactionStatus::Requested),
             "approved" => Ok(RedactionStatus::Approved),
             "rejected" => Ok(RedactionStatus::Rejected),
-            other => Err(format!("unknown status {other:?}: requested, approved or rejected")),
+            other => Err(format!(
+                "unknown status {other:?}: requested, approved or rejected"
+            )),
         }
     }
 }
@@ -62,7 +64,9 @@ impl RedactableType {
             "case" => Ok(RedactableType::Case),
             "source" => Ok(RedactableType::Source),
             "redaction_request" => Ok(RedactableType::RedactionRequest),
-            other => Err(format!("{other:?} has no redactable texts: case, source or redaction_request")),
+            other => Err(format!(
+                "{other:?} has no redactable texts: case, source or redaction_request"
+            )),
         }
     }
 
@@ -77,7 +81,8 @@ impl RedactableType {
         };
         match self {
             RedactableType::Case => {
-                ["title", "summary"].contains(&path) || indexed("citations[", &["quote", "page", "paragraph"])
+                ["title", "summary"].contains(&path)
+                    || indexed("citations[", &["quote", "page", "paragraph"])
             }
             RedactableType::Source => ["title", "publisher", "url"].contains(&path),
             RedactableType::RedactionRequest => path == "reason",
@@ -104,21 +109,38 @@ impl RedactionRequest {
         let mut r = ObjectReader::new(value, "").map_err(ValidationErrors::one)?;
         let record_type = r.req_parsed("record_type", RedactableType::parse);
         let record_id = r.opt_id("record_id").and_then(RecordId::new);
-        if record_id.is_none() && r.errors.iter().all(|e| e.field.as_deref() != Some("record_id")) {
+        if record_id.is_none()
+            && r.errors
+                .iter()
+                .all(|e| e.field.as_deref() != Some("record_id"))
+        {
             r.error("record_id", "is required");
         }
         let field = r.req_str("field").map(str::trim).map(str::to_string);
         let reason = r.req_parsed("reason", |s| NonEmptyText::parse(s, 2_000));
-        let status = r.opt_parsed("status", RedactionStatus::parse).unwrap_or(RedactionStatus::Requested);
+        let status = r
+            .opt_parsed("status", RedactionStatus::parse)
+            .unwrap_or(RedactionStatus::Requested);
         let mut errors = r.finish();
         if let (Some(t), Some(f)) = (record_type, &field)
             && !t.is_text_field(f)
         {
-            errors.push(FieldError::new("field", format!("{f:?} is not a text field of a {}", t.as_str())));
+            errors.push(FieldError::new(
+                "field",
+                format!("{f:?} is not a text field of a {}", t.as_str()),
+            ));
         }
         match (record_type, record_id, field, reason) {
-            (Some(record_type), Some(record_id), Some(field), Some(reason)) if errors.is_empty() => {
-                Ok(RedactionRequest { record_type, record_id, field, reason, status })
+            (Some(record_type), Some(record_id), Some(field), Some(reason))
+                if errors.is_empty() =>
+            {
+                Ok(RedactionRequest {
+                    record_type,
+                    record_id,
+                    field,
+                    reason,
+                    status,
+                })
             }
             _ => Err(ValidationErrors { errors }),
         }
@@ -139,17 +161,25 @@ pub fn redact_path(body: &mut Value, path: &str) -> bool {
             Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (part, None),
         };
-        let Some(next) = node.get_mut(key) else { return false };
+        let Some(next) = node.get_mut(key) else {
+            return false;
+        };
         node = next;
         if let Some(i) = index {
-            let Some(next) = node.get_mut(i) else { return false };
+            let Some(next) = node.get_mut(i) else {
+                return false;
+            };
             node = next;
         }
         if parts.peek().is_none() {
             if node.is_null() {
                 return false;
             }
-            *node = if key == "url" { Value::Null } else { Value::String(REDACTION_MARKER.into()) };
+            *node = if key == "url" {
+                Value::Null
+            } else {
+                Value::String(REDACTION_MARKER.into())
+            };
             return true;
         }
     }
@@ -167,17 +197,23 @@ mod tests {
         assert!(RedactableType::Case.is_text_field("citations[3].quote"));
         assert!(!RedactableType::Case.is_text_field("country"));
         assert!(!RedactableType::Case.is_text_field("citations[x].quote"));
-        let e = RedactionRequest::from_json(&json!({"record_type": "case", "record_id": 1, "field": "country", "reason": "r"}))
-            .unwrap_err();
+        let e = RedactionRequest::from_json(
+            &json!({"record_type": "case", "record_id": 1, "field": "country", "reason": "r"}),
+        )
+        .unwrap_err();
         assert_eq!(e.errors[0].field.as_deref(), Some("field"));
     }
 
     #[test]
     fn redacting_a_path() {
-        let mut v = json!({"summary": "A name", "citations": [{"quote": "q"}, {"quote": "another name"}]});
+        let mut v =
+            json!({"summary": "A name", "citations": [{"quote": "q"}, {"quote": "another name"}]});
         assert!(redact_path(&mut v, "citations[1].quote"));
         assert!(redact_path(&mut v, "summary"));
         assert!(!redact_path(&mut v, "citations[5].quote"));
-        assert_eq!(v, json!({"summary": REDACTION_MARKER, "citations": [{"quote": "q"}, {"quote": REDACTION_MARKER}]}));
+        assert_eq!(
+            v,
+            json!({"summary": REDACTION_MARKER, "citations": [{"quote": "q"}, {"quote": REDACTION_MARKER}]})
+        );
     }
 }

@@ -23,12 +23,18 @@ pub struct AuditCtx {
 
 impl AuditCtx {
     pub fn user(actor: UserId, address: Option<String>) -> Self {
-        AuditCtx { actor: Some(actor), address }
+        AuditCtx {
+            actor: Some(actor),
+            address,
+        }
     }
 
     /// Chancery itself (migrations, the command line acting as the system).
     pub fn system() -> Self {
-        AuditCtx { actor: None, address: Some("local".into()) }
+        AuditCtx {
+            actor: None,
+            address: Some("local".into()),
+        }
     }
 }
 
@@ -46,10 +52,19 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(action: &str) -> Self {
-        AuditEvent { action: action.to_string(), ..Default::default() }
+        AuditEvent {
+            action: action.to_string(),
+            ..Default::default()
+        }
     }
 
-    pub fn record(action: &str, record_type: &str, id: i64, version: i64, content_hash: &str) -> Self {
+    pub fn record(
+        action: &str,
+        record_type: &str,
+        id: i64,
+        version: i64,
+        content_hash: &str,
+    ) -> Self {
         AuditEvent {
             action: action.to_string(),
             record_type: Some(record_type.to_string()),
@@ -129,9 +144,11 @@ pub(crate) fn audit_time() -> String {
 macro_rules! audit_append {
     ($tx:expr, $ctx:expr, $events:expr) => {{
         for event in $events {
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, entry_hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+            let head = sqlx::query(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, entry_hash",
+            )
+            .fetch_one(&mut *$tx)
+            .await?;
             let seq: i64 = head.try_get("seq")?;
             let prev_hash: String = head.try_get("entry_hash")?;
             let mut entry = $crate::audit::AuditEntry {
@@ -220,7 +237,11 @@ impl Store {
     }
 
     /// Entries, newest first, filtered; at most `limit`.
-    pub async fn audit_entries(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut q = format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE 1 = 1");
         let mut n = 0;
         let mut push = |cond: &str| {
@@ -297,9 +318,17 @@ impl Store {
             if broken.is_some() {
                 return Ok(());
             }
-            let fail = |reason: String| Some(ChainBreak { seq: expected_seq, reason });
+            let fail = |reason: String| {
+                Some(ChainBreak {
+                    seq: expected_seq,
+                    reason,
+                })
+            };
             if e.seq != expected_seq {
-                broken = fail(format!("expected entry {expected_seq} here, found {}: entries are missing", e.seq));
+                broken = fail(format!(
+                    "expected entry {expected_seq} here, found {}: entries are missing",
+                    e.seq
+                ));
             } else if e.prev_hash != prev {
                 broken = fail("its previous-hash does not match the entry before it".into());
             } else if e.compute_hash() != e.entry_hash {

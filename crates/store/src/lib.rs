@@ -10,14 +10,17 @@ mod error;
 mod posts;
 mod records;
 mod redaction;
-pub mod users;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod users;
 
-pub use error::StoreError;
 pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
-pub use records::{CaseFilter, Cell, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned, content_hash};
+pub use error::StoreError;
+pub use records::{
+    CaseFilter, Cell, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned,
+    content_hash,
+};
 pub use redaction::{AppliedRedaction, RedactionFilter};
 pub use users::{LoginOutcome, StoredUser, sha256_hex};
 

@@ -7,11 +7,11 @@
 //! exactly one wins and the other gets a conflict. Nothing is ever overwritten: every version
 //! stays readable.
 
-use crate::{BeginWrite, Store, StoreError, with_pool};
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
+use crate::{BeginWrite, Store, StoreError, with_pool};
 use chancery_domain::{
-    Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source,
-    SourceKind, UserRef, ValidationErrors, VersionInfo,
+    Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source, SourceKind,
+    UserRef, ValidationErrors, VersionInfo,
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -113,7 +113,10 @@ impl Versioned for Source {
     type Filter = SourceFilter;
 
     fn head_values(&self) -> Vec<Cell> {
-        vec![Cell::text(self.kind.as_str()), Cell::text(self.marking.as_str())]
+        vec![
+            Cell::text(self.kind.as_str()),
+            Cell::text(self.marking.as_str()),
+        ]
     }
 
     fn body(&self) -> Value {
@@ -201,12 +204,17 @@ pub struct Page<T> {
 /// A record's full history: every version with its body, oldest first.
 pub type History<T> = Vec<(VersionInfo, T)>;
 
+/// Filters on cases. `post` and `marking` narrow what the user asked for; `scope_post` and
+/// `max_marking` are what the user may see at all. Both apply: a filter for another post than
+/// the user's scope matches nothing.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub country: Option<Country>,
     pub kind: Option<CaseKind>,
     pub post: Option<PostSlug>,
     pub marking: Option<Marking>,
+    pub scope_post: Option<PostSlug>,
+    pub max_marking: Option<Marking>,
 }
 
 impl Filter for CaseFilter {
@@ -218,11 +226,14 @@ impl Filter for CaseFilter {
         if let Some(x) = &self.kind {
             c.push(("kind", x.as_str().to_string()));
         }
-        if let Some(x) = &self.post {
-            c.push(("post", x.as_str().to_string()));
+        for p in [&self.post, &self.scope_post].into_iter().flatten() {
+            c.push(("post", p.as_str().to_string()));
         }
         if let Some(x) = &self.marking {
             c.push(("marking", x.as_str().to_string()));
+        }
+        if self.max_marking == Some(Marking::U) {
+            c.push(("marking", Marking::U.as_str().to_string()));
         }
         c
     }
@@ -232,6 +243,8 @@ impl Filter for CaseFilter {
 pub struct SourceFilter {
     pub kind: Option<SourceKind>,
     pub marking: Option<Marking>,
+    /// What the user may see at all (`U` without SBU access).
+    pub max_marking: Option<Marking>,
 }
 
 impl Filter for SourceFilter {
@@ -242,6 +255,9 @@ impl Filter for SourceFilter {
         }
         if let Some(x) = &self.marking {
             c.push(("marking", x.as_str().to_string()));
+        }
+        if self.max_marking == Some(Marking::U) {
+            c.push(("marking", Marking::U.as_str().to_string()));
         }
         c
     }
@@ -346,8 +362,14 @@ impl Store {
         })
     }
 
-    pub async fn create<T: Versioned>(&self, data: &T, ctx: &AuditCtx) -> Result<Record<T>, StoreError> {
-        let author = ctx.actor.ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
+    pub async fn create<T: Versioned>(
+        &self,
+        data: &T,
+        ctx: &AuditCtx,
+    ) -> Result<Record<T>, StoreError> {
+        let author = ctx
+            .actor
+            .ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
@@ -404,13 +426,19 @@ impl Store {
         data: &T,
         ctx: &AuditCtx,
     ) -> Result<Record<T>, StoreError> {
-        let author = ctx.actor.ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
+        let author = ctx
+            .actor
+            .ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
         let body = data.body().to_string();
         let hash = content_hash(&body);
         let values = data.head_values();
         let n = T::COLUMNS.len();
-        let sets: Vec<String> = T::COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+        let sets: Vec<String> = T::COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
         let update_head = format!(
             "UPDATE {} SET version = version + 1, {}, updated_at = ${}, updated_by = ${}
              WHERE id = ${} AND version = ${}
@@ -423,7 +451,10 @@ impl Store {
             n + 4
         );
         let current_version = format!("SELECT version FROM {} WHERE id = $1", T::HEAD);
-        let prev_hash = format!("SELECT content_hash FROM {} WHERE record_id = $1 AND version = $2", T::VERSIONS);
+        let prev_hash = format!(
+            "SELECT content_hash FROM {} WHERE record_id = $1 AND version = $2",
+            T::VERSIONS
+        );
         let insert_version = format!(
             "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -481,7 +512,10 @@ impl Store {
     }
 
     /// The content hash of a record's current version (for audit entries of reads).
-    pub async fn current_hash<T: Versioned>(&self, id: RecordId) -> Result<Option<(i64, String)>, StoreError> {
+    pub async fn current_hash<T: Versioned>(
+        &self,
+        id: RecordId,
+    ) -> Result<Option<(i64, String)>, StoreError> {
         let q = format!(
             "SELECT v.version, v.content_hash FROM {} h JOIN {} v ON v.record_id = h.id AND v.version = h.version
              WHERE h.id = $1",
@@ -569,7 +603,7 @@ impl Store {
 /// The SELECT that reads records with their current body and their authors' names.
 fn select_records<T: Versioned>() -> String {
     format!(
-        "SELECT h.id, h.version, h.created_at, h.updated_at, v.body,
+        "SELECT h.id, h.version, h.created_at, h.updated_at, v.body, v.content_hash,
                 cu.id AS created_by_id, cu.display_name AS created_by_name,
                 uu.id AS updated_by_id, uu.display_name AS updated_by_name
          FROM {} h
@@ -613,9 +647,16 @@ where
         id: RecordId::new(id).expect("database ids are positive"),
         version,
         created_at: r.try_get("created_at")?,
-        created_by: UserRef { id: r.try_get("created_by_id")?, name: r.try_get("created_by_name")? },
+        created_by: UserRef {
+            id: r.try_get("created_by_id")?,
+            name: r.try_get("created_by_name")?,
+        },
         updated_at: r.try_get("updated_at")?,
-        updated_by: UserRef { id: r.try_get("updated_by_id")?, name: r.try_get("updated_by_name")? },
+        updated_by: UserRef {
+            id: r.try_get("updated_by_id")?,
+            name: r.try_get("updated_by_name")?,
+        },
+        content_hash: r.try_get("content_hash")?,
         data: parse_body::<T>(&body, id, version)?,
     })
 }

@@ -3,10 +3,12 @@
 //! version rows, their hashes and the chain between them stay as they were.
 
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
-use crate::records::{Cell, Filter, Reference, RefKey, Versioned, content_hash, now};
+use crate::records::{Cell, Filter, RefKey, Reference, Versioned, content_hash, now};
 use crate::{BeginWrite, Store, StoreError, with_pool};
 use chancery_domain::redaction::{RedactableType, redact_path};
-use chancery_domain::{FieldError, Marking, RecordId, RedactionRequest, RedactionStatus, ValidationErrors};
+use chancery_domain::{
+    FieldError, Marking, RecordId, RedactionRequest, RedactionStatus, ValidationErrors,
+};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -17,7 +19,9 @@ pub struct RedactionFilter {
 
 impl Filter for RedactionFilter {
     fn conditions(&self) -> Vec<(&'static str, String)> {
-        self.status.map(|s| vec![("status", s.as_str().to_string())]).unwrap_or_default()
+        self.status
+            .map(|s| vec![("status", s.as_str().to_string())])
+            .unwrap_or_default()
     }
 }
 
@@ -89,18 +93,34 @@ impl Store {
         approve: bool,
         ctx: &AuditCtx,
     ) -> Result<AppliedRedaction, StoreError> {
-        let author = ctx.actor.ok_or_else(|| StoreError::Config("a decision needs an acting user".into()))?;
-        let current = self.get::<RedactionRequest>(request_id).await?.ok_or(StoreError::NotFound)?;
+        let author = ctx
+            .actor
+            .ok_or_else(|| StoreError::Config("a decision needs an acting user".into()))?;
+        let current = self
+            .get::<RedactionRequest>(request_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if current.version != expected {
-            return Err(StoreError::Conflict { expected, current: current.version });
+            return Err(StoreError::Conflict {
+                expected,
+                current: current.version,
+            });
         }
         if current.data.status != RedactionStatus::Requested {
             return Err(StoreError::Invalid(
-                FieldError::new("status", format!("this request is already {}", current.data.status.as_str())).into(),
+                FieldError::new(
+                    "status",
+                    format!("this request is already {}", current.data.status.as_str()),
+                )
+                .into(),
             ));
         }
         let mut decided = current.data.clone();
-        decided.status = if approve { RedactionStatus::Approved } else { RedactionStatus::Rejected };
+        decided.status = if approve {
+            RedactionStatus::Approved
+        } else {
+            RedactionStatus::Rejected
+        };
         let body = decided.body().to_string();
         let hash = content_hash(&body);
         let now = now();
@@ -186,7 +206,11 @@ impl Store {
     }
 
     /// The redactions applied to a record: (field, request id, versions changed).
-    pub async fn redactions_of(&self, record_type: &str, record_id: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    pub async fn redactions_of(
+        &self,
+        record_type: &str,
+        record_id: i64,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT field, request_id, versions_changed FROM redactions WHERE record_type = $1 AND record_id = $2 ORDER BY id",

@@ -104,14 +104,15 @@ impl Store {
                         if ix.get::<String, _>("origin") == "c" {
                             s.indexes.push(name);
                         } else {
-                            let cols: Vec<String> =
-                                sqlx::query("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
-                                    .bind(&name)
-                                    .fetch_all(p)
-                                    .await?
-                                    .iter()
-                                    .map(|r| r.get::<String, _>("name"))
-                                    .collect();
+                            let cols: Vec<String> = sqlx::query(
+                                "SELECT name FROM pragma_index_info($1) ORDER BY seqno",
+                            )
+                            .bind(&name)
+                            .fetch_all(p)
+                            .await?
+                            .iter()
+                            .map(|r| r.get::<String, _>("name"))
+                            .collect();
                             s.unique.push(format!("unique({})", cols.join(", ")));
                         }
                     }

@@ -4,7 +4,9 @@
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
 use crate::records::now;
 use crate::{BeginWrite, Store, StoreError, with_pool};
-use chancery_domain::{Account, Email, FieldError, NonEmptyText, Placement, PostSlug, Role, UserId};
+use chancery_domain::{
+    Account, Email, FieldError, NonEmptyText, Placement, PostSlug, Role, UserId,
+};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -43,7 +45,12 @@ where
     for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     let id: i64 = r.try_get("id")?;
-    let corrupt = |reason: String| StoreError::Corrupt { table: "users", id, version: 0, reason };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: "users",
+        id,
+        version: 0,
+        reason,
+    };
     let role = Role::parse(&r.try_get::<String, _>("role")?).map_err(corrupt)?;
     let post = match r.try_get::<Option<String>, _>("post")? {
         Some(p) => Some(PostSlug::parse(&p).map_err(corrupt)?),
@@ -55,7 +62,8 @@ where
         account: Account {
             // Legacy accounts carry `name@legacy.invalid`, which still parses as an address.
             email: Email::parse(&email).map_err(corrupt)?,
-            display_name: NonEmptyText::parse(&r.try_get::<String, _>("display_name")?, 500).map_err(corrupt)?,
+            display_name: NonEmptyText::parse(&r.try_get::<String, _>("display_name")?, 500)
+                .map_err(corrupt)?,
             placement: Placement::new(role, post).map_err(corrupt)?,
             sbu_access: r.try_get("sbu_access")?,
             active: r.try_get("active")?,
@@ -123,7 +131,12 @@ impl Store {
     }
 
     /// Changes an account's settings (not its password).
-    pub async fn update_user(&self, id: UserId, account: &Account, ctx: &AuditCtx) -> Result<(), StoreError> {
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        account: &Account,
+        ctx: &AuditCtx,
+    ) -> Result<(), StoreError> {
         let now = now();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -161,7 +174,12 @@ impl Store {
     }
 
     /// Sets a new password hash and ends the account's sessions.
-    pub async fn set_password(&self, id: UserId, password_hash: &str, ctx: &AuditCtx) -> Result<(), StoreError> {
+    pub async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        ctx: &AuditCtx,
+    ) -> Result<(), StoreError> {
         let now = now();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -222,7 +240,11 @@ impl Store {
     }
 
     /// Whether logins for this e-mail hash or from this address are throttled now.
-    pub async fn login_throttled(&self, user: Option<&StoredUser>, address: &str) -> Result<bool, StoreError> {
+    pub async fn login_throttled(
+        &self,
+        user: Option<&StoredUser>,
+        address: &str,
+    ) -> Result<bool, StoreError> {
         let now = now();
         if let Some(u) = user
             && u.locked_until.is_some_and(|t| t > now)
@@ -249,7 +271,10 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now();
         let since = now - Duration::minutes(WINDOW_MINUTES);
-        let ctx = AuditCtx { actor: user, address: Some(address.to_string()) };
+        let ctx = AuditCtx {
+            actor: user,
+            address: Some(address.to_string()),
+        };
         let action = match outcome {
             LoginOutcome::Succeeded => "login",
             LoginOutcome::Failed => "login_failed",
@@ -294,7 +319,10 @@ impl Store {
 
     // ------------------------------------------------------------------ sessions
 
-    pub async fn session_load(&self, id_hash: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+    pub async fn session_load(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         with_pool!(self, p => {
             let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
                 .bind(id_hash).bind(now())
@@ -343,7 +371,13 @@ impl Store {
     // ------------------------------------------------------------------ API tokens
 
     /// Stores a token's hash; returns the token's id.
-    pub async fn create_token(&self, user: UserId, name: &str, token_hash: &str, ctx: &AuditCtx) -> Result<i64, StoreError> {
+    pub async fn create_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        ctx: &AuditCtx,
+    ) -> Result<i64, StoreError> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let id: i64 = sqlx::query(
@@ -373,7 +407,12 @@ impl Store {
     }
 
     /// Revokes a token; `owner` restricts it to that account's tokens.
-    pub async fn revoke_token(&self, id: i64, owner: Option<UserId>, ctx: &AuditCtx) -> Result<(), StoreError> {
+    pub async fn revoke_token(
+        &self,
+        id: i64,
+        owner: Option<UserId>,
+        ctx: &AuditCtx,
+    ) -> Result<(), StoreError> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query(
@@ -399,7 +438,16 @@ impl Store {
     pub async fn list_tokens(
         &self,
         user: UserId,
-    ) -> Result<Vec<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>, StoreError> {
+    ) -> Result<
+        Vec<(
+            i64,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        )>,
+        StoreError,
+    > {
         with_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",

@@ -1,75 +1,47 @@
 //! The JSON API under `/api/v1/`.
 
 use crate::AppState;
+use crate::access::{
+    ApiRecord, audit_reads, check_create, check_open, check_update, load_visible, record_json,
+};
+use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::extract::{CurrentActor, IdPath, JsonBody, if_match};
+use crate::extract::{IdPath, JsonBody, if_match};
+use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chancery_domain::{
-    Actor, Case, CaseKind, Country, FieldError, Post, PostSlug, Record, RecordId, Source,
-    SourceKind, ValidationErrors, VersionInfo,
+    Action, Case, CaseKind, Country, FieldError, Marking, Post, PostSlug, Record, Resource,
+    ResourceKind, Source, SourceKind, UserRef, ValidationErrors,
 };
-use chancery_store::{CaseFilter, Page, SourceFilter, Versioned};
+use chancery_store::{AuditEvent, CaseFilter, SourceFilter};
 use serde::Serialize;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
-        .route("/api/v1/posts", get(list_posts))
-        .route("/api/v1/cases", get(list_cases).post(create_case))
-        .route("/api/v1/cases/{id}", get(get_case).put(update_case))
-        .route("/api/v1/cases/{id}/history", get(case_history))
-        .route("/api/v1/sources", get(list_sources).post(create_source))
-        .route("/api/v1/sources/{id}", get(get_source).put(update_source))
-        .route("/api/v1/sources/{id}/history", get(source_history))
-}
+use serde_json::{Value, json};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 
-/// A page of records: `next` is the cursor for the following page, or null on the last.
+/// A page of records (documentation of the shape): `next` is the cursor for the following
+/// page, or null on the last. Fields above the reader's clearance are null and named in
+/// `withheld`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
     pub items: Vec<Record<T>>,
     pub next: Option<String>,
 }
 
-impl<T> From<Page<T>> for ListResponse<T> {
-    fn from(p: Page<T>) -> Self {
-        ListResponse {
-            items: p.items,
-            next: p.next,
-        }
-    }
-}
-
-/// One version in a record's history: who wrote it when, its sha256 and its predecessor's,
-/// and the record's data as of that version.
+/// One version in a record's history (documentation of the shape): who wrote it when, its
+/// sha256 and its predecessor's, and the data as of that version. A version marked above the
+/// reader's clearance reads `{"version": n, "withheld": true}`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry<T> {
     pub version: i64,
-    pub author: String,
+    pub author: UserRef,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub content_hash: String,
     pub prev_hash: Option<String>,
     pub data: T,
-}
-
-impl<T> HistoryEntry<T> {
-    fn new(info: VersionInfo, data: T) -> Self {
-        HistoryEntry {
-            version: info.version,
-            author: info.author.to_string(),
-            created_at: info.created_at,
-            content_hash: info.content_hash,
-            prev_hash: info.prev_hash,
-            data,
-        }
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -150,7 +122,7 @@ impl ListQuery {
             country: self.country,
             kind,
             post: self.post.clone(),
-            marking: None,
+            ..Default::default()
         })
     }
 
@@ -164,21 +136,13 @@ impl ListQuery {
         };
         Ok(SourceFilter {
             kind,
-            marking: None,
+            ..Default::default()
         })
     }
 }
 
 pub const CASE_FILTERS: &[&str] = &["country", "kind", "post"];
 pub const SOURCE_FILTERS: &[&str] = &["kind"];
-
-/// A record id from a path segment; anything else is a 404 (no such record).
-pub fn parse_id(raw: &str, what: &str) -> Result<RecordId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .and_then(RecordId::new)
-        .ok_or_else(|| ApiError::NotFound(format!("no {what} with id {raw:?}")))
-}
 
 fn with_etag(mut resp: Response, version: i64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -187,109 +151,114 @@ fn with_etag(mut resp: Response, version: i64) -> Response {
     resp
 }
 
-fn created<T: Serialize>(record: &Record<T>, base: &str) -> Response {
-    let mut resp = (StatusCode::CREATED, Json(record)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{base}/{}", record.id)) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    with_etag(resp, record.version)
-}
-
-/// A record type the API serves: `Versioned` in the store, parsed and checked in the domain.
-pub trait Resource: Versioned + Serialize + 'static {
-    /// What one is called in messages: "case".
-    const NAME: &'static str;
-    /// Where the collection lives: "/api/v1/cases".
-    const BASE: &'static str;
-
-    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors>;
-
-    /// Rules between the stored record and its replacement.
-    fn check_change(_current: &Self, _next: &Self) -> Result<(), ValidationErrors> {
-        Ok(())
-    }
-}
-
-impl Resource for Case {
-    const NAME: &'static str = "case";
-    const BASE: &'static str = "/api/v1/cases";
-
-    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors> {
-        Case::from_json(body)
-    }
-
-    fn check_change(current: &Self, next: &Self) -> Result<(), ValidationErrors> {
-        current.check_change(next)
-    }
-}
-
-impl Resource for Source {
-    const NAME: &'static str = "source";
-    const BASE: &'static str = "/api/v1/sources";
-
-    fn parse(body: &serde_json::Value) -> Result<Self, ValidationErrors> {
-        Source::from_json(body)
-    }
-}
-
-fn not_found<T: Resource>(id: impl std::fmt::Display) -> ApiError {
-    ApiError::NotFound(format!("no {} with id {id}", T::NAME))
-}
-
-async fn create_one<T: Resource>(
+async fn list_of<T: ApiRecord>(
     state: &AppState,
-    actor: &Actor,
-    body: &serde_json::Value,
+    user: &CurrentUser,
+    mut filter: T::Filter,
+    q: &ListQuery,
+) -> Result<Json<Value>, ApiError> {
+    check_open(user, Action::Read, &T::collection())?;
+    T::scope(&mut filter, &user.principal);
+    let page = state
+        .store
+        .list::<T>(&filter, q.cursor.as_deref(), q.limit)
+        .await?;
+    let shown: Vec<&Record<T>> = page.items.iter().collect();
+    audit_reads(state, user, "read", &shown).await?;
+    let clearance = user.principal.clearance();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|r| record_json(r, clearance))
+        .collect();
+    Ok(Json(json!({"items": items, "next": page.next})))
+}
+
+pub(crate) async fn create_one<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &Value,
 ) -> Result<Response, ApiError> {
     let data = T::parse(body)?;
-    let record = state.store.create(&data, actor).await?;
-    Ok(created(&record, T::BASE))
+    check_create(user, &data)?;
+    let record = state.store.create(&data, &user.ctx()).await?;
+    let mut resp = (
+        StatusCode::CREATED,
+        Json(record_json(&record, user.principal.clearance())),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{}/{}", T::BASE, record.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(with_etag(resp, record.version))
 }
 
-async fn get_one<T: Resource>(state: &AppState, raw_id: &str) -> Result<Response, ApiError> {
-    let id = parse_id(raw_id, T::NAME)?;
-    let record = state
-        .store
-        .get::<T>(id)
-        .await?
-        .ok_or_else(|| not_found::<T>(id))?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
-}
-
-async fn update_one<T: Resource>(
+async fn get_one<T: ApiRecord>(
     state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> Result<Response, ApiError> {
+    let record = load_visible::<T>(state, user, raw_id).await?;
+    audit_reads(state, user, "read", &[&record]).await?;
+    let body = record_json(&record, user.principal.clearance());
+    Ok(with_etag(Json(body).into_response(), record.version))
+}
+
+async fn update_one<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
     raw_id: &str,
     headers: &HeaderMap,
-    actor: &Actor,
-    body: &serde_json::Value,
+    body: &Value,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(raw_id, T::NAME)?;
+    let current = load_visible::<T>(state, user, raw_id).await?;
     let expected = if_match(headers)?;
     let next = T::parse(body)?;
-    let current = state
+    check_update(user, &current.data, &next)?;
+    let record = state
         .store
-        .get::<T>(id)
-        .await?
-        .ok_or_else(|| not_found::<T>(id))?;
-    T::check_change(&current.data, &next)?;
-    let record = state.store.update(id, expected, &next, actor).await?;
-    Ok(with_etag(Json(&record).into_response(), record.version))
+        .update(current.id, expected, &next, &user.ctx())
+        .await?;
+    let body = record_json(&record, user.principal.clearance());
+    Ok(with_etag(Json(body).into_response(), record.version))
 }
 
-async fn history_of<T: Resource>(
+async fn history_of<T: ApiRecord>(
     state: &AppState,
+    user: &CurrentUser,
     raw_id: &str,
-) -> Result<Json<Vec<HistoryEntry<T>>>, ApiError> {
-    let id = parse_id(raw_id, T::NAME)?;
-    let h = state.store.history::<T>(id).await?;
-    if h.is_empty() {
-        return Err(not_found::<T>(id));
+) -> Result<Json<Value>, ApiError> {
+    let current = load_visible::<T>(state, user, raw_id).await?;
+    let clearance = user.principal.clearance();
+    let h = state.store.history::<T>(current.id).await?;
+    // An old version may have been marked higher than the current one: each is checked.
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    for (info, data) in h {
+        if !user.principal.may_see(data.marking()) {
+            out.push(json!({"version": info.version, "withheld": true}));
+            continue;
+        }
+        if data.marking_shown(clearance) == Marking::SBU {
+            events.push(AuditEvent::record(
+                "read_history",
+                T::RECORD_TYPE,
+                current.id.get(),
+                info.version,
+                &info.content_hash,
+            ));
+        }
+        out.push(json!({
+            "version": info.version,
+            "author": info.author,
+            "created_at": info.created_at,
+            "content_hash": info.content_hash,
+            "prev_hash": info.prev_hash,
+            "data": data.json_for(clearance),
+        }));
     }
-    Ok(Json(
-        h.into_iter()
-            .map(|(info, data)| HistoryEntry::new(info, data))
-            .collect(),
-    ))
+    state.store.audit(&user.ctx(), &events).await?;
+    Ok(Json(Value::Array(out)))
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "system",
@@ -304,7 +273,11 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
 
 #[utoipa::path(get, path = "/api/v1/posts", tag = "posts",
     responses((status = 200, description = "All posts", body = [Post])))]
-pub async fn list_posts(State(state): State<AppState>) -> Result<Json<Vec<Post>>, ApiError> {
+pub async fn list_posts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<Post>>, ApiError> {
+    check_open(&user, Action::ListPosts, &Resource::of(ResourceKind::Post))?;
     Ok(Json(state.store.list_posts().await?))
 }
 
@@ -322,14 +295,11 @@ pub async fn list_posts(State(state): State<AppState>) -> Result<Json<Vec<Post>>
     ))]
 pub async fn list_cases(
     State(state): State<AppState>,
+    user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<ListResponse<Case>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), CASE_FILTERS)?;
-    let page = state
-        .store
-        .list::<Case>(&q.case_filter()?, q.cursor.as_deref(), q.limit)
-        .await?;
-    Ok(Json(page.into()))
+    list_of::<Case>(&state, &user, q.case_filter()?, &q).await
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = Case,
@@ -341,10 +311,10 @@ pub async fn list_cases(
     ))]
 pub async fn create_case(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    create_one::<Case>(&state, &actor, &body).await
+    create_one::<Case>(&state, &user, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
@@ -355,9 +325,10 @@ pub async fn create_case(
     ))]
 pub async fn get_case(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    get_one::<Case>(&state, &id).await
+    get_one::<Case>(&state, &user, &id).await
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", request_body = Case,
@@ -376,10 +347,10 @@ pub async fn update_case(
     State(state): State<AppState>,
     IdPath(id): IdPath,
     headers: HeaderMap,
-    CurrentActor(actor): CurrentActor,
+    user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    update_one::<Case>(&state, &id, &headers, &actor, &body).await
+    update_one::<Case>(&state, &user, &id, &headers, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "cases",
@@ -390,9 +361,10 @@ pub async fn update_case(
     ))]
 pub async fn case_history(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Vec<HistoryEntry<Case>>>, ApiError> {
-    history_of::<Case>(&state, &id).await
+) -> Result<Json<Value>, ApiError> {
+    history_of::<Case>(&state, &user, &id).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
@@ -407,14 +379,11 @@ pub async fn case_history(
     ))]
 pub async fn list_sources(
     State(state): State<AppState>,
+    user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<ListResponse<Source>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS)?;
-    let page = state
-        .store
-        .list::<Source>(&q.source_filter()?, q.cursor.as_deref(), q.limit)
-        .await?;
-    Ok(Json(page.into()))
+    list_of::<Source>(&state, &user, q.source_filter()?, &q).await
 }
 
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = Source,
@@ -425,10 +394,10 @@ pub async fn list_sources(
     ))]
 pub async fn create_source(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    create_one::<Source>(&state, &actor, &body).await
+    create_one::<Source>(&state, &user, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources",
@@ -439,9 +408,10 @@ pub async fn create_source(
     ))]
 pub async fn get_source(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
-    get_one::<Source>(&state, &id).await
+    get_one::<Source>(&state, &user, &id).await
 }
 
 #[utoipa::path(put, path = "/api/v1/sources/{id}", tag = "sources", request_body = Source,
@@ -460,10 +430,10 @@ pub async fn update_source(
     State(state): State<AppState>,
     IdPath(id): IdPath,
     headers: HeaderMap,
-    CurrentActor(actor): CurrentActor,
+    user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    update_one::<Source>(&state, &id, &headers, &actor, &body).await
+    update_one::<Source>(&state, &user, &id, &headers, &body).await
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}/history", tag = "sources",
@@ -474,7 +444,8 @@ pub async fn update_source(
     ))]
 pub async fn source_history(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Vec<HistoryEntry<Source>>>, ApiError> {
-    history_of::<Source>(&state, &id).await
+) -> Result<Json<Value>, ApiError> {
+    history_of::<Source>(&state, &user, &id).await
 }

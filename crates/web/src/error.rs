@@ -12,6 +12,10 @@ use serde_json::json;
 pub enum ApiError {
     /// 400: the body is not JSON, or a header is malformed.
     BadRequest(String),
+    /// 401: not signed in (or an unknown or revoked token).
+    Unauthorized,
+    /// 403: signed in, but not allowed (the reason says why; never what is hidden).
+    Forbidden(String),
     NotFound(String),
     /// 409: the update named `expected`, the record is at `current`.
     Conflict {
@@ -34,6 +38,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -47,7 +53,10 @@ impl ApiError {
     pub fn errors(&self) -> ValidationErrors {
         let general = |s: &str| ValidationErrors::one(FieldError::general(s));
         match self {
-            ApiError::BadRequest(m) | ApiError::NotFound(m) => general(m),
+            ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Forbidden(m) => general(m),
+            ApiError::Unauthorized => {
+                general("sign in, or send an API token as Authorization: Bearer <token>")
+            }
             ApiError::Conflict { expected, current } => {
                 let mut e = FieldError::general(format!(
                     "version conflict: you edited version {expected}, but the record is now at version {current}; \
@@ -93,6 +102,10 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let mut resp = (self.status(), Json(self.errors())).into_response();
+        if let ApiError::Unauthorized = self {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let ApiError::Conflict { current, .. } = self
             && let Ok(v) = HeaderValue::from_str(&format!("\"{current}\""))
         {
@@ -126,4 +139,9 @@ pub async fn method_not_allowed(uri: Uri) -> Response {
 pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     ApiError::Internal("handler panicked".into()).into_response()
+}
+
+/// A store failure inside a middleware: logged, answered 500 without details.
+pub fn internal(e: impl std::fmt::Display) -> Response {
+    ApiError::Internal(e.to_string()).into_response()
 }

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use chancery_domain::{Actor, FieldError};
+use chancery_domain::FieldError;
 use serde_json::Value;
 
 /// A JSON request body, parsed whole into a value: 415 without a JSON content type, 413 over
@@ -59,31 +59,6 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
             ))
         }
     })
-}
-
-/// Who is acting: `X-Chancery-User` if sent, else `anonymous`. A plain user reference until
-/// accounts exist.
-pub struct CurrentActor(pub Actor);
-
-pub const ACTOR_HEADER: &str = "x-chancery-user";
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        actor_from(&parts.headers).map(CurrentActor)
-    }
-}
-
-pub fn actor_from(headers: &HeaderMap) -> Result<Actor, ApiError> {
-    match headers.get(ACTOR_HEADER) {
-        None => Ok(Actor::parse("anonymous").expect("valid")),
-        Some(v) => v
-            .to_str()
-            .map_err(|_| "is not visible ASCII".to_string())
-            .and_then(Actor::parse)
-            .map_err(|reason| ApiError::Invalid(FieldError::new("X-Chancery-User", reason).into())),
-    }
 }
 
 /// The version an update names, from `If-Match: "3"` (a bare `3` and a weak `W/"3"` are also

@@ -2,18 +2,27 @@
 //! API under `/api/v1/`. Handlers parse input into domain types and call the store; they never
 //! write SQL and never learn which database runs.
 
+mod access;
+mod account;
+mod admin;
 mod api;
+pub mod auth;
+mod csrf;
 mod error;
 mod extract;
 mod openapi;
 mod pages;
+mod redactions;
+pub mod routes;
 mod views;
 
+pub use auth::{hash_password, new_token};
 pub use error::ApiError;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
+use axum::middleware;
 use chancery_store::Store;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,6 +31,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -30,6 +41,12 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Longest a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// A session ends after this long without a request...
+    pub session_idle: Duration,
+    /// ...and after this long whatever happens.
+    pub session_absolute: Duration,
+    /// Mark the session cookie `Secure` (for a server reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for WebConfig {
@@ -37,6 +54,9 @@ impl Default for WebConfig {
         WebConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
         }
     }
 }
@@ -52,11 +72,22 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
     let timeout = state.config.request_timeout;
-    Router::new()
-        .merge(api::routes())
-        .merge(pages::routes())
+    let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(auth::DbSessionStore {
+        store: state.store.clone(),
+    })
+    .with_name("chancery_session")
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(state.config.secure_cookies)
+    .with_expiry(Expiry::OnInactivity(idle));
+    routes::router()
+        .route_layer(middleware::from_fn(routes::guard))
         .fallback(error::fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(sessions)
+        .layer(middleware::from_fn(csrf::protect))
         .layer(DefaultBodyLimit::max(limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -71,6 +102,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(
                 "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(error::panic_response))

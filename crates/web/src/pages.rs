@@ -1,43 +1,30 @@
-//! Server-rendered HTML pages: list, filter, view, create and edit cases and sources, and
-//! view a record's history. Plain forms and links: no JavaScript needed.
+//! Server-rendered HTML pages for cases and sources: list, filter, view, create and edit, and
+//! view a record's history. Plain forms and links: no JavaScript needed. Every page asks the
+//! policy through `access`, shows only what the user may see, and logs reads of SBU material.
 
 use crate::AppState;
-use crate::api::{CASE_FILTERS, ListQuery, SOURCE_FILTERS, parse_id};
+use crate::access::{ApiRecord, audit_reads, check_create, check_open, check_update, load_visible};
+use crate::api::{CASE_FILTERS, ListQuery, SOURCE_FILTERS};
+use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::extract::{FormBody, IdPath, actor_from};
+use crate::extract::{FormBody, IdPath};
 use crate::views::*;
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chancery_domain::input::form_to_json;
-use chancery_domain::{Case, Marking, Record, RecordId, Source, ValidationErrors};
-use chancery_store::{CaseFilter, SourceFilter, StoreError};
+use chancery_domain::{
+    Action, Case, CaseRelation, Marked, Marking, Record, RecordId, Resource, ResourceKind, Role,
+    Source, ValidationErrors, VersionInfo,
+};
+use chancery_store::{AuditEvent, StoreError, Versioned};
 use serde_json::{Value, json};
 
 const STYLE: &str = include_str!("../static/style.css");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/cases") }))
-        .route("/static/style.css", get(style))
-        .route("/posts", get(posts_page))
-        .route("/cases", get(cases_page).post(create_case))
-        .route("/cases/new", get(new_case))
-        .route("/cases/{id}", get(case_page))
-        .route("/cases/{id}/edit", get(edit_case).post(update_case))
-        .route("/cases/{id}/history", get(case_history))
-        .route("/sources", get(sources_page).post(create_source))
-        .route("/sources/new", get(new_source))
-        .route("/sources/{id}", get(source_page))
-        .route("/sources/{id}/edit", get(edit_source).post(update_source))
-        .route("/sources/{id}/history", get(source_history))
-}
-
 /// An error answered as a page.
-pub struct PageError(ApiError);
+pub struct PageError(pub ApiError);
 
 impl<E: Into<ApiError>> From<E> for PageError {
     fn from(e: E) -> Self {
@@ -50,9 +37,13 @@ impl IntoResponse for PageError {
         if let ApiError::Internal(detail) = &self.0 {
             tracing::error!(%detail, "internal error");
         }
+        if let ApiError::Unauthorized = self.0 {
+            return Redirect::to("/login").into_response();
+        }
         let status = self.0.status();
         let heading = match status {
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
             StatusCode::PAYLOAD_TOO_LARGE => "Too large",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
             _ => "The request could not be handled",
@@ -61,7 +52,7 @@ impl IntoResponse for PageError {
         render(
             status,
             &MessagePage {
-                page: PageMeta::new(heading, Marking::U),
+                page: PageMeta::anonymous(heading),
                 heading: heading.into(),
                 message,
             },
@@ -69,9 +60,9 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub type PageResult = Result<Response, PageError>;
 
-fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -85,7 +76,7 @@ pub fn not_found_page(message: &str) -> Response {
     PageError(ApiError::NotFound(message.to_string())).into_response()
 }
 
-async fn style() -> impl IntoResponse {
+pub async fn style() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -95,13 +86,22 @@ async fn style() -> impl IntoResponse {
     )
 }
 
-fn see_other(location: String) -> Response {
+pub fn see_other(location: String) -> Response {
     Redirect::to(&location).into_response()
+}
+
+pub async fn home(user: CurrentUser) -> Response {
+    if user.principal.role() == Role::Admin {
+        see_other("/admin/users".into())
+    } else {
+        see_other("/cases".into())
+    }
 }
 
 // ---------------------------------------------------------------- posts
 
-async fn posts_page(State(state): State<AppState>) -> PageResult {
+pub async fn posts_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
+    check_open(&user, Action::ListPosts, &Resource::of(ResourceKind::Post))?;
     let posts = state.store.list_posts().await?;
     let rows = posts
         .iter()
@@ -115,13 +115,13 @@ async fn posts_page(State(state): State<AppState>) -> PageResult {
     Ok(render(
         StatusCode::OK,
         &PostsPage {
-            page: PageMeta::new("Posts", Marking::U),
+            page: PageMeta::new("Posts", Marking::U, &user),
             posts: rows,
         },
     ))
 }
 
-// ---------------------------------------------------------------- cases
+// ---------------------------------------------------------------- shared
 
 /// Keeps the filters when following the cursor to the next page.
 fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<String> {
@@ -136,7 +136,193 @@ fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<Stri
     ))
 }
 
-async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
+fn query_json(raw: Option<&str>) -> Value {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    form_to_json(&pairs)
+}
+
+/// A page of records the user may see, with the reads of SBU material logged.
+async fn visible_page<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    mut filter: T::Filter,
+    q: &ListQuery,
+) -> Result<chancery_store::Page<T>, PageError> {
+    check_open(user, Action::Read, &T::collection())?;
+    T::scope(&mut filter, &user.principal);
+    let page = state
+        .store
+        .list::<T>(&filter, q.cursor.as_deref(), q.limit)
+        .await?;
+    let shown: Vec<&Record<T>> = page.items.iter().collect();
+    audit_reads(state, user, "read", &shown).await?;
+    Ok(page)
+}
+
+/// Every record of a type the user may see (for the choices of a form).
+async fn visible_all<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<Record<T>>, StoreError> {
+    let mut filter = T::Filter::default();
+    T::scope(&mut filter, &user.principal);
+    Ok(state.store.list::<T>(&filter, None, 500).await?.items)
+}
+
+/// What a failed form submission shows: the status, the errors, and a conflict message.
+struct Refusal {
+    status: StatusCode,
+    errors: ValidationErrors,
+    conflict: Option<String>,
+    version: Option<i64>,
+}
+
+/// Saves a form as a new record (`current` none) or a new version of `current`; on failure
+/// says what to show. Permission refusals end the request (403/404 pages).
+async fn save_form<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    values: &Value,
+    current: Option<&Record<T>>,
+    expected: Option<i64>,
+) -> Result<Result<Record<T>, Refusal>, PageError> {
+    let invalid = |errors: ValidationErrors| {
+        Ok(Err(Refusal {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            conflict: None,
+            version: expected,
+        }))
+    };
+    let data = match T::parse(values) {
+        Ok(d) => d,
+        Err(e) => return invalid(e),
+    };
+    match current {
+        None => check_create(user, &data)?,
+        Some(c) => match check_update(user, &c.data, &data) {
+            Err(ApiError::Invalid(e)) => return invalid(e),
+            other => other?,
+        },
+    }
+    let result = match (current, expected) {
+        (None, _) => state.store.create(&data, &user.ctx()).await,
+        (Some(c), Some(v)) => state.store.update(c.id, v, &data, &user.ctx()).await,
+        (Some(_), None) => return Err(ApiError::PreconditionRequired.into()),
+    };
+    match result {
+        Ok(r) => Ok(Ok(r)),
+        Err(StoreError::Invalid(e)) => invalid(e),
+        Err(StoreError::Conflict {
+            expected,
+            current: now,
+        }) => Ok(Err(Refusal {
+            status: StatusCode::CONFLICT,
+            errors: ValidationErrors::default(),
+            conflict: Some(format!(
+                "You edited version {expected}, but version {now} was saved meanwhile. Your changes are kept below \
+                 and were not saved. Compare them with the current version (open it in another tab); saving this \
+                 form again replaces version {now}."
+            )),
+            version: Some(now),
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The version a form says it edited.
+fn form_version(pairs: &[(String, String)]) -> Option<i64> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+}
+
+/// Checks that the user may edit a record before showing its form.
+fn check_may_edit<T: ApiRecord>(user: &CurrentUser, record: &Record<T>) -> Result<(), ApiError> {
+    check_update(user, &record.data, &record.data)
+}
+
+fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> VersionView {
+    VersionView {
+        version: info.version,
+        author: info.author.to_string(),
+        created_at: info.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        content_hash: info.content_hash.clone(),
+        prev_hash: info.prev_hash.clone(),
+        changed,
+        facts,
+    }
+}
+
+/// The history page of a record: versions the user may not see are listed as withheld.
+async fn history_page<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+    heading: impl Fn(&T) -> String,
+    facts: impl Fn(&T, Marking) -> Vec<Fact>,
+) -> PageResult {
+    let record = load_visible::<T>(state, user, raw_id).await?;
+    let clearance = user.principal.clearance();
+    let history = state.store.history::<T>(record.id).await?;
+    let mut marking = Marking::U;
+    let mut prev: Option<Value> = None;
+    let mut versions = Vec::new();
+    let mut events = Vec::new();
+    for (info, data) in &history {
+        if !user.principal.may_see(data.marking()) {
+            versions.push(version_view(
+                info,
+                "withheld".into(),
+                vec![Fact::new("Content", "[withheld: SBU]")],
+            ));
+            continue;
+        }
+        let shown = data.marking_shown(clearance);
+        marking = marking.max(shown);
+        if shown == Marking::SBU {
+            events.push(AuditEvent::record(
+                "read_history",
+                T::RECORD_TYPE,
+                record.id.get(),
+                info.version,
+                &info.content_hash,
+            ));
+        }
+        let json = data.json_for(clearance);
+        versions.push(version_view(
+            info,
+            changed_members(prev.as_ref(), &json),
+            facts(data, clearance),
+        ));
+        prev = Some(json);
+    }
+    state.store.audit(&user.ctx(), &events).await?;
+    versions.reverse();
+    let title = heading(&record.data);
+    let t = HistoryPage {
+        page: PageMeta::new(format!("History: {title}"), marking, user),
+        heading: title,
+        record_href: format!("{}/{}", T::PAGES, record.id),
+        versions,
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+fn stamp(at: &chrono::DateTime<chrono::Utc>, by: &chancery_domain::UserRef) -> String {
+    format!("{} by {}", at.format("%Y-%m-%d %H:%M UTC"), by)
+}
+
+// ---------------------------------------------------------------- cases
+
+pub async fn cases_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let posts = state.store.list_posts().await?;
     let query_values = query_json(raw.as_deref());
     let parsed =
@@ -144,12 +330,7 @@ async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
     let (errors, page) = match parsed {
         Ok((filter, q)) => (
             ValidationErrors::default(),
-            Some(
-                state
-                    .store
-                    .list::<Case>(&filter, q.cursor.as_deref(), q.limit)
-                    .await?,
-            ),
+            Some(visible_page::<Case>(&state, &user, filter, &q).await?),
         ),
         Err(e) => (e, None),
     };
@@ -171,7 +352,7 @@ async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let t = CasesPage {
-        page: PageMeta::new("Cases", marking),
+        page: PageMeta::new("Cases", marking, &user),
         country: form.select("country", &country_options(), Some("(any)")),
         kind: form.select("kind", &case_kind_options(), Some("(any)")),
         post: form.select("post", &post_options(&posts), Some("(any)")),
@@ -182,29 +363,24 @@ async fn cases_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
     Ok(render(status, &t))
 }
 
-fn query_json(raw: Option<&str>) -> Value {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    form_to_json(&pairs)
-}
-
+/// The choices a case form offers: posts the user drafts for, sources and cases they see.
 async fn case_choices(
     state: &AppState,
+    user: &CurrentUser,
     exclude: Option<RecordId>,
 ) -> Result<CaseChoices, StoreError> {
-    let posts = state.store.list_posts().await?;
-    let sources = state
+    let posts: Vec<_> = state
         .store
-        .list::<Source>(&SourceFilter::default(), None, 500)
-        .await?;
-    let cases = state
-        .store
-        .list::<Case>(&CaseFilter::default(), None, 500)
-        .await?;
+        .list_posts()
+        .await?
+        .into_iter()
+        .filter(|p| user.principal.post_scope().is_none_or(|own| *own == p.slug))
+        .collect();
+    let sources = visible_all::<Source>(state, user).await?;
+    let cases = visible_all::<Case>(state, user).await?;
     Ok(CaseChoices {
         posts: post_options(&posts),
         sources: sources
-            .items
             .iter()
             .map(|s| {
                 (
@@ -214,7 +390,6 @@ async fn case_choices(
             })
             .collect(),
         cases: cases
-            .items
             .iter()
             .filter(|c| Some(c.id) != exclude)
             .map(|c| (c.id.to_string(), format!("{}: {}", c.id, c.data.title)))
@@ -222,15 +397,42 @@ async fn case_choices(
     })
 }
 
-async fn new_case(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
+/// The highest marking a form page shows: what the user may see of its choices and values.
+fn form_marking(choices_sbu: bool, values: &Value, user: &CurrentUser) -> Marking {
+    let typed = ["marking", "summary_marking"]
+        .iter()
+        .filter_map(|k| values.get(*k).and_then(Value::as_str))
+        .any(|m| m == "SBU");
+    if (choices_sbu || typed) && user.principal.sbu_access {
+        Marking::SBU
+    } else {
+        Marking::U
+    }
+}
+
+pub async fn new_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    check_open(&user, Action::Create, &Case::collection())?;
+    if user.principal.role() == Role::HqReader {
+        return Err(ApiError::Forbidden("an HQ reader reads but does not write".into()).into());
+    }
     let preset = query_json(raw.as_deref());
-    let values = json!({"marking": "SBU", "status": "unknown", "post": preset.get("post").cloned().unwrap_or(Value::Null)});
+    let default_post = user.principal.post_scope().map(|p| json!(p.as_str()));
+    let values = json!({
+        "marking": if user.principal.sbu_access { "SBU" } else { "U" },
+        "status": "unknown",
+        "post": preset.get("post").cloned().or(default_post).unwrap_or(Value::Null),
+    });
     let errors = ValidationErrors::default();
-    let choices = case_choices(&state, None).await?;
+    let choices = case_choices(&state, &user, None).await?;
     let form = FormState {
         values: &values,
         errors: &errors,
     };
+    let page = PageMeta::new("New case", form_marking(true, &values, &user), &user);
     let t = case_form(
         "New case".into(),
         "/cases".into(),
@@ -239,30 +441,26 @@ async fn new_case(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Pag
         None,
         &form,
         &choices,
-        Marking::U,
+        page,
     );
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn create_case(
+pub async fn create_case(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    user: CurrentUser,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
-    let result = match Case::from_json(&values) {
-        Ok(case) => state.store.create(&case, &actor).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    match result {
+    match save_form::<Case>(&state, &user, &values, None, None).await? {
         Ok(record) => Ok(see_other(format!("/cases/{}", record.id))),
-        Err(StoreError::Invalid(errors)) => {
-            let choices = case_choices(&state, None).await?;
+        Err(refusal) => {
+            let choices = case_choices(&state, &user, None).await?;
             let form = FormState {
                 values: &values,
-                errors: &errors,
+                errors: &refusal.errors,
             };
+            let page = PageMeta::new("New case", form_marking(true, &values, &user), &user);
             let t = case_form(
                 "New case".into(),
                 "/cases".into(),
@@ -271,43 +469,57 @@ async fn create_case(
                 None,
                 &form,
                 &choices,
-                Marking::U,
+                page,
             );
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
+            Ok(render(refusal.status, &t))
         }
-        Err(e) => Err(e.into()),
     }
 }
 
-async fn load_case(state: &AppState, raw: &str) -> Result<Record<Case>, PageError> {
-    let id = parse_id(raw, "case")?;
-    state
-        .store
-        .get::<Case>(id)
-        .await?
-        .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no case {id}."))))
-}
-
-async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_case(&state, &id).await?;
+pub async fn case_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    let record = load_visible::<Case>(&state, &user, &id).await?;
+    let clearance = user.principal.clearance();
     let c = &record.data;
     let post_name = match state.store.get_post(&c.post).await? {
         Some(p) => p.display_name(),
         None => c.post.to_string(),
     };
-    let mut marking = c.marking;
+    let mut marking = c.marking_shown(clearance);
+    let mut events = Vec::new();
+    if marking == Marking::SBU {
+        events.push(AuditEvent::record(
+            "read",
+            Case::RECORD_TYPE,
+            record.id.get(),
+            record.version,
+            &record.content_hash,
+        ));
+    }
     let mut citations = Vec::new();
     for cit in &c.citations {
         let src = state.store.get::<Source>(cit.source_id).await?;
         let (label, unverified) = match &src {
-            Some(s) => {
+            Some(s) if user.principal.may_see(s.data.marking) => {
                 marking = marking.max(s.data.marking);
+                if s.data.marking == Marking::SBU {
+                    events.push(AuditEvent::record(
+                        "read",
+                        "source",
+                        s.id.get(),
+                        s.version,
+                        &s.content_hash,
+                    ));
+                }
                 (
                     format!("{}, {}", s.data.publisher, s.data.title),
                     !s.data.verified,
                 )
             }
-            None => (format!("source {}", cit.source_id), false),
+            _ => (format!("source {} (withheld: SBU)", cit.source_id), false),
         };
         let pin: Vec<String> = [
             cit.page.as_ref().map(|p| format!("p. {p}")),
@@ -326,8 +538,19 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
     }
     let mut links = Vec::new();
     for l in &c.links {
-        if let Some(other) = state.store.get::<Case>(l.case_id).await? {
+        if let Some(other) = state.store.get::<Case>(l.case_id).await?
+            && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
+        {
             marking = marking.max(other.data.marking);
+            if other.data.marking == Marking::SBU {
+                events.push(AuditEvent::record(
+                    "read",
+                    "case",
+                    other.id.get(),
+                    other.version,
+                    &other.content_hash,
+                ));
+            }
             links.push(LinkView {
                 id: l.case_id.get(),
                 label: other.data.title.to_string(),
@@ -337,9 +560,20 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
     }
     let mut backlinks = Vec::new();
     for (from, relation) in state.store.cases_linking_to(record.id).await? {
-        if let Some(other) = state.store.get::<Case>(from).await? {
+        if let Some(other) = state.store.get::<Case>(from).await?
+            && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
+        {
             marking = marking.max(other.data.marking);
-            let relation = chancery_domain::CaseRelation::parse(&relation)
+            if other.data.marking == Marking::SBU {
+                events.push(AuditEvent::record(
+                    "read",
+                    "case",
+                    other.id.get(),
+                    other.version,
+                    &other.content_hash,
+                ));
+            }
+            let relation = CaseRelation::parse(&relation)
                 .map(|r| r.label().to_string())
                 .unwrap_or(relation);
             backlinks.push(LinkView {
@@ -349,43 +583,46 @@ async fn case_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
             });
         }
     }
+    state.store.audit(&user.ctx(), &events).await?;
     let t = RecordPage {
-        page: PageMeta::new(c.title.to_string(), marking),
+        page: PageMeta::new(c.title.to_string(), marking, &user),
         heading: c.title.to_string(),
         list_href: "/cases",
         list_label: "Cases",
         self_href: format!("/cases/{}", record.id),
         api_href: format!("/api/v1/cases/{}", record.id),
-        facts: case_facts(c, &post_name),
+        facts: case_facts(c, &post_name, clearance),
         citations,
         links,
         backlinks_heading: "Cases that link here",
         backlinks,
         version: record.version,
-        created: format!(
-            "{} by {}",
-            record.created_at.format("%Y-%m-%d %H:%M UTC"),
-            record.created_by
-        ),
-        updated: format!(
-            "{} by {}",
-            record.updated_at.format("%Y-%m-%d %H:%M UTC"),
-            record.updated_by
-        ),
+        created: stamp(&record.created_at, &record.created_by),
+        updated: stamp(&record.updated_at, &record.updated_by),
     };
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn edit_case(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_case(&state, &id).await?;
+pub async fn edit_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    let record = load_visible::<Case>(&state, &user, &id).await?;
+    check_may_edit(&user, &record)?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
-    let choices = case_choices(&state, Some(record.id)).await?;
+    let choices = case_choices(&state, &user, Some(record.id)).await?;
     let form = FormState {
         values: &values,
         errors: &errors,
     };
     let href = format!("/cases/{}", record.id);
+    let page = PageMeta::new(
+        format!("Edit: {}", record.data.title),
+        form_marking(true, &values, &user),
+        &user,
+    );
     let t = case_form(
         format!("Edit: {}", record.data.title),
         format!("{href}/edit"),
@@ -394,142 +631,88 @@ async fn edit_case(State(state): State<AppState>, IdPath(id): IdPath) -> PageRes
         None,
         &form,
         &choices,
-        record.data.marking,
+        page,
     );
     Ok(render(StatusCode::OK, &t))
 }
 
-/// The version a form says it edited.
-fn form_version(pairs: &[(String, String)]) -> Result<i64, ApiError> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "version")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .ok_or(ApiError::PreconditionRequired)
-}
-
-async fn update_case(
+pub async fn update_case(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
-    headers: HeaderMap,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let actor = actor_from(&headers)?;
-    let current = load_case(&state, &id).await?;
-    let expected = form_version(&pairs)?;
+    let current = load_visible::<Case>(&state, &user, &id).await?;
+    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
     let values = form_to_json(&pairs);
-    let result =
-        match Case::from_json(&values).and_then(|c| current.data.check_change(&c).map(|_| c)) {
-            Ok(case) => {
-                state
-                    .store
-                    .update(current.id, expected, &case, &actor)
-                    .await
-            }
-            Err(e) => Err(StoreError::Invalid(e)),
-        };
     let href = format!("/cases/{}", current.id);
-    let (status, errors, conflict, version) = match result {
-        Ok(_) => return Ok(see_other(href)),
-        Err(StoreError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected)
-        }
-        Err(StoreError::Conflict { current: now, .. }) => (
-            StatusCode::CONFLICT,
-            ValidationErrors::default(),
-            Some(format!(
-                "You edited version {expected}, but version {now} was saved meanwhile. Your changes are kept below \
-                 and were not saved. Compare them with the current version (open it in another tab: {href}); \
-                 saving this form again replaces version {now}."
-            )),
-            now,
-        ),
-        Err(e) => return Err(e.into()),
-    };
-    let choices = case_choices(&state, Some(current.id)).await?;
+    let refusal =
+        match save_form::<Case>(&state, &user, &values, Some(&current), Some(expected)).await? {
+            Ok(_) => return Ok(see_other(href)),
+            Err(r) => r,
+        };
+    let choices = case_choices(&state, &user, Some(current.id)).await?;
     let form = FormState {
         values: &values,
-        errors: &errors,
+        errors: &refusal.errors,
     };
+    let page = PageMeta::new(
+        format!("Edit: {}", current.data.title),
+        form_marking(true, &values, &user),
+        &user,
+    );
     let t = case_form(
         format!("Edit: {}", current.data.title),
         format!("{href}/edit"),
         href,
-        Some(version),
-        conflict,
+        refusal.version,
+        refusal.conflict,
         &form,
         &choices,
-        current.data.marking,
+        page,
     );
-    Ok(render(status, &t))
+    Ok(render(refusal.status, &t))
 }
 
-async fn case_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_case(&state, &id).await?;
-    let history = state.store.history::<Case>(record.id).await?;
-    let post_name = record.data.post.to_string();
-    let marking = Marking::highest(history.iter().map(|(_, c)| c.marking));
-    let mut prev: Option<Value> = None;
-    let mut versions = Vec::new();
-    for (info, c) in &history {
-        let json = c.to_json();
-        let mut facts = vec![Fact::new("Title", c.title.to_string())];
-        facts.extend(case_facts(c, &post_name));
-        let cites: Vec<String> = c
-            .citations
-            .iter()
-            .map(|x| format!("source {}", x.source_id))
-            .collect();
-        facts.push(Fact::new("Citations", cites.join(", ")));
-        versions.push(version_view(
-            info,
-            changed_members(prev.as_ref(), &json),
-            facts,
-        ));
-        prev = Some(json);
-    }
-    versions.reverse();
-    let t = HistoryPage {
-        page: PageMeta::new(format!("History: {}", record.data.title), marking),
-        heading: record.data.title.to_string(),
-        record_href: format!("/cases/{}", record.id),
-        versions,
-    };
-    Ok(render(StatusCode::OK, &t))
-}
-
-fn version_view(
-    info: &chancery_domain::VersionInfo,
-    changed: String,
-    facts: Vec<Fact>,
-) -> VersionView {
-    VersionView {
-        version: info.version,
-        author: info.author.to_string(),
-        created_at: info.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        content_hash: info.content_hash.clone(),
-        prev_hash: info.prev_hash.clone(),
-        changed,
-        facts,
-    }
+pub async fn case_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    history_page::<Case>(
+        &state,
+        &user,
+        &id,
+        |c| c.title.to_string(),
+        |c, clearance| {
+            let mut facts = vec![Fact::new("Title", c.title.to_string())];
+            facts.extend(case_facts(c, c.post.as_str(), clearance));
+            let cites: Vec<String> = c
+                .citations
+                .iter()
+                .map(|x| format!("source {}", x.source_id))
+                .collect();
+            facts.push(Fact::new("Citations", cites.join(", ")));
+            facts
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- sources
 
-async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
+pub async fn sources_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let query_values = query_json(raw.as_deref());
     let parsed =
         ListQuery::parse(raw.as_deref(), SOURCE_FILTERS).and_then(|q| Ok((q.source_filter()?, q)));
     let (errors, page) = match parsed {
         Ok((filter, q)) => (
             ValidationErrors::default(),
-            Some(
-                state
-                    .store
-                    .list::<Source>(&filter, q.cursor.as_deref(), q.limit)
-                    .await?,
-            ),
+            Some(visible_page::<Source>(&state, &user, filter, &q).await?),
         ),
         Err(e) => (e, None),
     };
@@ -551,7 +734,7 @@ async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let t = SourcesPage {
-        page: PageMeta::new("Sources", marking),
+        page: PageMeta::new("Sources", marking, &user),
         kind: form.select("kind", &source_kind_options(), Some("(any)")),
         errors: form.summary(),
         rows,
@@ -560,13 +743,18 @@ async fn sources_page(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
     Ok(render(status, &t))
 }
 
-async fn new_source() -> PageResult {
+pub async fn new_source(user: CurrentUser) -> PageResult {
+    check_open(&user, Action::Create, &Source::collection())?;
+    if user.principal.role() == Role::HqReader {
+        return Err(ApiError::Forbidden("an HQ reader reads but does not write".into()).into());
+    }
     let values = json!({"marking": "U"});
     let errors = ValidationErrors::default();
     let form = FormState {
         values: &values,
         errors: &errors,
     };
+    let page = PageMeta::new("New source", Marking::U, &user);
     let t = source_form(
         "New source".into(),
         "/sources".into(),
@@ -574,29 +762,25 @@ async fn new_source() -> PageResult {
         None,
         None,
         &form,
-        Marking::U,
+        page,
     );
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn create_source(
+pub async fn create_source(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    user: CurrentUser,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let actor = actor_from(&headers)?;
     let values = form_to_json(&pairs);
-    let result = match Source::from_json(&values) {
-        Ok(s) => state.store.create(&s, &actor).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    match result {
+    match save_form::<Source>(&state, &user, &values, None, None).await? {
         Ok(record) => Ok(see_other(format!("/sources/{}", record.id))),
-        Err(StoreError::Invalid(errors)) => {
+        Err(refusal) => {
             let form = FormState {
                 values: &values,
-                errors: &errors,
+                errors: &refusal.errors,
             };
+            let page = PageMeta::new("New source", form_marking(false, &values, &user), &user);
             let t = source_form(
                 "New source".into(),
                 "/sources".into(),
@@ -604,39 +788,41 @@ async fn create_source(
                 None,
                 None,
                 &form,
-                Marking::U,
+                page,
             );
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
+            Ok(render(refusal.status, &t))
         }
-        Err(e) => Err(e.into()),
     }
 }
 
-async fn load_source(state: &AppState, raw: &str) -> Result<Record<Source>, PageError> {
-    let id = parse_id(raw, "source")?;
-    state
-        .store
-        .get::<Source>(id)
-        .await?
-        .ok_or_else(|| PageError(ApiError::NotFound(format!("There is no source {id}."))))
-}
-
-async fn source_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_source(&state, &id).await?;
+pub async fn source_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    let record = load_visible::<Source>(&state, &user, &id).await?;
     let mut marking = record.data.marking;
+    let mut shown: Vec<&Record<Source>> = vec![&record];
     let mut backlinks = Vec::new();
+    let mut cases = Vec::new();
     for case_id in state.store.cases_citing(record.id).await? {
-        if let Some(c) = state.store.get::<Case>(case_id).await? {
+        if let Some(c) = state.store.get::<Case>(case_id).await?
+            && chancery_domain::can(&user.principal, Action::Read, &c.data.policy()).allowed()
+        {
             marking = marking.max(c.data.marking);
             backlinks.push(LinkView {
                 id: case_id.get(),
                 label: c.data.title.to_string(),
                 relation: String::new(),
             });
+            cases.push(c);
         }
     }
+    audit_reads(&state, &user, "read", &std::mem::take(&mut shown)).await?;
+    let case_refs: Vec<&Record<Case>> = cases.iter().collect();
+    audit_reads(&state, &user, "read", &case_refs).await?;
     let t = RecordPage {
-        page: PageMeta::new(record.data.title.to_string(), marking),
+        page: PageMeta::new(record.data.title.to_string(), marking, &user),
         heading: record.data.title.to_string(),
         list_href: "/sources",
         list_label: "Sources",
@@ -648,22 +834,19 @@ async fn source_page(State(state): State<AppState>, IdPath(id): IdPath) -> PageR
         backlinks_heading: "Cases citing this source",
         backlinks,
         version: record.version,
-        created: format!(
-            "{} by {}",
-            record.created_at.format("%Y-%m-%d %H:%M UTC"),
-            record.created_by
-        ),
-        updated: format!(
-            "{} by {}",
-            record.updated_at.format("%Y-%m-%d %H:%M UTC"),
-            record.updated_by
-        ),
+        created: stamp(&record.created_at, &record.created_by),
+        updated: stamp(&record.updated_at, &record.updated_by),
     };
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn edit_source(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_source(&state, &id).await?;
+pub async fn edit_source(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    let record = load_visible::<Source>(&state, &user, &id).await?;
+    check_may_edit(&user, &record)?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
     let form = FormState {
@@ -671,6 +854,11 @@ async fn edit_source(State(state): State<AppState>, IdPath(id): IdPath) -> PageR
         errors: &errors,
     };
     let href = format!("/sources/{}", record.id);
+    let page = PageMeta::new(
+        format!("Edit: {}", record.data.title),
+        record.data.marking,
+        &user,
+    );
     let t = source_form(
         format!("Edit: {}", record.data.title),
         format!("{href}/edit"),
@@ -678,81 +866,62 @@ async fn edit_source(State(state): State<AppState>, IdPath(id): IdPath) -> PageR
         Some(record.version),
         None,
         &form,
-        record.data.marking,
+        page,
     );
     Ok(render(StatusCode::OK, &t))
 }
 
-async fn update_source(
+pub async fn update_source(
     State(state): State<AppState>,
+    user: CurrentUser,
     IdPath(id): IdPath,
-    headers: HeaderMap,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let actor = actor_from(&headers)?;
-    let current = load_source(&state, &id).await?;
-    let expected = form_version(&pairs)?;
+    let current = load_visible::<Source>(&state, &user, &id).await?;
+    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
     let values = form_to_json(&pairs);
-    let result = match Source::from_json(&values) {
-        Ok(s) => state.store.update(current.id, expected, &s, &actor).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
     let href = format!("/sources/{}", current.id);
-    let (status, errors, conflict, version) = match result {
-        Ok(_) => return Ok(see_other(href)),
-        Err(StoreError::Invalid(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errors, None, expected)
-        }
-        Err(StoreError::Conflict { current: now, .. }) => (
-            StatusCode::CONFLICT,
-            ValidationErrors::default(),
-            Some(format!(
-                "You edited version {expected}, but version {now} was saved meanwhile. Your changes are kept below \
-                 and were not saved; saving this form again replaces version {now}."
-            )),
-            now,
-        ),
-        Err(e) => return Err(e.into()),
-    };
+    let refusal =
+        match save_form::<Source>(&state, &user, &values, Some(&current), Some(expected)).await? {
+            Ok(_) => return Ok(see_other(href)),
+            Err(r) => r,
+        };
     let form = FormState {
         values: &values,
-        errors: &errors,
+        errors: &refusal.errors,
     };
+    let page = PageMeta::new(
+        format!("Edit: {}", current.data.title),
+        form_marking(false, &values, &user).max(current.data.marking),
+        &user,
+    );
     let t = source_form(
         format!("Edit: {}", current.data.title),
         format!("{href}/edit"),
         href,
-        Some(version),
-        conflict,
+        refusal.version,
+        refusal.conflict,
         &form,
-        current.data.marking,
+        page,
     );
-    Ok(render(status, &t))
+    Ok(render(refusal.status, &t))
 }
 
-async fn source_history(State(state): State<AppState>, IdPath(id): IdPath) -> PageResult {
-    let record = load_source(&state, &id).await?;
-    let history = state.store.history::<Source>(record.id).await?;
-    let marking = Marking::highest(history.iter().map(|(_, s)| s.marking));
-    let mut prev: Option<Value> = None;
-    let mut versions = Vec::new();
-    for (info, s) in &history {
-        let json = s.to_json();
-        let mut facts = vec![Fact::new("Title", s.title.to_string())];
-        facts.extend(source_facts(s));
-        versions.push(version_view(
-            info,
-            changed_members(prev.as_ref(), &json),
-            facts,
-        ));
-        prev = Some(json);
-    }
-    versions.reverse();
-    let t = HistoryPage {
-        page: PageMeta::new(format!("History: {}", record.data.title), marking),
-        heading: record.data.title.to_string(),
-        record_href: format!("/sources/{}", record.id),
-        versions,
-    };
-    Ok(render(StatusCode::OK, &t))
+pub async fn source_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    history_page::<Source>(
+        &state,
+        &user,
+        &id,
+        |s| s.title.to_string(),
+        |s, _| {
+            let mut facts = vec![Fact::new("Title", s.title.to_string())];
+            facts.extend(source_facts(s));
+            facts
+        },
+    )
+    .await
 }

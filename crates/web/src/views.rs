@@ -1,24 +1,55 @@
 //! View models for the HTML pages: plain strings and flags, prepared in Rust so that the
 //! templates hold no logic beyond loops and conditions. Askama escapes every value.
 
+use crate::auth::CurrentUser;
 use askama::Template;
 use chancery_domain::{
-    Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record,
+    Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record, Role,
     Source, SourceKind, ValidationErrors,
 };
 use serde_json::Value;
 
-/// What the base layout needs: the title and the highest marking on the page.
+/// What the base layout needs: the title, the highest marking on the page, and who is
+/// signed in (none on the login and error pages).
 pub struct PageMeta {
     pub title: String,
     pub marking: Marking,
+    pub nav: Option<Nav>,
+}
+
+/// The signed-in user's name and the sections their role opens.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub content: bool,
+    pub admin: bool,
+    pub redactions: bool,
 }
 
 impl PageMeta {
-    pub fn new(title: impl Into<String>, marking: Marking) -> Self {
+    /// A page for a signed-in user.
+    pub fn new(title: impl Into<String>, marking: Marking, user: &CurrentUser) -> Self {
+        let role = user.principal.role();
         PageMeta {
             title: title.into(),
             marking,
+            nav: Some(Nav {
+                name: user.name.clone(),
+                role: role.label(),
+                content: role != Role::Admin,
+                admin: role == Role::Admin,
+                redactions: matches!(role, Role::Admin | Role::HqEditor)
+                    && user.principal.sbu_access,
+            }),
+        }
+    }
+
+    /// A page without a signed-in user (login, errors).
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        PageMeta {
+            title: title.into(),
+            marking: Marking::U,
+            nav: None,
         }
     }
 }
@@ -329,7 +360,12 @@ pub struct RecordPage {
     pub updated: String,
 }
 
-pub fn case_facts(c: &Case, post_name: &str) -> Vec<Fact> {
+pub fn case_facts(c: &Case, post_name: &str, clearance: Marking) -> Vec<Fact> {
+    let summary = if c.summary_marking > clearance {
+        "[withheld: this summary is SBU and the account has no SBU access]".to_string()
+    } else {
+        c.summary.to_string()
+    };
     vec![
         Fact::new("Kind", c.kind.label()),
         Fact::new(
@@ -340,7 +376,8 @@ pub fn case_facts(c: &Case, post_name: &str) -> Vec<Fact> {
         Fact::new("Date", date_text(c)),
         Fact::new("Status", c.status.label()),
         Fact::new("Marking", c.marking.as_str()),
-        Fact::long("Summary", c.summary.to_string()),
+        Fact::new("Summary marking", c.summary_marking.as_str()),
+        Fact::long("Summary", summary),
     ]
 }
 
@@ -475,6 +512,7 @@ pub struct CaseFormPage {
     pub summary: Field,
     pub status: SelectField,
     pub marking: SelectField,
+    pub summary_marking: SelectField,
     pub date_precision: SelectField,
     pub date_date: Field,
     pub date_end: Field,
@@ -501,7 +539,7 @@ pub fn case_form(
     conflict: Option<String>,
     form: &FormState,
     choices: &CaseChoices,
-    marking: Marking,
+    page: PageMeta,
 ) -> CaseFormPage {
     let citations = (0..form.rows("citations") + SPARE_ROWS)
         .map(|i| CitationRow {
@@ -533,7 +571,7 @@ pub fn case_form(
     let precisions = pairs(DatePrecision::ALL.iter().map(|p| (p.as_str(), p.as_str())));
     let statuses = pairs(CaseStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
     CaseFormPage {
-        page: PageMeta::new(heading.clone(), marking),
+        page,
         heading,
         action,
         cancel_href,
@@ -547,6 +585,11 @@ pub fn case_form(
         summary: form.text("summary"),
         status: form.select("status", &statuses, None),
         marking: form.select("marking", &marking_options(), None),
+        summary_marking: form.select(
+            "summary_marking",
+            &marking_options(),
+            Some("(as the record)"),
+        ),
         date_precision: form.select("date.precision", &precisions, Some("(no date)")),
         date_date: form.text("date.date"),
         date_end: form.text("date.end"),
@@ -584,11 +627,11 @@ pub fn source_form(
     version: Option<i64>,
     conflict: Option<String>,
     form: &FormState,
-    marking: Marking,
+    page: PageMeta,
 ) -> SourceFormPage {
     let verified = matches!(form.get("verified").as_str(), "true" | "on");
     SourceFormPage {
-        page: PageMeta::new(heading.clone(), marking),
+        page,
         heading,
         action,
         cancel_href,

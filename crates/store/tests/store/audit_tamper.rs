@@ -26,7 +26,10 @@ async fn audited_db(backend: Backend) -> Option<TestDb> {
     seed_posts(&db).await;
     let ctx = actor(&db, "alice").await;
     for i in 0..3 {
-        db.store.create(&source(&format!("S{i}")), &ctx).await.unwrap();
+        db.store
+            .create(&source(&format!("S{i}")), &ctx)
+            .await
+            .unwrap();
     }
     assert!(db.store.audit_verify().await.unwrap().is_ok());
     Some(db)
@@ -34,26 +37,53 @@ async fn audited_db(backend: Backend) -> Option<TestDb> {
 
 async fn each_column_edit_is_detected(backend: Backend) {
     for (column, expr) in TAMPER {
-        let Some(db) = audited_db(backend).await else { return };
+        let Some(db) = audited_db(backend).await else {
+            return;
+        };
         // Entry 3 (of five: two user creations, three source creations) is a source creation,
         // so every column has a value to change.
-        let n = db.store.execute_raw(&format!("UPDATE audit_log SET {column} = {expr} WHERE seq = 3")).await.unwrap();
+        let n = db
+            .store
+            .execute_raw(&format!(
+                "UPDATE audit_log SET {column} = {expr} WHERE seq = 3"
+            ))
+            .await
+            .unwrap();
         assert_eq!(n, 1, "{column}");
         let broken = db.store.audit_verify().await.unwrap().expect_err(column);
-        assert_eq!(broken.seq, 3, "{column}: the first broken entry is named ({})", broken.reason);
+        assert_eq!(
+            broken.seq, 3,
+            "{column}: the first broken entry is named ({})",
+            broken.reason
+        );
         db.cleanup().await;
     }
 }
 
 async fn removed_rows_are_detected(backend: Backend) {
-    let Some(db) = audited_db(backend).await else { return };
-    db.store.execute_raw("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
+    let Some(db) = audited_db(backend).await else {
+        return;
+    };
+    db.store
+        .execute_raw("DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .unwrap();
     assert_eq!(db.store.audit_verify().await.unwrap().unwrap_err().seq, 2);
     db.cleanup().await;
 
-    let Some(db) = audited_db(backend).await else { return };
-    let last: i64 = db.store.audit_entries(&Default::default(), 1).await.unwrap()[0].seq;
-    db.store.execute_raw(&format!("DELETE FROM audit_log WHERE seq = {last}")).await.unwrap();
+    let Some(db) = audited_db(backend).await else {
+        return;
+    };
+    let last: i64 = db
+        .store
+        .audit_entries(&Default::default(), 1)
+        .await
+        .unwrap()[0]
+        .seq;
+    db.store
+        .execute_raw(&format!("DELETE FROM audit_log WHERE seq = {last}"))
+        .await
+        .unwrap();
     let broken = db.store.audit_verify().await.unwrap().unwrap_err();
     assert!(broken.reason.contains("removed"), "{}", broken.reason);
     db.cleanup().await;

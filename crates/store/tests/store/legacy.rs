@@ -21,7 +21,9 @@ const FOUNDATION_ROWS: &[&str] = &[
 ];
 
 async fn legacy_authors_become_accounts(backend: Backend) {
-    let Some(db) = TestDb::unmigrated(backend).await.unwrap() else { return };
+    let Some(db) = TestDb::unmigrated(backend).await.unwrap() else {
+        return;
+    };
     db.store.migrate_first(1).await.unwrap();
     for statement in FOUNDATION_ROWS {
         db.store.execute_raw(statement).await.unwrap();
@@ -29,27 +31,47 @@ async fn legacy_authors_become_accounts(backend: Backend) {
     db.store.migrate().await.unwrap();
 
     let users = db.store.list_users().await.unwrap();
-    let mut refs: Vec<_> = users.iter().map(|u| u.legacy_ref.clone().unwrap()).collect();
+    let mut refs: Vec<_> = users
+        .iter()
+        .map(|u| u.legacy_ref.clone().unwrap())
+        .collect();
     refs.sort();
     assert_eq!(refs, ["Officer@Berlin.example", "anonymous", "demo"]);
     for u in &users {
-        assert!(!u.account.active && u.password_hash.is_none(), "legacy accounts cannot sign in");
+        assert!(
+            !u.account.active && u.password_hash.is_none(),
+            "legacy accounts cannot sign in"
+        );
     }
-    let emails: Vec<_> = users.iter().map(|u| u.account.email.as_str().to_string()).collect();
+    let emails: Vec<_> = users
+        .iter()
+        .map(|u| u.account.email.as_str().to_string())
+        .collect();
     assert!(emails.contains(&"officer@berlin.example".to_string()));
     assert!(emails.contains(&"demo@legacy.invalid".to_string()));
 
     let id = chancery_domain::RecordId::new(1).unwrap();
     let s = db.store.get::<Source>(id).await.unwrap().unwrap();
-    assert_eq!((s.created_by.name.as_str(), s.updated_by.name.as_str()), ("demo", "Officer@Berlin.example"));
+    assert_eq!(
+        (s.created_by.name.as_str(), s.updated_by.name.as_str()),
+        ("demo", "Officer@Berlin.example")
+    );
     let history = db.store.history::<Source>(id).await.unwrap();
     let authors: Vec<_> = history.iter().map(|(v, _)| v.author.name.clone()).collect();
     assert_eq!(authors, ["demo", "Officer@Berlin.example"]);
     assert_eq!(history[1].0.prev_hash.as_deref(), Some("h1"));
     let c = db.store.get::<Case>(id).await.unwrap().unwrap();
     assert_eq!(c.created_by.name, "anonymous");
-    assert_eq!(c.data.summary_marking, chancery_domain::Marking::SBU, "old bodies read with the new field's default");
-    assert_eq!(db.store.cases_citing(id).await.unwrap(), vec![id], "links survive the rebuild");
+    assert_eq!(
+        c.data.summary_marking,
+        chancery_domain::Marking::SBU,
+        "old bodies read with the new field's default"
+    );
+    assert_eq!(
+        db.store.cases_citing(id).await.unwrap(),
+        vec![id],
+        "links survive the rebuild"
+    );
     db.cleanup().await;
 }
 

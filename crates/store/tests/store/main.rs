@@ -53,14 +53,23 @@ mod legacy;
 /// An account to act as (created on first use).
 async fn actor(db: &TestDb, name: &str) -> AuditCtx {
     let email = format!("{name}@example.org");
-    let existing = db.store.user_by_email(&chancery_domain::Email::parse(&email).unwrap()).await.unwrap();
+    let existing = db
+        .store
+        .user_by_email(&chancery_domain::Email::parse(&email).unwrap())
+        .await
+        .unwrap();
     let id = match existing {
         Some(u) => u.id,
         None => {
-            let account = Account::from_json(&json!({"email": email, "display_name": name, "role": "hq_editor",
-                "sbu_access": true}))
+            let account = Account::from_json(
+                &json!({"email": email, "display_name": name, "role": "hq_editor",
+                "sbu_access": true}),
+            )
             .unwrap();
-            db.store.create_user(&account, None, &AuditCtx::system()).await.unwrap()
+            db.store
+                .create_user(&account, None, &AuditCtx::system())
+                .await
+                .unwrap()
         }
     };
     AuditCtx::user(id, Some("127.0.0.1".into()))
@@ -130,20 +139,23 @@ async fn versions_are_kept_and_chained(db: &TestDb) {
             Some(pair[0].0.content_hash.as_str())
         );
     }
-    let authors: Vec<_> = history
-        .iter()
-        .map(|(v, _)| v.author.name.clone())
-        .collect();
+    let authors: Vec<_> = history.iter().map(|(v, _)| v.author.name.clone()).collect();
     assert_eq!(authors, ["alice", "bob", "carol"]);
 }
 
 async fn stale_updates_conflict(db: &TestDb) {
     let s = &db.store;
-    let a = s.create(&source("v1"), &actor(db, "alice").await).await.unwrap();
+    let a = s
+        .create(&source("v1"), &actor(db, "alice").await)
+        .await
+        .unwrap();
     s.update(a.id, 1, &source("v2"), &actor(db, "alice").await)
         .await
         .unwrap();
-    match s.update(a.id, 1, &source("lost?"), &actor(db, "bob").await).await {
+    match s
+        .update(a.id, 1, &source("lost?"), &actor(db, "bob").await)
+        .await
+    {
         Err(StoreError::Conflict {
             expected: 1,
             current: 2,
@@ -152,7 +164,8 @@ async fn stale_updates_conflict(db: &TestDb) {
     }
     let missing = chancery_domain::RecordId::new(999_999).unwrap();
     assert!(matches!(
-        s.update(missing, 1, &source("x"), &actor(db, "bob").await).await,
+        s.update(missing, 1, &source("x"), &actor(db, "bob").await)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.history::<Source>(a.id).await.unwrap().len(), 2);
@@ -171,7 +184,10 @@ async fn stale_updates_conflict(db: &TestDb) {
 async fn dangling_references_write_nothing(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s.create(&source("S"), &actor(db, "alice").await).await.unwrap();
+    let src = s
+        .create(&source("S"), &actor(db, "alice").await)
+        .await
+        .unwrap();
     let before = s
         .list::<Case>(&CaseFilter::default(), None, 50)
         .await
@@ -195,7 +211,10 @@ async fn dangling_references_write_nothing(db: &TestDb) {
     );
 
     let good = s
-        .create(&case("berlin", "DE", "Good", src.id.get()), &actor(db, "alice").await)
+        .create(
+            &case("berlin", "DE", "Good", src.id.get()),
+            &actor(db, "alice").await,
+        )
         .await
         .unwrap();
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
@@ -208,7 +227,10 @@ async fn dangling_references_write_nothing(db: &TestDb) {
     assert_eq!(s.cases_citing(src.id).await.unwrap(), vec![good.id]);
     // A case whose post does not exist is refused by the database itself.
     let r = s
-        .create(&case("nowhere", "DE", "X", src.id.get()), &actor(db, "alice").await)
+        .create(
+            &case("nowhere", "DE", "X", src.id.get()),
+            &actor(db, "alice").await,
+        )
         .await;
     assert!(r.is_err());
 }
@@ -216,7 +238,10 @@ async fn dangling_references_write_nothing(db: &TestDb) {
 async fn lists_filter_and_page(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
-    let src = s.create(&source("S"), &actor(db, "alice").await).await.unwrap();
+    let src = s
+        .create(&source("S"), &actor(db, "alice").await)
+        .await
+        .unwrap();
     for i in 0..7 {
         let (post, country) = if i % 2 == 0 {
             ("berlin", "DE")
@@ -268,7 +293,10 @@ async fn lists_filter_and_page(db: &TestDb) {
 
 async fn concurrent_updates_lose_nothing(db: &TestDb) {
     let s = &db.store;
-    let rec = s.create(&source("v1"), &actor(db, "alice").await).await.unwrap();
+    let rec = s
+        .create(&source("v1"), &actor(db, "alice").await)
+        .await
+        .unwrap();
     for round in 0..3 {
         let version = round + 1;
         let mut tasks = Vec::new();
@@ -337,12 +365,39 @@ async fn writes_are_audited_with_ids_and_hashes_only(db: &TestDb) {
     seed_posts(db).await;
     let s = &db.store;
     let ctx = actor(db, "alice").await;
-    let src = s.create(&source("Title that must not reach the log"), &ctx).await.unwrap();
-    let c = s.create(&case("berlin", "DE", "Another private title", src.id.get()), &ctx).await.unwrap();
-    s.update(c.id, 1, &case("berlin", "DE", "Changed title", src.id.get()), &ctx).await.unwrap();
+    let src = s
+        .create(&source("Title that must not reach the log"), &ctx)
+        .await
+        .unwrap();
+    let c = s
+        .create(
+            &case("berlin", "DE", "Another private title", src.id.get()),
+            &ctx,
+        )
+        .await
+        .unwrap();
+    s.update(
+        c.id,
+        1,
+        &case("berlin", "DE", "Changed title", src.id.get()),
+        &ctx,
+    )
+    .await
+    .unwrap();
     let entries = s.audit_entries(&Default::default(), 100).await.unwrap();
-    let actions: Vec<_> = entries.iter().rev().map(|e| (e.action.as_str(), e.record_type.as_deref())).collect();
-    assert!(actions.ends_with(&[("create", Some("source")), ("create", Some("case")), ("update", Some("case"))]), "{actions:?}");
+    let actions: Vec<_> = entries
+        .iter()
+        .rev()
+        .map(|e| (e.action.as_str(), e.record_type.as_deref()))
+        .collect();
+    assert!(
+        actions.ends_with(&[
+            ("create", Some("source")),
+            ("create", Some("case")),
+            ("update", Some("case"))
+        ]),
+        "{actions:?}"
+    );
     let last = &entries[0];
     assert_eq!((last.record_id, last.version), (Some(c.id.get()), Some(2)));
     let hash = s.current_hash::<Case>(c.id).await.unwrap().unwrap().1;
@@ -350,8 +405,15 @@ async fn writes_are_audited_with_ids_and_hashes_only(db: &TestDb) {
     assert_eq!(last.actor_id, ctx.actor.map(|u| u.0));
     assert_eq!(last.address.as_deref(), Some("127.0.0.1"));
     let dump = format!("{entries:?}");
-    assert!(!dump.contains("private title") && !dump.contains("must not reach"), "no text in the audit log");
-    let n = s.audit_verify().await.unwrap().expect("an untouched chain verifies");
+    assert!(
+        !dump.contains("private title") && !dump.contains("must not reach"),
+        "no text in the audit log"
+    );
+    let n = s
+        .audit_verify()
+        .await
+        .unwrap()
+        .expect("an untouched chain verifies");
     assert_eq!(n as usize, entries.len());
 }
 
@@ -361,7 +423,9 @@ async fn redaction_blanks_every_version_and_keeps_the_chain(db: &TestDb) {
     let ctx = actor(db, "editor").await;
     let src = s.create(&source("S"), &ctx).await.unwrap();
     let mut c = case("berlin", "DE", "Case", src.id.get());
-    c.summary = chancery_domain::NonEmptyText::parse("Witness Fictitia Exampleperson testified.", 1000).unwrap();
+    c.summary =
+        chancery_domain::NonEmptyText::parse("Witness Fictitia Exampleperson testified.", 1000)
+            .unwrap();
     let rec = s.create(&c, &ctx).await.unwrap();
     c.title = chancery_domain::NonEmptyText::parse("Case, retitled", 300).unwrap();
     s.update(rec.id, 1, &c, &ctx).await.unwrap();
@@ -379,23 +443,49 @@ async fn redaction_blanks_every_version_and_keeps_the_chain(db: &TestDb) {
     for ((b, _), (a, data)) in before.iter().zip(&after) {
         assert_eq!(b.content_hash, a.content_hash, "hashes stay");
         assert_eq!(b.prev_hash, a.prev_hash, "the chain stays");
-        assert_eq!(data.summary.as_str(), chancery_domain::redaction::REDACTION_MARKER);
+        assert_eq!(
+            data.summary.as_str(),
+            chancery_domain::redaction::REDACTION_MARKER
+        );
     }
-    assert_eq!(after[1].1.title.as_str(), "Case, retitled", "other fields untouched");
-    assert_eq!(s.redactions_of("case", rec.id.get()).await.unwrap().len(), 1);
+    assert_eq!(
+        after[1].1.title.as_str(),
+        "Case, retitled",
+        "other fields untouched"
+    );
+    assert_eq!(
+        s.redactions_of("case", rec.id.get()).await.unwrap().len(),
+        1
+    );
     // Deciding twice is refused; the audit holds no text and still verifies.
-    assert!(matches!(s.decide_redaction(req.id, 2, true, &ctx).await, Err(StoreError::Invalid(_))));
-    let dump = format!("{:?}", s.audit_entries(&Default::default(), 500).await.unwrap());
+    assert!(matches!(
+        s.decide_redaction(req.id, 2, true, &ctx).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let dump = format!(
+        "{:?}",
+        s.audit_entries(&Default::default(), 500).await.unwrap()
+    );
     assert!(!dump.contains("Exampleperson"));
     assert!(s.audit_verify().await.unwrap().is_ok());
     // The request's own reason can be redacted the same way.
-    let meta = chancery_domain::RedactionRequest::from_json(&json!({"record_type": "redaction_request",
+    let meta =
+        chancery_domain::RedactionRequest::from_json(&json!({"record_type": "redaction_request",
         "record_id": req.id.get(), "field": "reason", "reason": "The reason repeats the name"}))
-    .unwrap();
+        .unwrap();
     let meta_req = s.create(&meta, &actor(db, "admin").await).await.unwrap();
-    s.decide_redaction(meta_req.id, 1, true, &ctx).await.unwrap();
-    let req_history = s.history::<chancery_domain::RedactionRequest>(req.id).await.unwrap();
-    assert!(req_history.iter().all(|(_, r)| r.reason.as_str() == chancery_domain::redaction::REDACTION_MARKER));
+    s.decide_redaction(meta_req.id, 1, true, &ctx)
+        .await
+        .unwrap();
+    let req_history = s
+        .history::<chancery_domain::RedactionRequest>(req.id)
+        .await
+        .unwrap();
+    assert!(
+        req_history
+            .iter()
+            .all(|(_, r)| r.reason.as_str() == chancery_domain::redaction::REDACTION_MARKER)
+    );
     assert!(s.audit_verify().await.unwrap().is_ok());
 }
 
@@ -408,20 +498,47 @@ async fn repeated_login_failures_lock_until_lifted(db: &TestDb) {
     assert!(!s.login_throttled(Some(&stored), "10.0.0.1").await.unwrap());
     let mut locked = false;
     for _ in 0..chancery_store::users::ACCOUNT_FAILURES {
-        locked = s.record_login(&h, Some(user), chancery_store::LoginOutcome::Failed, "10.0.0.1").await.unwrap();
+        locked = s
+            .record_login(
+                &h,
+                Some(user),
+                chancery_store::LoginOutcome::Failed,
+                "10.0.0.1",
+            )
+            .await
+            .unwrap();
     }
     assert!(locked, "the fifth failure locks the account");
     let stored = s.user(user).await.unwrap().unwrap();
-    assert!(s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap(), "locked from any address");
+    assert!(
+        s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap(),
+        "locked from any address"
+    );
     s.unlock_user(user, &AuditCtx::system()).await.unwrap();
     let stored = s.user(user).await.unwrap().unwrap();
     assert!(!s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap());
     // One more failure after the unlock does not lock again: earlier failures stopped counting.
-    assert!(!s.record_login(&h, Some(user), chancery_store::LoginOutcome::Failed, "10.0.0.1").await.unwrap());
+    assert!(
+        !s.record_login(
+            &h,
+            Some(user),
+            chancery_store::LoginOutcome::Failed,
+            "10.0.0.1"
+        )
+        .await
+        .unwrap()
+    );
     // Many failures from one address throttle that address, whatever the account.
     for i in 0..chancery_store::users::ADDRESS_FAILURES {
         let other = chancery_store::sha256_hex(&format!("nobody{i}@example.org"));
-        s.record_login(&other, None, chancery_store::LoginOutcome::Failed, "10.9.9.9").await.unwrap();
+        s.record_login(
+            &other,
+            None,
+            chancery_store::LoginOutcome::Failed,
+            "10.9.9.9",
+        )
+        .await
+        .unwrap();
     }
     assert!(s.login_throttled(None, "10.9.9.9").await.unwrap());
     assert!(!s.login_throttled(None, "10.9.9.8").await.unwrap());

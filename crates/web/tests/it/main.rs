@@ -1,24 +1,45 @@
 //! Black-box tests: the real server on a random port, spoken to over HTTP, on SQLite always
 //! and on PostgreSQL when CHANCERY_TEST_DATABASE_URL is set.
 
+mod access;
 mod api;
 mod concurrency;
+mod matrix;
 mod pages;
 mod robustness;
 
-use chancery_store::Backend;
+use chancery_domain::UserId;
 use chancery_store::testing::TestDb;
+use chancery_store::{AuditCtx, Backend};
 use chancery_web::{AppState, WebConfig};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Signed in (by API token) as an HQ editor with SBU access.
     pub client: reqwest::Client,
     db: Option<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A client that sends an API token with every request and follows no redirects.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -56,21 +77,58 @@ impl TestApp {
         req.send().await.expect("PUT")
     }
 
-    /// Creates the posts every test uses and one source; returns the source id.
+    /// Creates one source (the posts berlin and stockholm exist from the start); returns its id.
     pub async fn seed(&self) -> i64 {
-        for (slug, country, city) in [("berlin", "DE", "Berlin"), ("stockholm", "SE", "Stockholm")]
-        {
-            let post =
-                serde_json::from_value(json!({"slug": slug, "kind": "embassy", "country": country,
-                "city": city, "signer_surname": "PLACEHOLDER"}))
-                .unwrap();
-            self.store().upsert_post(&post).await.unwrap();
-        }
         let r = self
             .post_json("/api/v1/sources", &source_json("Seed source"))
             .await;
         assert_eq!(r.status(), 201);
         r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    /// Creates an account and returns its id.
+    pub async fn account(
+        &self,
+        email: &str,
+        role: &str,
+        post: Option<&str>,
+        sbu: bool,
+        password: Option<&str>,
+    ) -> i64 {
+        let account =
+            chancery_domain::Account::from_json(&json!({"email": email, "display_name": email,
+            "role": role, "post": post, "sbu_access": sbu}))
+            .unwrap();
+        let hash = password.map(|p| chancery_web::hash_password(p).unwrap());
+        self.store()
+            .create_user(&account, hash.as_deref(), &AuditCtx::system())
+            .await
+            .unwrap()
+            .0
+    }
+
+    /// A client that acts as a new account of this role (by API token).
+    pub async fn client_as(&self, role: &str, post: Option<&str>, sbu: bool) -> reqwest::Client {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let id = self
+            .account(&format!("{role}{n}@test.example"), role, post, sbu, None)
+            .await;
+        let token = chancery_web::new_token();
+        let hash = chancery_store::sha256_hex(&token);
+        self.store()
+            .create_token(UserId(id), "test", &hash, &AuditCtx::system())
+            .await
+            .unwrap();
+        bearer_client(&token)
+    }
+
+    /// A browser-like client with a cookie jar and no credentials.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub async fn stop(mut self) {
@@ -86,7 +144,8 @@ impl TestApp {
     }
 }
 
-/// Starts the server on a fresh database of `backend`; `None` when PostgreSQL is not set up.
+/// Starts the server on a fresh database of `backend` with the posts berlin and stockholm and
+/// an HQ editor behind `client`; `None` when PostgreSQL is not set up.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, WebConfig::default()).await
 }
@@ -96,6 +155,31 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
         eprintln!("PostgreSQL suite skipped: set CHANCERY_TEST_DATABASE_URL to run it");
         return None;
     };
+    for (slug, country, city) in [("berlin", "DE", "Berlin"), ("stockholm", "SE", "Stockholm")] {
+        let post =
+            serde_json::from_value(json!({"slug": slug, "kind": "embassy", "country": country,
+            "city": city, "signer_surname": "PLACEHOLDER"}))
+            .unwrap();
+        db.store.upsert_post(&post).await.unwrap();
+    }
+    let editor = chancery_domain::Account::from_json(&json!({"email": "editor@test.example",
+        "display_name": "Test editor", "role": "hq_editor", "sbu_access": true}))
+    .unwrap();
+    let editor = db
+        .store
+        .create_user(&editor, None, &AuditCtx::system())
+        .await
+        .unwrap();
+    let token = chancery_web::new_token();
+    db.store
+        .create_token(
+            editor,
+            "test",
+            &chancery_store::sha256_hex(&token),
+            &AuditCtx::system(),
+        )
+        .await
+        .unwrap();
     let (listener, addr) = chancery_web::bind("127.0.0.1:0").await.expect("bind");
     let state = AppState {
         store: db.store.clone(),
@@ -109,13 +193,9 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
         .await
         .expect("server");
     });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     Some(TestApp {
         addr,
-        client,
+        client: bearer_client(&token),
         db: Some(db),
         stop: Some(tx),
         server: Some(server),

@@ -1,0 +1,471 @@
+//! Every route, declared once: its name, method, path, whether it is open to anonymous users,
+//! and its handler. The router is built from this table and the access guard reads it, so a
+//! route cannot exist without an entry, and the matrix test enumerates the same table.
+
+use crate::error::ApiError;
+use crate::{AppState, account, admin, api, pages, redactions};
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post, put};
+use std::sync::LazyLock;
+
+/// Who may reach a route at all; what a signed-in user may do there is the policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Open to anonymous users: health, the login page, static files.
+    Public,
+    /// Signed-in users only; the handler asks `can()`.
+    Signed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDef {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+impl RouteDef {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+}
+
+fn r(
+    name: &'static str,
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> (RouteDef, MethodRouter<AppState>) {
+    (
+        RouteDef {
+            name,
+            method,
+            path,
+            access,
+        },
+        handler,
+    )
+}
+
+/// The table of every route.
+pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
+    use Access::*;
+    use Method as M;
+    vec![
+        // Open.
+        r("healthz", M::GET, "/healthz", Public, get(api::healthz)),
+        r(
+            "style",
+            M::GET,
+            "/static/style.css",
+            Public,
+            get(pages::style),
+        ),
+        r(
+            "login_form",
+            M::GET,
+            "/login",
+            Public,
+            get(account::login_form),
+        ),
+        r("login", M::POST, "/login", Public, post(account::login)),
+        // Signed in.
+        r("home", M::GET, "/", Signed, get(pages::home)),
+        r("logout", M::POST, "/logout", Signed, post(account::logout)),
+        r(
+            "tokens",
+            M::GET,
+            "/account/tokens",
+            Signed,
+            get(account::tokens_page),
+        ),
+        r(
+            "token_create",
+            M::POST,
+            "/account/tokens",
+            Signed,
+            post(account::create_token),
+        ),
+        r(
+            "token_revoke",
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            Signed,
+            post(account::revoke_token),
+        ),
+        r(
+            "openapi",
+            M::GET,
+            "/api/v1/openapi.json",
+            Signed,
+            get(crate::openapi::openapi_json),
+        ),
+        r(
+            "posts_page",
+            M::GET,
+            "/posts",
+            Signed,
+            get(pages::posts_page),
+        ),
+        r(
+            "api_posts",
+            M::GET,
+            "/api/v1/posts",
+            Signed,
+            get(api::list_posts),
+        ),
+        // Cases.
+        r(
+            "cases_page",
+            M::GET,
+            "/cases",
+            Signed,
+            get(pages::cases_page),
+        ),
+        r(
+            "case_new",
+            M::GET,
+            "/cases/new",
+            Signed,
+            get(pages::new_case),
+        ),
+        r(
+            "case_create",
+            M::POST,
+            "/cases",
+            Signed,
+            post(pages::create_case),
+        ),
+        r(
+            "case_page",
+            M::GET,
+            "/cases/{id}",
+            Signed,
+            get(pages::case_page),
+        ),
+        r(
+            "case_edit",
+            M::GET,
+            "/cases/{id}/edit",
+            Signed,
+            get(pages::edit_case),
+        ),
+        r(
+            "case_update",
+            M::POST,
+            "/cases/{id}/edit",
+            Signed,
+            post(pages::update_case),
+        ),
+        r(
+            "case_history_page",
+            M::GET,
+            "/cases/{id}/history",
+            Signed,
+            get(pages::case_history),
+        ),
+        r(
+            "api_cases",
+            M::GET,
+            "/api/v1/cases",
+            Signed,
+            get(api::list_cases),
+        ),
+        r(
+            "api_case_create",
+            M::POST,
+            "/api/v1/cases",
+            Signed,
+            post(api::create_case),
+        ),
+        r(
+            "api_case",
+            M::GET,
+            "/api/v1/cases/{id}",
+            Signed,
+            get(api::get_case),
+        ),
+        r(
+            "api_case_update",
+            M::PUT,
+            "/api/v1/cases/{id}",
+            Signed,
+            put(api::update_case),
+        ),
+        r(
+            "api_case_history",
+            M::GET,
+            "/api/v1/cases/{id}/history",
+            Signed,
+            get(api::case_history),
+        ),
+        // Sources.
+        r(
+            "sources_page",
+            M::GET,
+            "/sources",
+            Signed,
+            get(pages::sources_page),
+        ),
+        r(
+            "source_new",
+            M::GET,
+            "/sources/new",
+            Signed,
+            get(pages::new_source),
+        ),
+        r(
+            "source_create",
+            M::POST,
+            "/sources",
+            Signed,
+            post(pages::create_source),
+        ),
+        r(
+            "source_page",
+            M::GET,
+            "/sources/{id}",
+            Signed,
+            get(pages::source_page),
+        ),
+        r(
+            "source_edit",
+            M::GET,
+            "/sources/{id}/edit",
+            Signed,
+            get(pages::edit_source),
+        ),
+        r(
+            "source_update",
+            M::POST,
+            "/sources/{id}/edit",
+            Signed,
+            post(pages::update_source),
+        ),
+        r(
+            "source_history_page",
+            M::GET,
+            "/sources/{id}/history",
+            Signed,
+            get(pages::source_history),
+        ),
+        r(
+            "api_sources",
+            M::GET,
+            "/api/v1/sources",
+            Signed,
+            get(api::list_sources),
+        ),
+        r(
+            "api_source_create",
+            M::POST,
+            "/api/v1/sources",
+            Signed,
+            post(api::create_source),
+        ),
+        r(
+            "api_source",
+            M::GET,
+            "/api/v1/sources/{id}",
+            Signed,
+            get(api::get_source),
+        ),
+        r(
+            "api_source_update",
+            M::PUT,
+            "/api/v1/sources/{id}",
+            Signed,
+            put(api::update_source),
+        ),
+        r(
+            "api_source_history",
+            M::GET,
+            "/api/v1/sources/{id}/history",
+            Signed,
+            get(api::source_history),
+        ),
+        // Administration.
+        r(
+            "users_page",
+            M::GET,
+            "/admin/users",
+            Signed,
+            get(admin::users_page),
+        ),
+        r(
+            "user_new",
+            M::GET,
+            "/admin/users/new",
+            Signed,
+            get(admin::new_user),
+        ),
+        r(
+            "user_create",
+            M::POST,
+            "/admin/users",
+            Signed,
+            post(admin::create_user),
+        ),
+        r(
+            "user_page",
+            M::GET,
+            "/admin/users/{id}",
+            Signed,
+            get(admin::user_page),
+        ),
+        r(
+            "user_update",
+            M::POST,
+            "/admin/users/{id}",
+            Signed,
+            post(admin::update_user),
+        ),
+        r(
+            "user_unlock",
+            M::POST,
+            "/admin/users/{id}/unlock",
+            Signed,
+            post(admin::unlock_user),
+        ),
+        r(
+            "user_password",
+            M::POST,
+            "/admin/users/{id}/password",
+            Signed,
+            post(admin::set_password),
+        ),
+        r(
+            "audit_page",
+            M::GET,
+            "/admin/audit",
+            Signed,
+            get(admin::audit_page),
+        ),
+        r(
+            "api_audit",
+            M::GET,
+            "/api/v1/audit",
+            Signed,
+            get(admin::api_audit),
+        ),
+        // Redactions.
+        r(
+            "redactions_page",
+            M::GET,
+            "/redactions",
+            Signed,
+            get(redactions::list_page),
+        ),
+        r(
+            "redaction_new",
+            M::GET,
+            "/redactions/new",
+            Signed,
+            get(redactions::new_page),
+        ),
+        r(
+            "redaction_create",
+            M::POST,
+            "/redactions",
+            Signed,
+            post(redactions::create_form),
+        ),
+        r(
+            "redaction_page",
+            M::GET,
+            "/redactions/{id}",
+            Signed,
+            get(redactions::view_page),
+        ),
+        r(
+            "redaction_decide",
+            M::POST,
+            "/redactions/{id}/decide",
+            Signed,
+            post(redactions::decide_form),
+        ),
+        r(
+            "api_redactions",
+            M::GET,
+            "/api/v1/redactions",
+            Signed,
+            get(redactions::api_list),
+        ),
+        r(
+            "api_redaction_create",
+            M::POST,
+            "/api/v1/redactions",
+            Signed,
+            post(redactions::api_create),
+        ),
+        r(
+            "api_redaction",
+            M::GET,
+            "/api/v1/redactions/{id}",
+            Signed,
+            get(redactions::api_get),
+        ),
+        r(
+            "api_redaction_decide",
+            M::POST,
+            "/api/v1/redactions/{id}/decision",
+            Signed,
+            post(redactions::api_decide),
+        ),
+    ]
+}
+
+/// The table without its handlers.
+pub fn table() -> Vec<RouteDef> {
+    registry().into_iter().map(|(d, _)| d).collect()
+}
+
+static TABLE: LazyLock<Vec<RouteDef>> = LazyLock::new(table);
+
+/// The router of every route in the table.
+pub fn router() -> Router<AppState> {
+    registry()
+        .into_iter()
+        .fold(Router::new(), |router, (def, handler)| {
+            router.route(def.path, handler)
+        })
+}
+
+/// Turns anonymous requests away from signed-in routes: 401 on the API, a redirect to the
+/// login page elsewhere.
+pub async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    let path = matched.as_ref().map(|m| m.as_str()).unwrap_or("");
+    let def = TABLE
+        .iter()
+        .find(|d| d.path == path && d.method == req.method());
+    let open = matches!(
+        def,
+        Some(RouteDef {
+            access: Access::Public,
+            ..
+        })
+    );
+    let signed_in = matches!(
+        req.extensions().get::<crate::auth::Authenticated>(),
+        Some(crate::auth::Authenticated(Some(_)))
+    );
+    if open || signed_in {
+        return next.run(req).await;
+    }
+    if req.uri().path().starts_with("/api/") {
+        return ApiError::Unauthorized.into_response();
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next_param = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{next_param}")).into_response()
+}

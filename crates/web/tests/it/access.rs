@@ -1,0 +1,1 @@
+//! Access: accounts, sessions, CSRF, throttling, tokens, redaction, markings.

@@ -1,0 +1,1 @@
+//! The route x role x marking x post x SBU matrix.
