@@ -1,5 +1,6 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
-//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, then command-line flags.
+//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
+//! then command-line flags.
 
 use anyhow::{Context, Result};
 use figment::Figment;
@@ -13,6 +14,9 @@ pub struct Settings {
     /// Empty: SQLite in the data directory.
     pub database_url: Option<String>,
     pub listen: String,
+    /// Mark session cookies `Secure`: set it when users reach the server over HTTPS (behind a
+    /// TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -21,6 +25,7 @@ impl Default for Settings {
             data: PathBuf::from("chancery-data"),
             database_url: None,
             listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
         }
     }
 }
@@ -40,7 +45,12 @@ impl Settings {
     pub fn load(overrides: Overrides) -> Result<Settings> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("chancery.toml"))
-            .merge(Env::prefixed("CHANCERY_").only(&["data", "database_url", "listen"]))
+            .merge(Env::prefixed("CHANCERY_").only(&[
+                "data",
+                "database_url",
+                "listen",
+                "secure_cookies",
+            ]))
             .merge(Serialized::defaults(overrides))
             .extract()
             .context("reading the configuration (chancery.toml, CHANCERY_* variables, flags)")

@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<()> {
                 listen,
             })?;
             let store = open(&settings).await?;
-            serve(store, &settings.listen, None).await
+            serve(store, &settings, None).await
         }
         Command::Migrate { data, database } => {
             let settings = Settings::load(Overrides {
@@ -195,7 +195,7 @@ async fn run(cli: Cli) -> Result<()> {
                 note.push('\n');
                 note.push_str(&line);
             }
-            serve(store, &settings.listen, Some(note)).await
+            serve(store, &settings, Some(note)).await
         }
     }
 }
@@ -213,13 +213,17 @@ async fn open(settings: &Settings) -> Result<Store> {
     Ok(store)
 }
 
-async fn serve(store: Store, listen: &str, note: Option<String>) -> Result<()> {
+async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Result<()> {
+    let listen = settings.listen.as_str();
     let (listener, addr) = chancery_web::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let state = AppState {
         store: store.clone(),
-        config: WebConfig::default(),
+        config: WebConfig {
+            secure_cookies: settings.secure_cookies,
+            ..WebConfig::default()
+        },
     };
     // Where to go: on stdout for the person who started it. A closed stdout (a pipe whose
     // reader left) must not stop the server, so write errors are ignored here.

@@ -1,10 +1,10 @@
-//! The `chancery` binary, run as a user would: the demo on a fresh directory, `migrate`, and
-//! configuration through the environment.
+//! The `chancery` binary, run as a user would: the demo on a fresh directory, `migrate`,
+//! accounts and tokens, the audit log, and configuration through the environment.
 
 use chancery_store::Backend;
 use chancery_store::testing::TestDb;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -61,24 +61,57 @@ fn start(args: &[&str], envs: &[(&str, &str)]) -> Running {
     }
 }
 
-fn get_json(url: &str) -> Value {
+/// Runs the binary to completion with `stdin` as standard input.
+fn run_cli(args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("CHANCERY_DATABASE_URL")
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Creates an API token through the CLI and returns it (the last line printed).
+fn token_for(data: &str, email: &str) -> String {
+    let out = run_cli(&["token", "create", "--email", email, "--data", data], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
+}
+
+fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        reqwest::get(url)
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
+        let mut req = reqwest::Client::new().get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
     })
 }
 
-fn get_text(url: &str) -> (u16, String) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let r = reqwest::get(url).await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    })
+fn get_json(url: &str, token: &str) -> Value {
+    let (status, body) = get(url, Some(token));
+    assert_eq!(status, 200, "{url}: {body}");
+    serde_json::from_str(&body).unwrap()
 }
 
 #[test]
@@ -92,7 +125,20 @@ fn demo_creates_data_once_and_serves_it() {
         "{:?}",
         run.lines
     );
-    let cases = get_json(&format!("http://{}/api/v1/cases", run.addr));
+    assert!(
+        run.lines
+            .iter()
+            .any(|l| l.contains("hq.editor@chancery.example")),
+        "the logins are printed"
+    );
+    let base = format!("http://{}", run.addr);
+    assert_eq!(
+        get(&format!("{base}/api/v1/cases"), None).0,
+        401,
+        "anonymous: 401"
+    );
+    let editor = token_for(data_s, "hq.editor@chancery.example");
+    let cases = get_json(&format!("{base}/api/v1/cases"), &editor);
     let items = cases["items"].as_array().unwrap();
     let kinds: Vec<_> = items.iter().map(|c| c["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 5);
@@ -116,16 +162,33 @@ fn demo_creates_data_once_and_serves_it() {
         .collect();
     assert_eq!(linked.len(), 2);
     // No demo source claims a URL or a verification nobody made.
-    let sources = get_json(&format!("http://{}/api/v1/sources", run.addr));
+    let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     for s in sources["items"].as_array().unwrap() {
         assert!(s.get("url").is_none_or(Value::is_null), "{s}");
         assert_eq!(s["verified"], false);
     }
-    let (status, html) = get_text(&format!("http://{}/cases", run.addr));
+    // The reader without SBU access sees the U case only; the Berlin officer sees Berlin's.
+    let reader = token_for(data_s, "hq.reader@chancery.example");
+    let seen = get_json(&format!("{base}/api/v1/cases"), &reader);
+    let markings: Vec<_> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["marking"].as_str().unwrap())
+        .collect();
+    assert_eq!(markings, ["U"]);
+    let officer = token_for(data_s, "berlin.officer@chancery.example");
+    let seen = get_json(&format!("{base}/api/v1/cases"), &officer);
+    let posts: Vec<_> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["post"].as_str().unwrap())
+        .collect();
+    assert_eq!(posts, ["berlin", "berlin"]);
+    let (status, html) = get(&format!("{base}/cases"), Some(&editor));
     assert_eq!(status, 200);
     assert!(html.contains("Stadtpark"));
-    let posts = get_json(&format!("http://{}/api/v1/posts", run.addr));
-    assert!(posts.as_array().unwrap().len() >= 5);
     drop(run);
 
     // A second start keeps the data and does not load it twice.
@@ -138,8 +201,158 @@ fn demo_creates_data_once_and_serves_it() {
         "{:?}",
         run.lines
     );
-    let cases = get_json(&format!("http://{}/api/v1/cases", run.addr));
+    let cases = get_json(&format!("http://{}/api/v1/cases", run.addr), &editor);
     assert_eq!(cases["items"].as_array().unwrap().len(), 5);
+    drop(run);
+
+    // The demo's audit log verifies, exports as NDJSON, and breaks when a row is edited by hand.
+    let out = run_cli(&["audit", "verify", "--data", data_s], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("chain intact"));
+    let export = run_cli(&["audit", "export", "--data", data_s], "");
+    let lines: Vec<Value> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 20, "{}", lines.len());
+    assert!(
+        lines
+            .iter()
+            .all(|e| e["entry_hash"].as_str().is_some_and(|h| h.len() == 64))
+    );
+    assert!(
+        !lines.iter().any(|e| e.to_string().contains("Stadtpark")),
+        "no titles in the audit log"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = chancery_store::Store::open_sqlite(&data.join("chancery.db"))
+            .await
+            .unwrap();
+        store
+            .execute_raw("UPDATE audit_log SET action = 'read' WHERE seq = 7")
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let out = run_cli(&["audit", "verify", "--data", data_s], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken at entry 7"), "{err}");
+}
+
+#[test]
+fn accounts_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let add = |args: &[&str], stdin: &str| {
+        let mut all = vec!["user", "add"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--password-stdin", "--data", data]);
+        run_cli(&all, stdin)
+    };
+    let out = add(
+        &[
+            "--email",
+            "officer@test.example",
+            "--role",
+            "post_officer",
+            "--post",
+            "berlin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(!out.status.success(), "no post berlin exists here");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no post"));
+    let out = add(
+        &[
+            "--email",
+            "reader@test.example",
+            "--role",
+            "hq_reader",
+            "--sbu",
+        ],
+        "short\n",
+    );
+    assert!(!out.status.success(), "a short password is refused");
+    let out = add(
+        &[
+            "--email",
+            "Reader@Test.example",
+            "--role",
+            "hq_reader",
+            "--sbu",
+        ],
+        "a long enough password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_cli(
+        &[
+            "user",
+            "reset-password",
+            "--email",
+            "reader@test.example",
+            "--password-stdin",
+            "--data",
+            data,
+        ],
+        "another long password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = token_for(data, "reader@test.example");
+    assert!(token.starts_with("chy_") && token.len() > 40, "{token}");
+    let run = start(&["serve", "--data", data, "--listen", "127.0.0.1:0"], &[]);
+    let base = format!("http://{}", run.addr);
+    let cases = get_json(&format!("{base}/api/v1/cases"), &token);
+    assert_eq!(cases["items"].as_array().unwrap().len(), 0);
+    let list = run_cli(&["user", "list", "--data", data], "");
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        listed.contains("reader@test.example\thq_reader\thq\tsbu=true"),
+        "{listed}"
+    );
+    let out = run_cli(&["token", "revoke", "--id", "1", "--data", data], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        get(&format!("{base}/api/v1/cases"), Some(&token)).0,
+        401,
+        "a revoked token is refused"
+    );
+    let out = run_cli(
+        &[
+            "user",
+            "unlock",
+            "--email",
+            "reader@test.example",
+            "--data",
+            data,
+        ],
+        "",
+    );
+    assert!(out.status.success());
+    let out = run_cli(&["audit", "verify", "--data", data], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -153,14 +366,17 @@ fn serve_reads_its_settings_from_the_environment() {
             ("CHANCERY_LISTEN", "127.0.0.1:0"),
         ],
     );
-    let health = get_json(&format!("http://{}/healthz", run.addr));
-    assert_eq!(health["database"], "sqlite");
+    let (status, body) = get(&format!("http://{}/healthz", run.addr), None);
+    assert_eq!(status, 200);
+    assert!(body.contains("\"database\":\"sqlite\""));
     assert!(
         data.join("chancery.db").exists(),
         "SQLite file inside the data directory"
     );
-    let cases = get_json(&format!("http://{}/api/v1/cases", run.addr));
-    assert_eq!(cases["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        get(&format!("http://{}/api/v1/cases", run.addr), None).0,
+        401
+    );
 }
 
 #[test]
@@ -182,7 +398,7 @@ fn migrate_applies_the_schema_and_is_idempotent() {
     // Against the PostgreSQL server (a fresh schema), when configured: migrations are
     // embedded for it too, and applying them again changes nothing.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    if let Some(db) = rt.block_on(TestDb::new(Backend::Postgres)).unwrap() {
+    if let Some(db) = rt.block_on(TestDb::unmigrated(Backend::Postgres)).unwrap() {
         for _ in 0..2 {
             let out = Command::new(BIN)
                 .args(["migrate", "--database", &db.url()])
@@ -196,7 +412,7 @@ fn migrate_applies_the_schema_and_is_idempotent() {
             assert!(String::from_utf8_lossy(&out.stdout).contains("migrated postgres"));
         }
         let tables = rt.block_on(db.store.describe_schema()).unwrap();
-        assert!(tables.contains_key("cases"));
+        assert!(tables.contains_key("cases") && tables.contains_key("audit_log"));
         rt.block_on(db.cleanup());
     }
     let out = Command::new(BIN)

@@ -249,10 +249,10 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
         }
         // Redaction requests are SBU (their reasons may repeat the text to remove): the roles
         // that handle them still need SBU access to see them.
-        (Read | RequestRedaction | DecideRedaction, K::Redaction) => {
+        (Read | Create | RequestRedaction | DecideRedaction, K::Redaction) => {
             let allowed = match action {
                 Read => matches!(role, Admin | HqEditor),
-                RequestRedaction => role == Admin,
+                Create | RequestRedaction => role == Admin,
                 _ => role == HqEditor,
             };
             if !allowed {

@@ -302,7 +302,6 @@ async fn concurrent_updates_lose_nothing(db: &TestDb) {
         let mut tasks = Vec::new();
         for w in 0..12 {
             let s = s.clone();
-            let ctx = actor(db, &format!("w{w}")).await;
             let data = source(&format!("round {round} writer {w}"));
             let ctx = actor(db, &format!("w{w}")).await;
             tasks.push(tokio::spawn(async move {

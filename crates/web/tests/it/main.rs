@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod concurrency;
+mod markings;
 mod matrix;
 mod pages;
 mod robustness;
