@@ -22,6 +22,8 @@ pub struct Nav {
     pub name: String,
     pub role: &'static str,
     pub content: bool,
+    /// May create and change cases and sources (subject to each record's own rules).
+    pub writes: bool,
     pub admin: bool,
     pub redactions: bool,
 }
@@ -37,6 +39,10 @@ impl PageMeta {
                 name: user.name.clone(),
                 role: role.label(),
                 content: role != Role::Admin,
+                writes: matches!(
+                    role,
+                    Role::PostOfficer | Role::PostReviewer | Role::HqEditor
+                ),
                 admin: role == Role::Admin,
                 redactions: matches!(role, Role::Admin | Role::HqEditor)
                     && user.principal.sbu_access,
