@@ -240,9 +240,15 @@ fn form_version(pairs: &[(String, String)]) -> Option<i64> {
         .filter(|v| *v > 0)
 }
 
-/// Checks that the user may edit a record before showing its form.
-fn check_may_edit<T: ApiRecord>(user: &CurrentUser, record: &Record<T>) -> Result<(), ApiError> {
-    check_update(user, &record.data, &record.data)
+/// Checks that the user may edit a record before showing its form, and logs the read the
+/// form is (it shows the whole record).
+async fn check_may_edit<T: ApiRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    record: &Record<T>,
+) -> Result<(), ApiError> {
+    check_update(user, &record.data, &record.data)?;
+    audit_reads(state, user, "read", &[record]).await
 }
 
 fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> VersionView {
@@ -368,7 +374,7 @@ async fn case_choices(
     state: &AppState,
     user: &CurrentUser,
     exclude: Option<RecordId>,
-) -> Result<CaseChoices, StoreError> {
+) -> Result<CaseChoices, ApiError> {
     let posts: Vec<_> = state
         .store
         .list_posts()
@@ -378,6 +384,9 @@ async fn case_choices(
         .collect();
     let sources = visible_all::<Source>(state, user).await?;
     let cases = visible_all::<Case>(state, user).await?;
+    // The choices show titles: SBU ones are reads of SBU material like any other.
+    audit_reads(state, user, "read", &sources.iter().collect::<Vec<_>>()).await?;
+    audit_reads(state, user, "read", &cases.iter().collect::<Vec<_>>()).await?;
     Ok(CaseChoices {
         posts: post_options(&posts),
         sources: sources
@@ -609,7 +618,7 @@ pub async fn edit_case(
     IdPath(id): IdPath,
 ) -> PageResult {
     let record = load_visible::<Case>(&state, &user, &id).await?;
-    check_may_edit(&user, &record)?;
+    check_may_edit(&state, &user, &record).await?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
     let choices = case_choices(&state, &user, Some(record.id)).await?;
@@ -846,7 +855,7 @@ pub async fn edit_source(
     IdPath(id): IdPath,
 ) -> PageResult {
     let record = load_visible::<Source>(&state, &user, &id).await?;
-    check_may_edit(&user, &record)?;
+    check_may_edit(&state, &user, &record).await?;
     let values = record.data.to_json();
     let errors = ValidationErrors::default();
     let form = FormState {

@@ -610,3 +610,57 @@ async fn the_audit_log_holds_ids_and_hashes_only(app: &TestApp) {
     assert_eq!(app.get("/api/v1/audit").await.status(), 403);
     let _ = source_json;
 }
+
+/// Sessions end after the idle timeout and after the absolute timeout, on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_time_out() {
+    use std::time::Duration;
+    for (idle, absolute) in [(1, 3600), (3600, 1)] {
+        let config = chancery_web::WebConfig {
+            session_idle: Duration::from_secs(idle),
+            session_absolute: Duration::from_secs(absolute),
+            ..Default::default()
+        };
+        let app = crate::spawn_app_with(chancery_store::Backend::Sqlite, config)
+            .await
+            .unwrap();
+        app.account(
+            "reader@test.example",
+            "hq_reader",
+            None,
+            false,
+            Some(PASSWORD),
+        )
+        .await;
+        let b = app.browser();
+        let r = b
+            .post(app.url("/login"))
+            .form(&[("email", "reader@test.example"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = cookie_value(&session_cookie(&r).unwrap());
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let ask = || {
+            plain
+                .get(app.url("/api/v1/posts"))
+                .header("cookie", format!("chancery_session={cookie}"))
+                .send()
+        };
+        assert_eq!(
+            ask().await.unwrap().status(),
+            200,
+            "idle {idle}s, absolute {absolute}s: fresh"
+        );
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(
+            ask().await.unwrap().status(),
+            401,
+            "idle {idle}s, absolute {absolute}s: expired"
+        );
+        app.stop().await;
+    }
+}
