@@ -11,6 +11,7 @@ mod posts;
 mod records;
 mod redaction;
 pub mod schema;
+pub mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
@@ -22,6 +23,10 @@ pub use records::{
     content_hash,
 };
 pub use redaction::{AppliedRedaction, RedactionFilter};
+pub use stats::{
+    DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
+    series_key,
+};
 pub use users::{LoginOutcome, StoredUser, sha256_hex};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -144,7 +144,7 @@ impl Store {
                 }
                 let keys = sqlx::query(
                     "SELECT tc.table_name::text AS t, tc.constraint_type::text AS kind,
-                            kcu.column_name::text AS col, ccu.table_name::text AS ref_table,
+                            tc.constraint_name::text AS cname, kcu.column_name::text AS col, ccu.table_name::text AS ref_table,
                             ccu.column_name::text AS ref_col, kcu.ordinal_position AS pos
                      FROM information_schema.table_constraints tc
                      JOIN information_schema.key_column_usage kcu
@@ -154,12 +154,14 @@ impl Store {
                        AND tc.constraint_type = 'FOREIGN KEY'
                      WHERE tc.table_schema = current_schema()
                        AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')
-                     ORDER BY tc.table_name, kcu.ordinal_position",
+                     ORDER BY tc.table_name, tc.constraint_name, kcu.ordinal_position",
                 )
                 .fetch_all(p)
                 .await?;
+                let mut uniques: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
                 for k in keys {
-                    let Some(s) = shape.get_mut(&k.get::<String, _>("t")) else {
+                    let table: String = k.get("t");
+                    let Some(s) = shape.get_mut(&table) else {
                         continue;
                     };
                     let col: String = k.get("col");
@@ -167,13 +169,21 @@ impl Store {
                     if kind == "PRIMARY KEY" {
                         s.primary_key.push(col);
                     } else if kind == "UNIQUE" {
-                        s.unique.push(format!("unique({col})"));
+                        uniques
+                            .entry((table, k.get("cname")))
+                            .or_default()
+                            .push(col);
                     } else {
                         s.foreign_keys.push(format!(
                             "{col} -> {}.{}",
                             k.get::<String, _>("ref_table"),
                             k.get::<String, _>("ref_col")
                         ));
+                    }
+                }
+                for ((table, _), cols) in uniques {
+                    if let Some(s) = shape.get_mut(&table) {
+                        s.unique.push(format!("unique({})", cols.join(", ")));
                     }
                 }
                 let indexes = sqlx::query(

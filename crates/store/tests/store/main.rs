@@ -49,6 +49,7 @@ on_both_backends!(
 
 mod audit_tamper;
 mod legacy;
+mod stats;
 
 /// An account to act as (created on first use).
 async fn actor(db: &TestDb, name: &str) -> AuditCtx {

@@ -1,0 +1,547 @@
+//! Official statistics: datasets, releases, series and observations.
+//!
+//! An import stages its rows under a release marked `staging`, in batches (each its own short
+//! transaction, so the server keeps answering), then publishes the release in one short
+//! transaction; a failed import deletes what it staged. Queries read published releases only:
+//! the newest by default, or the one a report pinned. Importing the same bytes again finds the
+//! published release by its sha256 and changes nothing.
+
+use crate::audit::{AuditCtx, AuditEvent, audit_append};
+use crate::records::now;
+use crate::{BeginWrite, Store, StoreError, with_pool};
+use chancery_domain::{FieldError, ValidationErrors};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What is known about a dataset: its code and where it comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DatasetMeta {
+    pub code: String,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub licence: Option<String>,
+    pub source_url: Option<String>,
+    pub retrieved: Option<String>,
+}
+
+/// A published release and its summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseInfo {
+    pub id: i64,
+    pub dataset: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub format: String,
+    pub series: i64,
+    pub observations: i64,
+    pub missing: i64,
+    pub flags: BTreeMap<String, i64>,
+    pub period_first: Option<String>,
+    pub period_last: Option<String>,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// A dataset with its releases, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetInfo {
+    pub meta: DatasetMeta,
+    pub releases: Vec<ReleaseInfo>,
+}
+
+/// One observation to stage: its series as (dimension, code) pairs, the file line it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedObs {
+    pub key: Vec<(String, String)>,
+    pub period: String,
+    pub value: Option<f64>,
+    pub flags: String,
+    pub line: u64,
+}
+
+/// The counts a publication records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseSummary {
+    pub series: i64,
+    pub observations: i64,
+    pub missing: i64,
+    pub flags: BTreeMap<String, i64>,
+    pub period_first: Option<String>,
+    pub period_last: Option<String>,
+}
+
+/// An import under way.
+#[derive(Debug)]
+pub struct Staging {
+    pub release_id: i64,
+    dataset_id: i64,
+    dataset: String,
+    file_name: String,
+    series: HashMap<String, i64>,
+    new_series: HashSet<i64>,
+}
+
+impl Staging {
+    /// The series this import has touched or created so far.
+    pub fn series_seen(&self) -> usize {
+        self.new_series.len()
+    }
+}
+
+pub enum StageStart {
+    /// The same bytes were imported before: nothing to do.
+    Existing(ReleaseInfo),
+    New(Staging),
+}
+
+/// An observation as queried.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObsRow {
+    /// `release/series/period`: stable, citable.
+    pub id: String,
+    pub release_id: i64,
+    pub series_id: i64,
+    pub dims: BTreeMap<String, String>,
+    pub period: String,
+    pub value: Option<f64>,
+    pub flags: String,
+}
+
+/// The canonical key of a series: `dim=code` pairs sorted by dimension, joined by `|`.
+pub fn series_key(key: &[(String, String)]) -> String {
+    let mut pairs: Vec<&(String, String)> = key.iter().collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(d, c)| format!("{d}={c}"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Rows per INSERT statement (5 parameters each: well inside both backends' limits).
+const ROWS_PER_STATEMENT: usize = 1000;
+/// New series per INSERT statement.
+const SERIES_PER_STATEMENT: usize = 500;
+
+fn insert_sql(rows: usize) -> String {
+    let mut s = String::with_capacity(80 + rows * 32);
+    s.push_str(
+        "INSERT INTO stat_observations (release_id, series_id, period, value, flags) VALUES ",
+    );
+    for i in 0..rows {
+        let b = i * 5;
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!(
+            "(${},${},${},${},${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5
+        ));
+    }
+    s
+}
+
+fn read_release<R: Row>(r: &R) -> Result<ReleaseInfo, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let flags: String = r.try_get("flag_counts")?;
+    Ok(ReleaseInfo {
+        id: r.try_get("id")?,
+        dataset: r.try_get("code")?,
+        sha256: r.try_get("sha256")?,
+        file_name: r.try_get("file_name")?,
+        format: r.try_get("format")?,
+        series: r.try_get("series_count")?,
+        observations: r.try_get("observation_count")?,
+        missing: r.try_get("missing_count")?,
+        flags: serde_json::from_str(&flags).unwrap_or_default(),
+        period_first: r.try_get("period_first")?,
+        period_last: r.try_get("period_last")?,
+        imported_at: r.try_get("imported_at")?,
+    })
+}
+
+const RELEASE_COLUMNS: &str = "r.id, d.code, r.sha256, r.file_name, r.format, r.series_count, r.observation_count, \
+    r.missing_count, r.flag_counts, r.period_first, r.period_last, r.imported_at";
+
+impl Store {
+    /// Starts an import: finds the dataset (creating it, or filling in metadata it lacked),
+    /// returns the existing release if these bytes were published before, and otherwise opens
+    /// a staging release (removing a crashed import's leftovers of the same bytes).
+    pub async fn stage_begin(
+        &self,
+        meta: &DatasetMeta,
+        sha256: &str,
+        file_name: &str,
+        format: &str,
+        ctx: &AuditCtx,
+    ) -> Result<StageStart, StoreError> {
+        let now = now();
+        let (dataset_id, existing) = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let row = sqlx::query("SELECT id FROM stat_datasets WHERE code = $1").bind(&meta.code).fetch_optional(&mut *tx).await?;
+            let dataset_id: i64 = match row {
+                Some(r) => {
+                    let id: i64 = r.try_get("id")?;
+                    sqlx::query(
+                        "UPDATE stat_datasets SET title = COALESCE($1, title), publisher = COALESCE($2, publisher),
+                             licence = COALESCE($3, licence), source_url = COALESCE($4, source_url),
+                             retrieved = COALESCE($5, retrieved), updated_at = $6 WHERE id = $7",
+                    )
+                    .bind(&meta.title).bind(&meta.publisher).bind(&meta.licence).bind(&meta.source_url)
+                    .bind(&meta.retrieved).bind(now).bind(id)
+                    .execute(&mut *tx).await?;
+                    id
+                }
+                None => sqlx::query(
+                    "INSERT INTO stat_datasets (code, title, publisher, licence, source_url, retrieved, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                )
+                .bind(&meta.code).bind(&meta.title).bind(&meta.publisher).bind(&meta.licence)
+                .bind(&meta.source_url).bind(&meta.retrieved).bind(now)
+                .fetch_one(&mut *tx).await?
+                .try_get("id")?,
+            };
+            let q = format!(
+                "SELECT {RELEASE_COLUMNS} FROM stat_releases r JOIN stat_datasets d ON d.id = r.dataset_id
+                 WHERE r.dataset_id = $1 AND r.sha256 = $2 AND r.status = 'published'"
+            );
+            let existing = sqlx::query(AssertSqlSafe(q)).bind(dataset_id).bind(sha256).fetch_optional(&mut *tx).await?;
+            let existing = existing.as_ref().map(read_release).transpose()?;
+            tx.commit().await?;
+            (dataset_id, existing)
+        });
+        if let Some(e) = existing {
+            return Ok(StageStart::Existing(e));
+        }
+        // A staging release of the same bytes is a crashed import's leftover.
+        let leftover: Option<i64> = with_pool!(self, p => {
+            sqlx::query("SELECT id FROM stat_releases WHERE dataset_id = $1 AND sha256 = $2 AND status = 'staging'")
+                .bind(dataset_id).bind(sha256).fetch_optional(p).await?
+                .map(|r| r.try_get::<i64, _>("id")).transpose()?
+        });
+        if let Some(id) = leftover {
+            self.delete_staged(id).await?;
+        }
+        let release_id: i64 = with_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO stat_releases (dataset_id, sha256, file_name, format, status, series_count, observation_count,
+                     missing_count, flag_counts, imported_at, imported_by)
+                 VALUES ($1, $2, $3, $4, 'staging', 0, 0, 0, '{}', $5, $6) RETURNING id",
+            )
+            .bind(dataset_id).bind(sha256).bind(file_name).bind(format).bind(now).bind(ctx.actor.map(|u| u.0))
+            .fetch_one(p).await?
+            .try_get("id")?
+        });
+        let series: HashMap<String, i64> = with_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, series_key FROM stat_series WHERE dataset_id = $1")
+                .bind(dataset_id).fetch_all(p).await?;
+            rows.iter().map(|r| Ok((r.try_get::<String, _>("series_key")?, r.try_get::<i64, _>("id")?)))
+                .collect::<Result<_, StoreError>>()?
+        });
+        Ok(StageStart::New(Staging {
+            release_id,
+            dataset_id,
+            dataset: meta.code.clone(),
+            file_name: file_name.to_string(),
+            series,
+            new_series: HashSet::new(),
+        }))
+    }
+
+    /// Writes a batch of observations of a staging release in one transaction. A repeated
+    /// (series, period) is refused naming the line of the repeat.
+    pub async fn stage_rows(&self, st: &mut Staging, rows: &[StagedObs]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = rows.iter().map(|r| series_key(&r.key)).collect();
+        let full_sql = insert_sql(ROWS_PER_STATEMENT);
+        // Series this batch needs that do not exist yet, each once, with its dimensions.
+        let mut fresh: Vec<(&String, &Vec<(String, String)>)> = Vec::new();
+        let mut fresh_keys: HashSet<&String> = HashSet::new();
+        for (row, key) in rows.iter().zip(&keys) {
+            if !st.series.contains_key(key) && fresh_keys.insert(key) {
+                fresh.push((key, &row.key));
+            }
+        }
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for chunk in fresh.chunks(SERIES_PER_STATEMENT) {
+                let mut sql = String::from("INSERT INTO stat_series (dataset_id, series_key, first_release_id) VALUES ");
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("($1, ${}, $2)", i + 3));
+                }
+                sql.push_str(" RETURNING id, series_key");
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(st.dataset_id).bind(st.release_id);
+                for (key, _) in chunk {
+                    q = q.bind((*key).clone());
+                }
+                for r in q.fetch_all(&mut *tx).await? {
+                    st.series.insert(r.try_get("series_key")?, r.try_get("id")?);
+                }
+                let dims: Vec<(i64, &String, &String)> = chunk
+                    .iter()
+                    .flat_map(|(key, dims)| {
+                        let id = st.series[*key];
+                        dims.iter().map(move |(d, c)| (id, d, c))
+                    })
+                    .collect();
+                for dchunk in dims.chunks(ROWS_PER_STATEMENT) {
+                    let mut sql = String::from("INSERT INTO stat_series_dims (series_id, dim, code) VALUES ");
+                    for i in 0..dchunk.len() {
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+                    }
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for (id, d, c) in dchunk {
+                        q = q.bind(*id).bind((*d).clone()).bind((*c).clone());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+            }
+            let mut seen: HashSet<(i64, &str)> = HashSet::with_capacity(rows.len());
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            for (row, key) in rows.iter().zip(&keys) {
+                let id = st.series[key];
+                st.new_series.insert(id);
+                if !seen.insert((id, row.period.as_str())) {
+                    tx.rollback().await?;
+                    return Err(duplicate(&st.file_name, row));
+                }
+                ids.push(id);
+            }
+            for (chunk_rows, chunk_ids) in rows.chunks(ROWS_PER_STATEMENT).zip(ids.chunks(ROWS_PER_STATEMENT)) {
+                let sql = if chunk_rows.len() == ROWS_PER_STATEMENT { full_sql.clone() } else { insert_sql(chunk_rows.len()) };
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (row, id) in chunk_rows.iter().zip(chunk_ids) {
+                    q = q.bind(st.release_id).bind(*id).bind(&row.period).bind(row.value).bind(&row.flags);
+                }
+                if let Err(e) = q.execute(&mut *tx).await {
+                    tx.rollback().await?;
+                    // A key repeated across batches: find the row that was already staged.
+                    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                        for (row, id) in chunk_rows.iter().zip(chunk_ids) {
+                            let exists = sqlx::query(
+                                "SELECT 1 AS one FROM stat_observations WHERE release_id = $1 AND series_id = $2 AND period = $3",
+                            )
+                            .bind(st.release_id).bind(*id).bind(&row.period)
+                            .fetch_optional(p).await?;
+                            if exists.is_some() {
+                                return Err(duplicate(&st.file_name, row));
+                            }
+                        }
+                    }
+                    return Err(e.into());
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Publishes a staged release in one short transaction, with its audit entry.
+    pub async fn stage_publish(
+        &self,
+        st: Staging,
+        summary: &ReleaseSummary,
+        ctx: &AuditCtx,
+    ) -> Result<ReleaseInfo, StoreError> {
+        let flags = serde_json::to_string(&summary.flags).expect("counts serialise");
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE stat_releases SET status = 'published', series_count = $1, observation_count = $2,
+                     missing_count = $3, flag_counts = $4, period_first = $5, period_last = $6
+                 WHERE id = $7 AND status = 'staging'",
+            )
+            .bind(summary.series).bind(summary.observations).bind(summary.missing).bind(&flags)
+            .bind(&summary.period_first).bind(&summary.period_last).bind(st.release_id)
+            .execute(&mut *tx).await?
+            .rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
+            let mut e = AuditEvent::new("stats_import");
+            e.record_type = Some("stat_release".into());
+            e.record_id = Some(st.release_id);
+            audit_append!(tx, ctx, [e]);
+            tx.commit().await?;
+        });
+        self.release(st.release_id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Abandons a staging release: its rows, the series it created, and the release go.
+    pub async fn stage_abort(&self, st: Staging) -> Result<(), StoreError> {
+        let _ = (&st.dataset, st.series_seen());
+        self.delete_staged(st.release_id).await
+    }
+
+    async fn delete_staged(&self, release_id: i64) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("DELETE FROM stat_observations WHERE release_id = $1").bind(release_id).execute(&mut *tx).await?;
+            let orphan = "SELECT s.id FROM stat_series s WHERE s.first_release_id = $1
+                 AND NOT EXISTS (SELECT 1 FROM stat_observations o WHERE o.series_id = s.id)";
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM stat_series_dims WHERE series_id IN ({orphan})")))
+                .bind(release_id).execute(&mut *tx).await?;
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM stat_series WHERE id IN ({orphan})")))
+                .bind(release_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM stat_releases WHERE id = $1 AND status = 'staging'").bind(release_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn release(&self, id: i64) -> Result<Option<ReleaseInfo>, StoreError> {
+        let q = format!(
+            "SELECT {RELEASE_COLUMNS} FROM stat_releases r JOIN stat_datasets d ON d.id = r.dataset_id
+             WHERE r.id = $1 AND r.status = 'published'"
+        );
+        with_pool!(self, p => {
+            let row = sqlx::query(AssertSqlSafe(q)).bind(id).fetch_optional(p).await?;
+            row.as_ref().map(read_release).transpose()
+        })
+    }
+
+    /// Every dataset with its published releases, newest release first.
+    pub async fn datasets(&self) -> Result<Vec<DatasetInfo>, StoreError> {
+        let metas: Vec<DatasetMeta> = with_pool!(self, p => {
+            sqlx::query("SELECT code, title, publisher, licence, source_url, retrieved FROM stat_datasets ORDER BY code")
+                .fetch_all(p).await?
+                .iter()
+                .map(|r| Ok(DatasetMeta {
+                    code: r.try_get("code")?,
+                    title: r.try_get("title")?,
+                    publisher: r.try_get("publisher")?,
+                    licence: r.try_get("licence")?,
+                    source_url: r.try_get("source_url")?,
+                    retrieved: r.try_get("retrieved")?,
+                }))
+                .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        let q = format!(
+            "SELECT {RELEASE_COLUMNS} FROM stat_releases r JOIN stat_datasets d ON d.id = r.dataset_id
+             WHERE r.status = 'published' ORDER BY r.id DESC"
+        );
+        let releases: Vec<ReleaseInfo> = with_pool!(self, p => {
+            sqlx::query(AssertSqlSafe(q)).fetch_all(p).await?.iter().map(read_release).collect::<Result<_, _>>()?
+        });
+        Ok(metas
+            .into_iter()
+            .map(|meta| {
+                let rs = releases
+                    .iter()
+                    .filter(|r| r.dataset == meta.code)
+                    .cloned()
+                    .collect();
+                DatasetInfo { meta, releases: rs }
+            })
+            .collect())
+    }
+
+    /// The release a query reads: the one named (published, of this dataset) or the newest.
+    pub async fn release_for(
+        &self,
+        dataset: &str,
+        release: Option<i64>,
+    ) -> Result<Option<ReleaseInfo>, StoreError> {
+        let q = format!(
+            "SELECT {RELEASE_COLUMNS} FROM stat_releases r JOIN stat_datasets d ON d.id = r.dataset_id
+             WHERE d.code = $1 AND r.status = 'published' AND ($2 IS NULL OR r.id = $2) ORDER BY r.id DESC LIMIT 1"
+        );
+        with_pool!(self, p => {
+            let row = sqlx::query(AssertSqlSafe(q)).bind(dataset).bind(release).fetch_optional(p).await?;
+            row.as_ref().map(read_release).transpose()
+        })
+    }
+
+    /// Observations of a release whose series match every filter (`dim` in the given codes),
+    /// ordered by series and period.
+    pub async fn observations(
+        &self,
+        release_id: i64,
+        filters: &[(String, Vec<String>)],
+    ) -> Result<Vec<ObsRow>, StoreError> {
+        let mut q = String::from(
+            "SELECT o.series_id, s.series_key, o.period, o.value, o.flags FROM stat_observations o
+             JOIN stat_series s ON s.id = o.series_id WHERE o.release_id = $1",
+        );
+        let mut n = 1;
+        for (_, codes) in filters {
+            n += 1;
+            let dim_param = n;
+            let code_params: Vec<String> = codes
+                .iter()
+                .map(|_| {
+                    n += 1;
+                    format!("${n}")
+                })
+                .collect();
+            q.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM stat_series_dims d WHERE d.series_id = o.series_id AND d.dim = ${dim_param}
+                   AND d.code IN ({}))",
+                code_params.join(", ")
+            ));
+        }
+        q.push_str(" ORDER BY s.series_key, o.period");
+        with_pool!(self, p => {
+            let mut query = sqlx::query(AssertSqlSafe(q)).bind(release_id);
+            for (dim, codes) in filters {
+                query = query.bind(dim.clone());
+                for c in codes {
+                    query = query.bind(c.clone());
+                }
+            }
+            let rows = query.fetch_all(p).await?;
+            rows.iter()
+                .map(|r| {
+                    let series_id: i64 = r.try_get("series_id")?;
+                    let key: String = r.try_get("series_key")?;
+                    let period: String = r.try_get("period")?;
+                    let dims = key
+                        .split('|')
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(d, c)| (d.to_string(), c.to_string()))
+                        .collect();
+                    Ok(ObsRow {
+                        id: format!("{release_id}/{series_id}/{period}"),
+                        release_id,
+                        series_id,
+                        dims,
+                        period,
+                        value: r.try_get("value")?,
+                        flags: r.try_get("flags")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+fn duplicate(file: &str, row: &StagedObs) -> StoreError {
+    StoreError::Invalid(ValidationErrors::one(FieldError::general(format!(
+        "{file}:{}:1: a second observation for series {} in period {}",
+        row.line,
+        series_key(&row.key),
+        row.period
+    ))))
+}

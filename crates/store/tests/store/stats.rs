@@ -1,0 +1,140 @@
+//! Statistics storage: staged releases published all at once, aborted imports leave nothing,
+//! the same bytes twice change nothing, older releases stay readable.
+
+use chancery_store::testing::TestDb;
+use chancery_store::{AuditCtx, Backend, DatasetMeta, ReleaseSummary, StageStart, StagedObs};
+
+fn obs(geo: &str, period: &str, value: Option<f64>, flags: &str, line: u64) -> StagedObs {
+    StagedObs {
+        key: vec![("geo".into(), geo.into()), ("unit".into(), "NR".into())],
+        period: period.into(),
+        value,
+        flags: flags.into(),
+        line,
+    }
+}
+
+fn meta() -> DatasetMeta {
+    DatasetMeta {
+        code: "test_ds".into(),
+        publisher: Some("Test publisher".into()),
+        ..Default::default()
+    }
+}
+
+async fn import(
+    db: &TestDb,
+    sha: &str,
+    rows: &[StagedObs],
+) -> Result<i64, chancery_store::StoreError> {
+    let ctx = AuditCtx::system();
+    let mut st = match db
+        .store
+        .stage_begin(&meta(), sha, "test.tsv", "sdmx-tsv", &ctx)
+        .await?
+    {
+        StageStart::Existing(r) => return Ok(r.id),
+        StageStart::New(st) => st,
+    };
+    for chunk in rows.chunks(2) {
+        if let Err(e) = db.store.stage_rows(&mut st, chunk).await {
+            db.store.stage_abort(st).await?;
+            return Err(e);
+        }
+    }
+    let summary = ReleaseSummary {
+        observations: rows.len() as i64,
+        ..Default::default()
+    };
+    Ok(db.store.stage_publish(st, &summary, &ctx).await?.id)
+}
+
+async fn staged_releases(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await.unwrap() else {
+        return;
+    };
+    let rows = vec![
+        obs("DE", "2021", Some(1.0), "", 2),
+        obs("DE", "2022", Some(2.0), "e", 2),
+        obs("SE", "2022", None, "c", 3),
+    ];
+    let first = import(&db, "aaa", &rows).await.unwrap();
+    assert_eq!(
+        import(&db, "aaa", &rows).await.unwrap(),
+        first,
+        "the same bytes again change nothing"
+    );
+    let got = db
+        .store
+        .observations(first, &[("geo".into(), vec!["DE".into()])])
+        .await
+        .unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|o| (o.period.as_str(), o.value))
+            .collect::<Vec<_>>(),
+        [("2021", Some(1.0)), ("2022", Some(2.0))]
+    );
+    assert_eq!(got[1].flags, "e");
+    assert_eq!(got[0].dims["unit"], "NR");
+
+    // A newer release is read by default; the older one stays readable.
+    let second = import(&db, "bbb", &[obs("DE", "2022", Some(3.0), "", 2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .release_for("test_ds", None)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second
+    );
+    assert_eq!(
+        db.store
+            .release_for("test_ds", Some(first))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        first
+    );
+    let old = db.store.observations(first, &[]).await.unwrap();
+    assert_eq!(old.len(), 3);
+    assert_eq!(
+        db.store.observations(second, &[]).await.unwrap()[0].series_id,
+        got[1].series_id,
+        "the same series"
+    );
+
+    // A repeated observation aborts the import, naming its line; nothing of it remains.
+    let bad = vec![
+        obs("FI", "2022", Some(1.0), "", 2),
+        obs("FI", "2023", Some(1.0), "", 2),
+        obs("FI", "2022", Some(9.0), "", 7),
+    ];
+    let e = import(&db, "ccc", &bad).await.unwrap_err().to_string();
+    assert!(e.contains("test.tsv:7:1"), "{e}");
+    let datasets = db.store.datasets().await.unwrap();
+    assert_eq!(datasets[0].releases.len(), 2, "no third release");
+    assert!(
+        db.store
+            .observations(second, &[("geo".into(), vec!["FI".into()])])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(db.store.audit_verify().await.unwrap().is_ok());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_staged_releases() {
+    staged_releases(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_staged_releases() {
+    staged_releases(Backend::Postgres).await;
+}
