@@ -1,5 +1,11 @@
-//! Chancery statistics: readers for official statistics formats (SDMX-TSV, SDMX-CSV,
-//! JSON-stat, mapped national CSV), rates with exact intervals, shares, ratios and trends.
+//! Chancery statistics: readers for official statistics formats (SDMX-TSV, SDMX-CSV 1.0 and
+//! 2.0, JSON-stat 2.0, mapped national CSV), the vocabulary that turns labels into codes, and
+//! honest indicators (rates with exact intervals, shares, ratios, trends, caveats).
 //!
-//! Empty so far: the statistics work builds it. It will depend on `chancery-domain` only and
-//! perform no database IO; the store persists what it reads.
+//! Pure and streaming: readers work line by line in constant memory and never touch the
+//! database; the store persists what they produce. Depends on `chancery-domain` only.
+
+pub mod indicators;
+pub mod obs;
+
+pub use obs::{Flags, Format, Header, RawObs, ReadError};
