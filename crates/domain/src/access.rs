@@ -171,6 +171,8 @@ pub enum ResourceKind {
     Audit,
     Redaction,
     Token,
+    /// Imported official statistics (public figures, U).
+    Statistics,
 }
 
 /// The facts about a resource that the policy needs: its kind, its marking, and the post that
@@ -239,6 +241,22 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
     let content = matches!(resource.kind, K::Case | K::Source);
     match (action, resource.kind) {
         (ManageOwnTokens, K::Token) => Allow,
+        // Official statistics are published figures: every content role reads them; HQ
+        // editors import them.
+        (Read, K::Statistics) => {
+            if role == Admin {
+                Hidden("administrators manage accounts and configuration, not content")
+            } else {
+                Allow
+            }
+        }
+        (Create, K::Statistics) => {
+            if role == HqEditor {
+                Allow
+            } else {
+                Forbidden("HQ editors import statistics")
+            }
+        }
         (ListPosts, K::Post) => Allow,
         (Administer, K::User) | (ReadAudit, K::Audit) => {
             if role == Admin {

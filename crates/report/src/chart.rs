@@ -51,13 +51,27 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
         }
     }
     periods.sort();
-    let values = spec.lines.iter().flat_map(|l| l.points.iter()).flat_map(|p| [p.value, p.lower, p.upper]).flatten();
-    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let values = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter())
+        .flat_map(|p| [p.value, p.lower, p.upper])
+        .flatten();
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
     let pad = ((hi - lo).abs() * 0.08).max(1e-9);
-    let (y0, y1) = (if lo >= 0.0 { 0f64.max(lo - pad) } else { lo - pad }, hi + pad);
+    let (y0, y1) = (
+        if lo >= 0.0 {
+            0f64.max(lo - pad)
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    );
     let title = if spec.synthetic && !spec.title.contains("SYNTHETIC") {
         format!("SYNTHETIC: {}", spec.title)
     } else {
@@ -83,7 +97,11 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
             .light_line_style(WHITE)
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 { labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_desc(spec.y_label.as_str())
             .draw()
@@ -94,14 +112,21 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
             let mut bands: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
             for p in &line.points {
                 match (p.lower, p.upper) {
-                    (Some(l), Some(u)) => bands.last_mut().expect("one band").push((x_of(&p.period), l, u)),
+                    (Some(l), Some(u)) => {
+                        bands
+                            .last_mut()
+                            .expect("one band")
+                            .push((x_of(&p.period), l, u))
+                    }
                     _ => bands.push(Vec::new()),
                 }
             }
             for band in bands.into_iter().filter(|b| b.len() >= 2) {
                 let mut poly: Vec<(f64, f64)> = band.iter().map(|(x, _, u)| (*x, *u)).collect();
                 poly.extend(band.iter().rev().map(|(x, l, _)| (*x, *l)));
-                chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15)))).map_err(|e| e.to_string())?;
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15))))
+                    .map_err(|e| e.to_string())?;
             }
             // Runs of consecutive non-missing values; a missing value breaks the line.
             let mut run: Vec<(f64, f64)> = Vec::new();
@@ -115,9 +140,13 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
             runs.push(run);
             let mut labelled = false;
             for r in runs.into_iter().filter(|r| !r.is_empty()) {
-                let series = chart.draw_series(LineSeries::new(r, color.stroke_width(2))).map_err(|e| e.to_string())?;
+                let series = chart
+                    .draw_series(LineSeries::new(r, color.stroke_width(2)))
+                    .map_err(|e| e.to_string())?;
                 if !labelled {
-                    series.label(line.label.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+                    series
+                        .label(line.label.as_str())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
                     labelled = true;
                 }
             }
@@ -125,18 +154,39 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
                 let Some(v) = p.value else { continue };
                 let x = x_of(&p.period);
                 if p.flags.is_empty() {
-                    chart.draw_series(std::iter::once(Circle::new((x, v), 3, color.filled()))).map_err(|e| e.to_string())?;
-                } else {
-                    chart.draw_series(std::iter::once(Circle::new((x, v), 5, color.stroke_width(2)))).map_err(|e| e.to_string())?;
                     chart
-                        .draw_series(std::iter::once(Text::new(format!("({})", p.flags), (x, v), ("sans-serif", 12).into_font().color(&BLACK))))
+                        .draw_series(std::iter::once(Circle::new((x, v), 3, color.filled())))
+                        .map_err(|e| e.to_string())?;
+                } else {
+                    chart
+                        .draw_series(std::iter::once(Circle::new(
+                            (x, v),
+                            5,
+                            color.stroke_width(2),
+                        )))
+                        .map_err(|e| e.to_string())?;
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            format!("({})", p.flags),
+                            (x, v),
+                            ("sans-serif", 12).into_font().color(&BLACK),
+                        )))
                         .map_err(|e| e.to_string())?;
                 }
                 if p.flags.contains('b') {
-                    let rule = DashedLineSeries::new(vec![(x - 0.5, y0), (x - 0.5, y1)], 4, 4, RGBColor(90, 90, 90).stroke_width(1));
+                    let rule = DashedLineSeries::new(
+                        vec![(x - 0.5, y0), (x - 0.5, y1)],
+                        4,
+                        4,
+                        RGBColor(90, 90, 90).stroke_width(1),
+                    );
                     chart.draw_series(rule).map_err(|e| e.to_string())?;
                     chart
-                        .draw_series(std::iter::once(Text::new("break in series", (x - 0.45, y1), ("sans-serif", 11).into_font().color(&BLACK))))
+                        .draw_series(std::iter::once(Text::new(
+                            "break in series",
+                            (x - 0.45, y1),
+                            ("sans-serif", 11).into_font().color(&BLACK),
+                        )))
                         .map_err(|e| e.to_string())?;
                 }
             }
@@ -159,7 +209,13 @@ mod tests {
     use super::*;
 
     fn p(period: &str, v: Option<f64>, flags: &str) -> Point {
-        Point { period: period.into(), value: v, lower: v.map(|v| v * 0.9), upper: v.map(|v| v * 1.1), flags: flags.into() }
+        Point {
+            period: period.into(),
+            value: v,
+            lower: v.map(|v| v * 0.9),
+            upper: v.map(|v| v * 1.1),
+            flags: flags.into(),
+        }
     }
 
     #[test]
@@ -169,7 +225,12 @@ mod tests {
             y_label: "per 100,000".into(),
             lines: vec![Line {
                 label: "Sweden".into(),
-                points: vec![p("2019", Some(10.0), ""), p("2020", None, ""), p("2021", Some(12.0), "b"), p("2022", Some(13.0), "e")],
+                points: vec![
+                    p("2019", Some(10.0), ""),
+                    p("2020", None, ""),
+                    p("2021", Some(12.0), "b"),
+                    p("2022", Some(13.0), "e"),
+                ],
             }],
             synthetic: true,
         };
@@ -184,7 +245,12 @@ mod tests {
 
     #[test]
     fn an_empty_chart_still_renders() {
-        let spec = ChartSpec { title: "Empty".into(), y_label: String::new(), lines: vec![], synthetic: false };
+        let spec = ChartSpec {
+            title: "Empty".into(),
+            y_label: String::new(),
+            lines: vec![],
+            synthetic: false,
+        };
         assert!(line_chart_svg(&spec).unwrap().contains("Empty"));
     }
 }

@@ -545,3 +545,29 @@ fn duplicate(file: &str, row: &StagedObs) -> StoreError {
         row.period
     ))))
 }
+
+impl Store {
+    /// The codes each dimension takes in a release's series, sorted.
+    pub async fn dimension_values(
+        &self,
+        release_id: i64,
+    ) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+        let rows: Vec<(String, String)> = with_pool!(self, p => {
+            sqlx::query(
+                "SELECT DISTINCT d.dim, d.code FROM stat_series_dims d
+                 WHERE d.series_id IN (SELECT DISTINCT o.series_id FROM stat_observations o WHERE o.release_id = $1)
+                 ORDER BY d.dim, d.code",
+            )
+            .bind(release_id)
+            .fetch_all(p).await?
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>("dim")?, r.try_get::<String, _>("code")?)))
+            .collect::<Result<_, StoreError>>()?
+        });
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (d, c) in rows {
+            out.entry(d).or_default().push(c);
+        }
+        Ok(out)
+    }
+}

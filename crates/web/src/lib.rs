@@ -14,6 +14,8 @@ mod openapi;
 mod pages;
 mod redactions;
 pub mod routes;
+pub mod statistics;
+mod stats_pages;
 mod views;
 
 pub use auth::{hash_password, new_token};

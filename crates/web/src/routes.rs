@@ -3,7 +3,7 @@
 //! route cannot exist without an entry, and the matrix test enumerates the same table.
 
 use crate::error::ApiError;
-use crate::{AppState, account, admin, api, pages, redactions};
+use crate::{AppState, account, admin, api, pages, redactions, stats_pages};
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
@@ -289,6 +289,56 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/sources/{id}/history",
             Signed,
             get(api::source_history),
+        ),
+        // Statistics.
+        r(
+            "statistics_page",
+            M::GET,
+            "/statistics",
+            Signed,
+            get(stats_pages::datasets_page),
+        ),
+        r(
+            "rate_page",
+            M::GET,
+            "/statistics/rate",
+            Signed,
+            get(stats_pages::rate_page),
+        ),
+        r(
+            "dataset_page",
+            M::GET,
+            "/statistics/{code}",
+            Signed,
+            get(stats_pages::dataset_page),
+        ),
+        r(
+            "dataset_csv",
+            M::GET,
+            "/statistics/{code}/csv",
+            Signed,
+            get(stats_pages::dataset_csv),
+        ),
+        r(
+            "api_datasets",
+            M::GET,
+            "/api/v1/statistics/datasets",
+            Signed,
+            get(stats_pages::api_datasets),
+        ),
+        r(
+            "api_observations",
+            M::GET,
+            "/api/v1/statistics/datasets/{code}/observations",
+            Signed,
+            get(stats_pages::api_observations),
+        ),
+        r(
+            "api_indicator",
+            M::POST,
+            "/api/v1/statistics/indicators",
+            Signed,
+            post(stats_pages::api_indicator),
         ),
         // Administration.
         r(

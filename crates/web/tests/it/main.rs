@@ -203,6 +203,47 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
     })
 }
 
+/// Stores a small dataset directly (as an import would): (geo, citizen, value) for 2022.
+pub async fn stage_dataset(app: &TestApp, code: &str, rows: &[(&str, &str, f64)]) {
+    use chancery_store::{DatasetMeta, ReleaseSummary, StageStart, StagedObs};
+    let meta = DatasetMeta {
+        code: code.into(),
+        title: Some(format!("Test {code}")),
+        publisher: Some("Test".into()),
+        ..Default::default()
+    };
+    let ctx = AuditCtx::system();
+    let StageStart::New(mut st) = app
+        .store()
+        .stage_begin(&meta, code, "test.csv", "sdmx-csv", &ctx)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let staged: Vec<StagedObs> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (geo, citizen, v))| StagedObs {
+            key: vec![
+                ("geo".into(), geo.to_string()),
+                ("citizen".into(), citizen.to_string()),
+                ("unit".into(), "NR".into()),
+            ],
+            period: "2022".into(),
+            value: Some(*v),
+            flags: String::new(),
+            line: i as u64 + 2,
+        })
+        .collect();
+    app.store().stage_rows(&mut st, &staged).await.unwrap();
+    let summary = ReleaseSummary {
+        observations: rows.len() as i64,
+        ..Default::default()
+    };
+    app.store().stage_publish(st, &summary, &ctx).await.unwrap();
+}
+
 pub fn source_json(title: &str) -> Value {
     json!({"kind": "court_judgment", "title": title, "publisher": "Example Court", "language": "de",
            "published": "2023-11-28", "verified": false, "marking": "U"})

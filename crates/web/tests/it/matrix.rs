@@ -201,6 +201,9 @@ fn expected(route: &str, w: Who) -> Option<u16> {
                 redaction_decide
             }
         }
+        // Official statistics: every content role reads them; the administrator does not.
+        "statistics_page" | "rate_page" | "dataset_page" | "dataset_csv" | "api_datasets"
+        | "api_observations" | "api_indicator" => list,
         "api_redaction_decide" => redaction_decide,
         _ => return None,
     })
@@ -251,6 +254,12 @@ async fn fixture(app: &TestApp) -> Fixture {
             None,
         )
         .await;
+    crate::stage_dataset(
+        app,
+        "matrix_ds",
+        &[("SE", "FOR", 1486.0), ("SE", "TOTAL", 8414.0)],
+    )
+    .await;
     Fixture {
         source_id,
         cases,
@@ -344,9 +353,10 @@ async fn ask(
         "user_page" | "user_update" | "user_unlock" | "user_password" => fx.account.to_string(),
         "token_revoke" => "999999".into(),
         n if n.contains("redaction") => new_request(app, fx.cases[1][1]).await.to_string(),
+        "dataset_page" | "dataset_csv" | "api_observations" => "matrix_ds".into(),
         _ => String::new(),
     };
-    let url = app.url(&path.replace("{id}", &id));
+    let url = app.url(&path.replace("{id}", &id).replace("{code}", &id));
     let post = if w.own { "berlin" } else { "stockholm" };
     let mut new_case = case_json(post, "DE", "Matrix case", fx.source_id);
     new_case["marking"] = json!(marking);
@@ -424,6 +434,9 @@ async fn ask(
             .header("If-Match", "1")
             .json(&json!({"decision": "reject"})),
         "redaction_decide" => req.form(&[("decision", "reject"), ("version", "1")]),
+        "api_indicator" => req.json(&json!({"indicator": "share", "geo": "SE", "period": "2022",
+            "part": {"dataset": "matrix_ds", "dims": {"citizen": "FOR"}},
+            "whole": {"dataset": "matrix_ds", "dims": {"citizen": "TOTAL"}}})),
         _ => req,
     };
     let r = req.send().await.unwrap();

@@ -1,0 +1,355 @@
+//! Indicators computed from stored observations, for the API, the pages and the command line
+//! alike: a request names its operands as series (a dataset and codes for its dimensions), a
+//! geography and periods; the answer carries the result (or the reason there is none), the
+//! observations used, with their ids, and the releases they come from.
+
+use chancery_stats::indicators::{
+    self, Basis, EdgeNote, Group, Notes, Operand, Refusal, RefusalCode, TrendPoint,
+};
+use chancery_stats::obs::Flags;
+use chancery_store::{ObsRow, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A series: a dataset (its newest release unless one is pinned) and a code for each of its
+/// dimensions but geography and time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SeriesSel {
+    pub dataset: String,
+    #[serde(default)]
+    pub dims: BTreeMap<String, String>,
+    #[serde(default)]
+    pub release: Option<i64>,
+}
+
+impl SeriesSel {
+    /// Parses `dataset:dim=code,dim=code[@release]` (the command line's form).
+    pub fn parse(text: &str) -> Result<SeriesSel, String> {
+        let (main, release) = match text.rsplit_once('@') {
+            Some((m, r)) => (
+                m,
+                Some(
+                    r.parse::<i64>()
+                        .map_err(|_| format!("{r:?} is not a release id"))?,
+                ),
+            ),
+            None => (text, None),
+        };
+        let (dataset, rest) = main.split_once(':').unwrap_or((main, ""));
+        if dataset.trim().is_empty() {
+            return Err(format!(
+                "{text:?}: name a dataset, as dataset:dim=code,dim=code"
+            ));
+        }
+        let mut dims = BTreeMap::new();
+        for pair in rest.split(',').filter(|p| !p.trim().is_empty()) {
+            let (d, c) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?} is not dim=code"))?;
+            dims.insert(d.trim().to_string(), c.trim().to_string());
+        }
+        Ok(SeriesSel {
+            dataset: dataset.trim().to_lowercase(),
+            dims,
+            release,
+        })
+    }
+}
+
+/// What the caller knows that the numbers cannot tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NotesReq {
+    /// How the groups differ at the edges ("prisoners 'Foreign country' vs population
+    /// 'Foreign country and stateless'").
+    #[serde(default)]
+    pub edges: Vec<String>,
+    #[serde(default)]
+    pub immigration_law_offences_included: bool,
+}
+
+impl NotesReq {
+    fn notes(&self) -> Notes {
+        let mut n = Notes::none();
+        for e in &self.edges {
+            n = n.with_edge(EdgeNote::new(e.clone()));
+        }
+        if self.immigration_law_offences_included {
+            n = n.with_immigration_law_offences();
+        }
+        n
+    }
+}
+
+/// An indicator to compute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "indicator", rename_all = "snake_case")]
+pub enum IndicatorRequest {
+    /// Count per 100,000 of the same group's population, with an exact (Garwood) interval.
+    Rate {
+        numerator: SeriesSel,
+        denominator: SeriesSel,
+        geo: String,
+        period: String,
+        #[serde(default)]
+        notes: NotesReq,
+    },
+    /// Part of a whole (foreign share of prisoners), with a Wilson interval.
+    Share {
+        part: SeriesSel,
+        whole: SeriesSel,
+        geo: String,
+        period: String,
+        #[serde(default)]
+        notes: NotesReq,
+    },
+    /// Trend over consecutive years: counts, or rates when an exposure series is given.
+    Trend {
+        count: SeriesSel,
+        #[serde(default)]
+        exposure: Option<SeriesSel>,
+        geo: String,
+        from: String,
+        to: String,
+        #[serde(default)]
+        notes: NotesReq,
+    },
+}
+
+/// Operand labels and bases from the dimensions of a series.
+fn group_of(dims: &BTreeMap<String, String>) -> Group {
+    let stated = dims.get("basis").map(String::as_str);
+    for (dim, basis) in [
+        ("citizen", Basis::Citizenship),
+        ("c_birth", Basis::CountryOfBirth),
+        ("birth_country", Basis::CountryOfBirth),
+    ] {
+        if let Some(code) = dims.get(dim) {
+            let basis = if code == "TOTAL" {
+                Basis::AllPersons
+            } else {
+                basis
+            };
+            return Group::new(code.clone(), format!("{dim} {code}"), basis);
+        }
+    }
+    match stated {
+        Some("citizenship") => Group::new("?", "citizenship group", Basis::Citizenship),
+        Some("country_of_birth") => {
+            Group::new("?", "country-of-birth group", Basis::CountryOfBirth)
+        }
+        _ => Group::all_persons(),
+    }
+}
+
+/// The day a stock refers to, for the datasets whose convention is known.
+pub fn reference_date(dataset: &str, period: &str) -> Option<String> {
+    let jan1 = ["demo_gind", "migr_pop1ctz", "migr_pop3ctb", "demo_pjan"];
+    if period.len() == 4 && jan1.contains(&dataset) {
+        return Some(format!("{period}-01-01"));
+    }
+    if period.len() == 4 && dataset.starts_with("azr") {
+        return Some(format!("{period}-12-31"));
+    }
+    None
+}
+
+/// Why there is no answer, as the API says it.
+#[derive(Debug)]
+pub enum EvalError {
+    /// The request cannot be met from the stored data (no release, ambiguous series...).
+    Unmet(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for EvalError {
+    fn from(e: StoreError) -> Self {
+        EvalError::Store(e)
+    }
+}
+
+/// Reads the observations of a series for one geography: every period, ordered.
+async fn fetch(store: &Store, sel: &SeriesSel, geo: &str) -> Result<Vec<ObsRow>, EvalError> {
+    let release = store
+        .release_for(&sel.dataset, sel.release)
+        .await?
+        .ok_or_else(|| {
+            EvalError::Unmet(match sel.release {
+                Some(r) => format!("dataset {} has no published release {r}", sel.dataset),
+                None => format!("no dataset {} has been imported", sel.dataset),
+            })
+        })?;
+    let mut filters: Vec<(String, Vec<String>)> = sel
+        .dims
+        .iter()
+        .map(|(d, c)| (d.clone(), vec![c.clone()]))
+        .collect();
+    filters.push(("geo".into(), vec![geo.to_string()]));
+    let rows = store.observations(release.id, &filters).await?;
+    // Exactly one series must match: otherwise the request leaves a dimension open.
+    let mut series: Vec<i64> = rows.iter().map(|r| r.series_id).collect();
+    series.dedup();
+    if series.len() > 1 {
+        let mut open: Vec<String> = Vec::new();
+        let first = &rows[0].dims;
+        for r in &rows {
+            for (d, c) in &r.dims {
+                if first.get(d) != Some(c) && !open.contains(d) {
+                    open.push(d.clone());
+                }
+            }
+        }
+        return Err(EvalError::Unmet(format!(
+            "{} matches {} series in {}: also fix {}",
+            describe(sel),
+            series.len(),
+            geo,
+            open.join(", ")
+        )));
+    }
+    Ok(rows)
+}
+
+fn describe(sel: &SeriesSel) -> String {
+    let dims: Vec<String> = sel.dims.iter().map(|(d, c)| format!("{d}={c}")).collect();
+    format!("{}:{}", sel.dataset, dims.join(","))
+}
+
+fn operand(sel: &SeriesSel, row: Option<&ObsRow>, geo: &str, period: &str) -> Operand {
+    let dims = row
+        .map(|r| r.dims.clone())
+        .unwrap_or_else(|| sel.dims.clone());
+    let mut op = Operand::new(
+        describe(sel),
+        row.and_then(|r| r.value),
+        group_of(&dims),
+        geo,
+        period,
+    )
+    .with_source(sel.dataset.clone());
+    if let Some(r) = row {
+        op = op.with_flags(Flags::parse(&r.flags).unwrap_or_default());
+    }
+    if let Some(d) = reference_date(&sel.dataset, period) {
+        op = op.with_reference_date(d);
+    }
+    op
+}
+
+async fn one(
+    store: &Store,
+    sel: &SeriesSel,
+    geo: &str,
+    period: &str,
+) -> Result<(Operand, Option<ObsRow>), EvalError> {
+    let rows = fetch(store, sel, geo).await?;
+    let row = rows.into_iter().find(|r| r.period == period);
+    Ok((operand(sel, row.as_ref(), geo, period), row))
+}
+
+/// Computes an indicator. The answer is `{"indicator", "result" | "refusal", "observations"}`:
+/// a refusal (no denominator, missing value, ...) is an answer, not an error.
+pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, EvalError> {
+    let mut used: Vec<ObsRow> = Vec::new();
+    let result: Result<Value, Refusal> = match req {
+        IndicatorRequest::Rate {
+            numerator,
+            denominator,
+            geo,
+            period,
+            notes,
+        } => {
+            let (n, nr) = one(store, numerator, geo, period).await?;
+            let (d, dr) = one(store, denominator, geo, period).await?;
+            used.extend(nr.into_iter().chain(dr));
+            let den = if d.value.is_some() { Some(&d) } else { None };
+            indicators::rate(&n, den, &notes.notes()).map(|r| json!(r))
+        }
+        IndicatorRequest::Share {
+            part,
+            whole,
+            geo,
+            period,
+            notes,
+        } => {
+            let (p, pr) = one(store, part, geo, period).await?;
+            let (w, wr) = one(store, whole, geo, period).await?;
+            used.extend(pr.into_iter().chain(wr));
+            indicators::share(&p, &w, &notes.notes()).map(|r| json!(r))
+        }
+        IndicatorRequest::Trend {
+            count,
+            exposure,
+            geo,
+            from,
+            to,
+            notes,
+        } => {
+            let counts = fetch(store, count, geo).await?;
+            let exposures = match exposure {
+                Some(e) => Some(fetch(store, e, geo).await?),
+                None => None,
+            };
+            let in_window = |p: &str| p >= from.as_str() && p <= to.as_str();
+            let mut points = Vec::new();
+            for c in counts.iter().filter(|r| in_window(&r.period)) {
+                let e = exposures
+                    .as_ref()
+                    .map(|es| es.iter().find(|r| r.period == c.period));
+                let exposure_op = match (exposure, &e) {
+                    (Some(sel), Some(row)) => Some(operand(sel, *row, geo, &c.period)),
+                    _ => None,
+                };
+                used.push(c.clone());
+                if let Some(Some(row)) = e {
+                    used.push(row.clone());
+                }
+                points.push(TrendPoint {
+                    count: operand(count, Some(c), geo, &c.period),
+                    exposure: exposure_op,
+                });
+            }
+            if points.is_empty() {
+                Err(Refusal::new(
+                    RefusalCode::TooFewPoints,
+                    format!(
+                        "no observations of {} in {geo} from {from} to {to}",
+                        describe(count)
+                    ),
+                ))
+            } else {
+                indicators::trend(&points, &notes.notes()).map(|r| json!(r))
+            }
+        }
+    };
+    let kind = match req {
+        IndicatorRequest::Rate { .. } => "rate",
+        IndicatorRequest::Share { .. } => "share",
+        IndicatorRequest::Trend { .. } => "trend",
+    };
+    let mut out = json!({"indicator": kind, "observations": used});
+    match result {
+        Ok(r) => out["result"] = r,
+        Err(refusal) => out["refusal"] = json!(refusal),
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selections_parse() {
+        let s = SeriesSel::parse("CRIM_PRIS_CTZ:citizen=FOR, unit=NR@3").unwrap();
+        assert_eq!(s.dataset, "crim_pris_ctz");
+        assert_eq!(s.dims["unit"], "NR");
+        assert_eq!(s.release, Some(3));
+        assert!(SeriesSel::parse(":x=y").is_err());
+        assert!(SeriesSel::parse("d:novalue").is_err());
+        assert_eq!(
+            reference_date("migr_pop1ctz", "2022").as_deref(),
+            Some("2022-01-01")
+        );
+    }
+}

@@ -1,0 +1,674 @@
+//! Statistics in the browser and over the API: the datasets and their releases, an explorer
+//! (pick filters, see the table and an SVG chart with flags and breaks marked, the caveats and
+//! the source under it, download CSV), and a rate view that divides a count by a population.
+
+use crate::AppState;
+use crate::access::check_open;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::extract::{IdPath, JsonBody};
+use crate::pages::{PageResult, render};
+use crate::statistics::{EvalError, IndicatorRequest, NotesReq, SeriesSel, evaluate};
+use crate::views::PageMeta;
+use askama::Template;
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors};
+use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
+use chancery_store::{ObsRow, ReleaseInfo};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+fn may_read(user: &CurrentUser) -> Result<(), ApiError> {
+    check_open(user, Action::Read, &Resource::of(ResourceKind::Statistics))
+}
+
+fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
+}
+
+/// Filters from a query string: `release=N` and `dim=code[,code]` (repeatable).
+fn filters(raw: Option<&str>) -> Result<(Option<i64>, Vec<(String, Vec<String>)>), ApiError> {
+    let mut release = None;
+    let mut dims: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in pairs(raw) {
+        if v.is_empty() {
+            continue;
+        }
+        if k == "release" {
+            release = Some(v.parse::<i64>().map_err(|_| {
+                ApiError::Invalid(FieldError::new("release", "must be a release id").into())
+            })?);
+        } else {
+            dims.entry(k)
+                .or_default()
+                .extend(v.split(',').map(|c| c.trim().to_string()));
+        }
+    }
+    Ok((release, dims.into_iter().collect()))
+}
+
+async fn release_of(
+    state: &AppState,
+    code: &str,
+    release: Option<i64>,
+) -> Result<ReleaseInfo, ApiError> {
+    state
+        .store
+        .release_for(code, release)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no published release of dataset {code:?}")))
+}
+
+// ---------------------------------------------------------------- API
+
+pub async fn api_datasets(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    may_read(&user)?;
+    Ok(Json(json!(state.store.datasets().await?)))
+}
+
+pub async fn api_observations(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(code): IdPath,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    may_read(&user)?;
+    let (release, dims) = filters(raw.as_deref())?;
+    let rel = release_of(&state, &code, release).await?;
+    let rows = state.store.observations(rel.id, &dims).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|o| json!({"id": o.id, "series": o.dims, "period": o.period, "value": o.value, "flags": o.flags}))
+        .collect();
+    Ok(Json(
+        json!({"dataset": code, "release": rel, "observations": items}),
+    ))
+}
+
+pub async fn api_indicator(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    may_read(&user)?;
+    let req: IndicatorRequest = serde_json::from_value(body).map_err(|e| {
+        ApiError::Invalid(ValidationErrors::one(FieldError::general(format!(
+            "not an indicator request: {e}"
+        ))))
+    })?;
+    match evaluate(&state.store, &req).await {
+        Ok(v) => Ok(Json(v)),
+        Err(EvalError::Unmet(m)) => Err(ApiError::Invalid(ValidationErrors::one(
+            FieldError::general(m),
+        ))),
+        Err(EvalError::Store(e)) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- pages
+
+pub struct DatasetRow {
+    pub code: String,
+    pub title: String,
+    pub publisher: String,
+    pub releases: usize,
+    pub observations: i64,
+    pub periods: String,
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+pub struct DatasetsPage {
+    pub page: PageMeta,
+    pub rows: Vec<DatasetRow>,
+}
+
+pub async fn datasets_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
+    may_read(&user)?;
+    let rows = state
+        .store
+        .datasets()
+        .await?
+        .into_iter()
+        .map(|d| {
+            let newest = d.releases.first();
+            DatasetRow {
+                code: d.meta.code.clone(),
+                title: d.meta.title.clone().unwrap_or_default(),
+                publisher: d.meta.publisher.clone().unwrap_or_default(),
+                releases: d.releases.len(),
+                observations: newest.map(|r| r.observations).unwrap_or(0),
+                periods: newest
+                    .map(|r| {
+                        format!(
+                            "{} to {}",
+                            r.period_first.clone().unwrap_or_default(),
+                            r.period_last.clone().unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &DatasetsPage {
+            page: PageMeta::new("Statistics", Marking::U, &user),
+            rows,
+        },
+    ))
+}
+
+pub struct DimChoice {
+    pub dim: String,
+    pub options: Vec<(String, bool)>,
+}
+
+pub struct TableRow {
+    pub series: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dataset.html")]
+pub struct DatasetPage {
+    pub page: PageMeta,
+    pub code: String,
+    pub title: String,
+    pub source: String,
+    pub release: ReleaseInfo,
+    pub choices: Vec<DimChoice>,
+    pub periods: Vec<String>,
+    pub rows: Vec<TableRow>,
+    pub chart: Option<String>,
+    pub chart_note: Option<String>,
+    pub caveats: Vec<String>,
+    pub csv_href: String,
+    pub synthetic: bool,
+}
+
+/// A series in words: its varying dimensions.
+fn series_label(dims: &BTreeMap<String, String>, fixed: &[String]) -> String {
+    dims.iter()
+        .filter(|(d, _)| !fixed.contains(d))
+        .map(|(d, c)| format!("{d}={c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn cell(o: &ObsRow) -> String {
+    let v = match o.value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
+        Some(v) => format!("{v}"),
+        None => ":".into(),
+    };
+    if o.flags.is_empty() {
+        v
+    } else {
+        format!("{v} {}", o.flags)
+    }
+}
+
+/// At most this many lines on one chart.
+const MAX_LINES: usize = 6;
+/// At most this many series in the table of the page (the CSV has them all).
+const MAX_ROWS: usize = 200;
+
+pub async fn dataset_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(code): IdPath,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    may_read(&user)?;
+    let (release, dims) = filters(raw.as_deref())?;
+    let rel = release_of(&state, &code, release).await?;
+    let meta = state
+        .store
+        .datasets()
+        .await?
+        .into_iter()
+        .find(|d| d.meta.code == code)
+        .map(|d| d.meta)
+        .unwrap_or_default();
+    let values = state.store.dimension_values(rel.id).await?;
+    let choices = values
+        .iter()
+        .map(|(d, codes)| DimChoice {
+            dim: d.clone(),
+            options: codes
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        dims.iter().any(|(fd, fc)| fd == d && fc.contains(c)),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let rows = if dims.is_empty() {
+        Vec::new()
+    } else {
+        state.store.observations(rel.id, &dims).await?
+    };
+    let mut periods: Vec<String> = rows.iter().map(|o| o.period.clone()).collect();
+    periods.sort();
+    periods.dedup();
+    // Dimensions with one code across the rows are shown once, above the table.
+    let fixed: Vec<String> = values
+        .keys()
+        .filter(|d| {
+            let mut codes = rows.iter().filter_map(|o| o.dims.get(*d));
+            let first = codes.next();
+            codes.all(|c| Some(c) == first)
+        })
+        .cloned()
+        .collect();
+    let mut by_series: BTreeMap<i64, Vec<&ObsRow>> = BTreeMap::new();
+    for o in &rows {
+        by_series.entry(o.series_id).or_default().push(o);
+    }
+    let table: Vec<TableRow> = by_series
+        .values()
+        .take(MAX_ROWS)
+        .map(|obs| TableRow {
+            series: series_label(&obs[0].dims, &fixed),
+            cells: periods
+                .iter()
+                .map(|p| {
+                    obs.iter()
+                        .find(|o| &o.period == p)
+                        .map(|o| cell(o))
+                        .unwrap_or_default()
+                })
+                .collect(),
+        })
+        .collect();
+    let synthetic = meta
+        .title
+        .as_deref()
+        .is_some_and(|t| t.contains("SYNTHETIC"));
+    let lines: Vec<Line> = by_series
+        .values()
+        .take(MAX_LINES)
+        .map(|obs| Line {
+            label: series_label(&obs[0].dims, &fixed),
+            points: obs
+                .iter()
+                .map(|o| Point {
+                    period: o.period.clone(),
+                    value: o.value,
+                    lower: None,
+                    upper: None,
+                    flags: o.flags.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let title = meta.title.clone().unwrap_or_else(|| code.clone());
+    let chart = if lines.is_empty() {
+        None
+    } else {
+        let spec = ChartSpec {
+            title: title.clone(),
+            y_label: fixed_unit(&rows),
+            lines,
+            synthetic,
+        };
+        Some(line_chart_svg(&spec).map_err(ApiError::Internal)?)
+    };
+    let chart_note = (by_series.len() > MAX_LINES).then(|| {
+        format!(
+            "The chart shows the first {MAX_LINES} of {} series; narrow the filters to see others.",
+            by_series.len()
+        )
+    });
+    let mut caveats = flag_notes(&rows);
+    if values.contains_key("geo")
+        && dims.iter().any(|(d, c)| d == "geo" && c.len() > 1)
+        && code.starts_with("crim")
+    {
+        caveats.push("Police and justice figures are not directly comparable across countries: definitions and recording practice differ.".into());
+    }
+    if rows
+        .iter()
+        .any(|o| o.dims.get("unit").is_some_and(|u| u == "P_HTHAB"))
+    {
+        caveats.push("\"Per hundred thousand inhabitants\" divides by the whole population, also for a subgroup: it is not a rate of that group.".into());
+    }
+    let csv_href = format!(
+        "/statistics/{code}/csv{}",
+        raw.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let t = DatasetPage {
+        page: PageMeta::new(title.clone(), Marking::U, &user),
+        source: source_line(&meta, &rel),
+        code,
+        title,
+        release: rel,
+        choices,
+        periods,
+        rows: table,
+        chart,
+        chart_note,
+        caveats,
+        csv_href,
+        synthetic,
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+fn fixed_unit(rows: &[ObsRow]) -> String {
+    let mut units: Vec<&String> = rows.iter().filter_map(|o| o.dims.get("unit")).collect();
+    units.dedup();
+    match units.as_slice() {
+        [u] => match u.as_str() {
+            "NR" => "number".into(),
+            "P_HTHAB" => "per 100,000 inhabitants (whole population)".into(),
+            other => other.to_string(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A sentence per flag that occurs.
+fn flag_notes(rows: &[ObsRow]) -> Vec<String> {
+    let mut seen: Vec<char> = rows.iter().flat_map(|o| o.flags.chars()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.into_iter()
+        .map(|f| {
+            format!(
+                "Values marked {f}: {}.",
+                chancery_stats::indicators::flag_meaning(f)
+            )
+        })
+        .collect()
+}
+
+fn source_line(meta: &chancery_store::DatasetMeta, rel: &ReleaseInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &meta.publisher {
+        parts.push(p.clone());
+    }
+    parts.push(format!("dataset {}", meta.code));
+    if let Some(l) = &meta.licence {
+        parts.push(format!("licence: {l}"));
+    }
+    if let Some(u) = &meta.source_url {
+        parts.push(u.clone());
+    }
+    if let Some(r) = &meta.retrieved {
+        parts.push(format!("retrieved {r}"));
+    }
+    parts.push(format!(
+        "release {} imported {} (sha256 {})",
+        rel.id,
+        rel.imported_at.format("%Y-%m-%d"),
+        &rel.sha256[..12.min(rel.sha256.len())]
+    ));
+    parts.join("; ")
+}
+
+pub async fn dataset_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(code): IdPath,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    may_read(&user)?;
+    let (release, dims) = filters(raw.as_deref())?;
+    let rel = release_of(&state, &code, release).await?;
+    let meta = state
+        .store
+        .datasets()
+        .await?
+        .into_iter()
+        .find(|d| d.meta.code == code)
+        .map(|d| d.meta)
+        .unwrap_or_default();
+    let rows = state.store.observations(rel.id, &dims).await?;
+    let dim_names: Vec<String> = state
+        .store
+        .dimension_values(rel.id)
+        .await?
+        .into_keys()
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = dim_names.clone();
+    header.extend(["period", "value", "flags", "observation_id", "source"].map(String::from));
+    w.write_record(&header)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let source = source_line(&meta, &rel);
+    for o in &rows {
+        let mut rec: Vec<String> = dim_names
+            .iter()
+            .map(|d| o.dims.get(d).cloned().unwrap_or_default())
+            .collect();
+        rec.push(o.period.clone());
+        rec.push(
+            o.value
+                .map(|v| {
+                    if v.fract() == 0.0 && v.abs() < 1e15 {
+                        format!("{}", v as i64)
+                    } else {
+                        v.to_string()
+                    }
+                })
+                .unwrap_or_default(),
+        );
+        rec.push(o.flags.clone());
+        rec.push(o.id.clone());
+        rec.push(source.clone());
+        w.write_record(&rec)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let name = format!("attachment; filename=\"{code}-release-{}.csv\"", rel.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "rate.html")]
+pub struct RatePage {
+    pub page: PageMeta,
+    pub num: String,
+    pub den: String,
+    pub geo: String,
+    pub from: String,
+    pub to: String,
+    pub edge: String,
+    pub error: Option<String>,
+    pub rows: Vec<Vec<String>>,
+    pub chart: Option<String>,
+    pub caveats: Vec<String>,
+}
+
+/// Rates per 100,000 for each year of a window: numerator and denominator picked as series.
+pub async fn rate_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    may_read(&user)?;
+    let q: BTreeMap<String, String> = pairs(raw.as_deref()).into_iter().collect();
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let (num, den, geo, from, to, edge) = (
+        get("num"),
+        get("den"),
+        get("geo"),
+        get("from"),
+        get("to"),
+        get("edge"),
+    );
+    let mut t = RatePage {
+        page: PageMeta::new("Rate per 100,000", Marking::U, &user),
+        num: num.clone(),
+        den: den.clone(),
+        geo: geo.clone(),
+        from: from.clone(),
+        to: to.clone(),
+        edge: edge.clone(),
+        error: None,
+        rows: Vec::new(),
+        chart: None,
+        caveats: Vec::new(),
+    };
+    if num.is_empty() || den.is_empty() || geo.is_empty() {
+        return Ok(render(StatusCode::OK, &t));
+    }
+    let (numerator, denominator) = match (SeriesSel::parse(&num), SeriesSel::parse(&den)) {
+        (Ok(n), Ok(d)) => (n, d),
+        (Err(e), _) | (_, Err(e)) => {
+            t.error = Some(e);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t));
+        }
+    };
+    let notes = NotesReq {
+        edges: if edge.is_empty() {
+            vec![]
+        } else {
+            vec![edge.clone()]
+        },
+        immigration_law_offences_included: false,
+    };
+    // The periods the numerator has in the window.
+    let rel = release_of(&state, &numerator.dataset, numerator.release).await?;
+    let mut f: Vec<(String, Vec<String>)> = numerator
+        .dims
+        .iter()
+        .map(|(d, c)| (d.clone(), vec![c.clone()]))
+        .collect();
+    f.push(("geo".into(), vec![geo.clone()]));
+    let mut periods: Vec<String> = state
+        .store
+        .observations(rel.id, &f)
+        .await?
+        .into_iter()
+        .map(|o| o.period)
+        .collect();
+    periods.retain(|p| (from.is_empty() || p >= &from) && (to.is_empty() || p <= &to));
+    periods.dedup();
+    let mut points = Vec::new();
+    let mut caveats: Vec<String> = Vec::new();
+    for period in &periods {
+        let req = IndicatorRequest::Rate {
+            numerator: numerator.clone(),
+            denominator: denominator.clone(),
+            geo: geo.clone(),
+            period: period.clone(),
+            notes: notes.clone(),
+        };
+        let v = match evaluate(&state.store, &req).await {
+            Ok(v) => v,
+            Err(EvalError::Unmet(m)) => {
+                t.error = Some(m);
+                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t));
+            }
+            Err(EvalError::Store(e)) => return Err(e.into()),
+        };
+        match v.get("result") {
+            Some(r) => {
+                let rate = r["value"].as_f64();
+                let (lo, hi) = (
+                    r["interval"]["lower"].as_f64(),
+                    r["interval"]["upper"].as_f64(),
+                );
+                let flags = r["flags"].as_str().unwrap_or("").to_string();
+                t.rows.push(vec![
+                    period.clone(),
+                    fmt(r["count"].as_f64()),
+                    fmt(r["denominator_value"].as_f64()),
+                    format!("{:.1}", rate.unwrap_or(f64::NAN)),
+                    format!(
+                        "{:.1} to {:.1}",
+                        lo.unwrap_or(f64::NAN),
+                        hi.unwrap_or(f64::NAN)
+                    ),
+                    flags.clone(),
+                    r["denominator_reference_date"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                ]);
+                for c in r["caveats"].as_array().into_iter().flatten() {
+                    if let Some(text) = c["text"].as_str()
+                        && !caveats.iter().any(|x| x == text)
+                    {
+                        caveats.push(text.to_string());
+                    }
+                }
+                points.push(Point {
+                    period: period.clone(),
+                    value: rate,
+                    lower: lo,
+                    upper: hi,
+                    flags,
+                });
+            }
+            None => {
+                let reason = v["refusal"]["message"]
+                    .as_str()
+                    .unwrap_or("no rate")
+                    .to_string();
+                t.rows.push(vec![
+                    period.clone(),
+                    String::new(),
+                    String::new(),
+                    "no rate".into(),
+                    reason,
+                    String::new(),
+                    String::new(),
+                ]);
+                points.push(Point {
+                    period: period.clone(),
+                    value: None,
+                    lower: None,
+                    upper: None,
+                    flags: String::new(),
+                });
+            }
+        }
+    }
+    if points.iter().any(|p| p.value.is_some()) {
+        let spec = ChartSpec {
+            title: format!(
+                "{} per 100,000 of {} ({geo})",
+                numerator.dataset, denominator.dataset
+            ),
+            y_label: "per 100,000".into(),
+            lines: vec![Line {
+                label: geo.clone(),
+                points,
+            }],
+            synthetic: false,
+        };
+        t.chart = Some(line_chart_svg(&spec).map_err(ApiError::Internal)?);
+    }
+    t.caveats = caveats;
+    Ok(render(StatusCode::OK, &t))
+}
+
+fn fmt(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.fract() == 0.0 => format!("{}", v as i64),
+        Some(v) => format!("{v}"),
+        None => String::new(),
+    }
+}
