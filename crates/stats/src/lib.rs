@@ -5,7 +5,15 @@
 //! Pure and streaming: readers work line by line in constant memory and never touch the
 //! database; the store persists what they produce. Depends on `chancery-domain` only.
 
+pub mod geo;
 pub mod indicators;
+pub mod mapping;
 pub mod obs;
+pub mod read;
+pub mod vocab;
 
+pub use geo::{Geo, GeoKind};
+pub use mapping::{Basis, Mapping};
 pub use obs::{Flags, Format, Header, RawObs, ReadError};
+pub use read::{ObsReader, ResolvedReader, detect, open, series_key};
+pub use vocab::{Codelist, Resolver, VocabError, Vocabulary};
