@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod import;
 
 use anyhow::{Context, Result};
 use chancery_store::{Store, redact_url};
@@ -72,6 +73,20 @@ enum Command {
         #[arg(long, global = true)]
         database: Option<String>,
     },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Query stored statistics and compute indicators from them.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database: Option<String>,
+    },
     /// Create the demo data in a new data directory (SQLite), then serve it.
     Demo {
         /// Data directory for the demo (default ./chancery-data).
@@ -79,6 +94,99 @@ enum Command {
         data: Option<PathBuf>,
         #[arg(long)]
         listen: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import official statistics; each file is its own all-or-nothing import.
+    Stats {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// auto, sdmx-tsv, sdmx-csv, json-stat or mapped-csv.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// A TOML mapping for a national CSV table (shipped mappings are found by file name).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The dataset code (wins over the one the file names).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// One JSON summary object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Print observations with their flags (codes, not labels).
+    Query {
+        #[arg(long)]
+        dataset: String,
+        /// dim=code[,dim=code...]; repeat a dimension to allow several codes.
+        #[arg(long)]
+        filter: Vec<String>,
+        #[arg(long)]
+        release: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A rate per 100,000: count / population of the same group, country and year.
+    Rate {
+        /// The count, as dataset:dim=code,dim=code[@release].
+        #[arg(long)]
+        numerator: String,
+        /// The population, as dataset:dim=code,...
+        #[arg(long)]
+        denominator: String,
+        #[arg(long)]
+        geo: String,
+        #[arg(long)]
+        period: String,
+        /// How the two groups differ at the edges (repeatable).
+        #[arg(long)]
+        edge: Vec<String>,
+        /// The counts include immigration-law offences.
+        #[arg(long)]
+        immigration_law_offences: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A share of a whole (e.g. the foreign share of prisoners), with a Wilson interval.
+    Share {
+        #[arg(long)]
+        part: String,
+        #[arg(long)]
+        whole: String,
+        #[arg(long)]
+        geo: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The trend over a window of years: annual change and a quasi-Poisson slope interval.
+    Trend {
+        #[arg(long)]
+        count: String,
+        /// A population to divide by, for a trend of rates.
+        #[arg(long)]
+        exposure: Option<String>,
+        #[arg(long)]
+        geo: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        edge: Vec<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -169,6 +277,58 @@ async fn run(cli: Cli) -> Result<()> {
                 0 => Ok(()),
                 c => std::process::exit(c),
             }
+        }
+        Command::Import {
+            command:
+                ImportCommand::Stats {
+                    files,
+                    format,
+                    mapping,
+                    dataset,
+                    json,
+                    data,
+                    database,
+                },
+        } => {
+            let format = match format.as_str() {
+                "auto" => None,
+                f => Some(chancery_stats::Format::parse(f).map_err(anyhow::Error::msg)?),
+            };
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let opts = import::ImportOptions {
+                format,
+                mapping,
+                dataset,
+            };
+            let ok = import::run(&store, &files, &opts, json).await;
+            store.close().await;
+            if !ok? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Stats {
+            command,
+            data,
+            database,
+        } => {
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let ok = stats_command(&store, command).await;
+            store.close().await;
+            if !ok? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Demo { data, listen } => {
             let settings = Settings::load(Overrides {
@@ -261,4 +421,156 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+fn sel(text: &str) -> Result<chancery_web::statistics::SeriesSel> {
+    chancery_web::statistics::SeriesSel::parse(text).map_err(anyhow::Error::msg)
+}
+
+/// Runs a `stats` subcommand; false when the answer is an error the user must fix.
+async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
+    use chancery_web::statistics::{EvalError, IndicatorRequest, NotesReq, evaluate};
+    let (req, json_out) = match command {
+        StatsCommand::Query {
+            dataset,
+            filter,
+            release,
+            json,
+        } => {
+            return import::query(store, &dataset.to_lowercase(), &filter, release, json).await;
+        }
+        StatsCommand::Rate {
+            numerator,
+            denominator,
+            geo,
+            period,
+            edge,
+            immigration_law_offences,
+            json,
+        } => (
+            IndicatorRequest::Rate {
+                numerator: sel(&numerator)?,
+                denominator: sel(&denominator)?,
+                geo,
+                period,
+                notes: NotesReq {
+                    edges: edge,
+                    immigration_law_offences_included: immigration_law_offences,
+                },
+            },
+            json,
+        ),
+        StatsCommand::Share {
+            part,
+            whole,
+            geo,
+            period,
+            json,
+        } => (
+            IndicatorRequest::Share {
+                part: sel(&part)?,
+                whole: sel(&whole)?,
+                geo,
+                period,
+                notes: NotesReq::default(),
+            },
+            json,
+        ),
+        StatsCommand::Trend {
+            count,
+            exposure,
+            geo,
+            from,
+            to,
+            edge,
+            json,
+        } => (
+            IndicatorRequest::Trend {
+                count: sel(&count)?,
+                exposure: exposure.as_deref().map(sel).transpose()?,
+                geo,
+                from,
+                to,
+                notes: NotesReq {
+                    edges: edge,
+                    immigration_law_offences_included: false,
+                },
+            },
+            json,
+        ),
+    };
+    let answer = match evaluate(store, &req).await {
+        Ok(a) => a,
+        Err(EvalError::Unmet(m)) => {
+            eprintln!("{m}");
+            return Ok(false);
+        }
+        Err(EvalError::Store(e)) => return Err(e.into()),
+    };
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print_indicator(&answer);
+    }
+    Ok(true)
+}
+
+/// A person-readable rendering of an indicator answer.
+fn print_indicator(a: &serde_json::Value) {
+    if let Some(r) = a.get("refusal") {
+        println!("No result: {}", r["message"].as_str().unwrap_or(""));
+    } else if let Some(r) = a.get("result") {
+        let iv = &r["interval"];
+        match a["indicator"].as_str() {
+            Some("rate") => println!(
+                "{:.2} per 100,000 [95% {:.2} to {:.2}] = {} / {} ({} {}, population at {})",
+                r["value"].as_f64().unwrap_or(f64::NAN),
+                iv["lower"].as_f64().unwrap_or(f64::NAN),
+                iv["upper"].as_f64().unwrap_or(f64::NAN),
+                r["count"],
+                r["denominator_value"],
+                r["geo"].as_str().unwrap_or(""),
+                r["period"].as_str().unwrap_or(""),
+                r["denominator_reference_date"]
+                    .as_str()
+                    .unwrap_or("not stated"),
+            ),
+            Some("share") => println!(
+                "{:.1}% [95% {:.1}% to {:.1}%] = {} / {} ({} {})",
+                r["percent"].as_f64().unwrap_or(f64::NAN),
+                iv["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                iv["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                r["part_count"],
+                r["whole_count"],
+                r["geo"].as_str().unwrap_or(""),
+                r["period"].as_str().unwrap_or(""),
+            ),
+            _ => {
+                let fit = &r["fit"];
+                let q = &fit["quasi_interval"];
+                println!(
+                    "annual change {:+.2}% [95% quasi-Poisson {:+.2}% to {:+.2}%], slope {:.5}, dispersion {:.2}",
+                    fit["annual_change"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                    q["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                    q["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                    fit["slope"].as_f64().unwrap_or(f64::NAN),
+                    fit["phi"].as_f64().unwrap_or(f64::NAN),
+                );
+            }
+        }
+        if let Some(f) = r["flags"].as_str().filter(|f| !f.is_empty()) {
+            println!("flags: {f}");
+        }
+        for c in r["caveats"].as_array().into_iter().flatten() {
+            println!("caveat: {}", c["text"].as_str().unwrap_or(""));
+        }
+    }
+    for o in a["observations"].as_array().into_iter().flatten() {
+        println!(
+            "used: observation {} = {} {}",
+            o["id"].as_str().unwrap_or(""),
+            o["value"],
+            o["flags"].as_str().unwrap_or("")
+        );
+    }
 }

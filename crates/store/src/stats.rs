@@ -24,6 +24,13 @@ pub struct DatasetMeta {
     pub licence: Option<String>,
     pub source_url: Option<String>,
     pub retrieved: Option<String>,
+    /// How the attribution must read where the figures appear.
+    pub attribution: Option<String>,
+    /// citizenship, country_of_birth or migration_background, where the dataset has one.
+    pub basis: Option<String>,
+    /// The day stocks refer to ("1 January", "31 December").
+    pub reference_date: Option<String>,
+    pub notes: Option<String>,
 }
 
 /// A published release and its summary.
@@ -196,19 +203,24 @@ impl Store {
                     sqlx::query(
                         "UPDATE stat_datasets SET title = COALESCE($1, title), publisher = COALESCE($2, publisher),
                              licence = COALESCE($3, licence), source_url = COALESCE($4, source_url),
-                             retrieved = COALESCE($5, retrieved), updated_at = $6 WHERE id = $7",
+                             retrieved = COALESCE($5, retrieved), attribution = COALESCE($6, attribution),
+                             basis = COALESCE($7, basis), reference_date = COALESCE($8, reference_date),
+                             notes = COALESCE($9, notes), updated_at = $10 WHERE id = $11",
                     )
                     .bind(&meta.title).bind(&meta.publisher).bind(&meta.licence).bind(&meta.source_url)
-                    .bind(&meta.retrieved).bind(now).bind(id)
+                    .bind(&meta.retrieved).bind(&meta.attribution).bind(&meta.basis).bind(&meta.reference_date)
+                    .bind(&meta.notes).bind(now).bind(id)
                     .execute(&mut *tx).await?;
                     id
                 }
                 None => sqlx::query(
-                    "INSERT INTO stat_datasets (code, title, publisher, licence, source_url, retrieved, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                    "INSERT INTO stat_datasets (code, title, publisher, licence, source_url, retrieved, attribution, basis,
+                         reference_date, notes, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
                 )
                 .bind(&meta.code).bind(&meta.title).bind(&meta.publisher).bind(&meta.licence)
-                .bind(&meta.source_url).bind(&meta.retrieved).bind(now)
+                .bind(&meta.source_url).bind(&meta.retrieved).bind(&meta.attribution).bind(&meta.basis)
+                .bind(&meta.reference_date).bind(&meta.notes).bind(now)
                 .fetch_one(&mut *tx).await?
                 .try_get("id")?,
             };
@@ -425,7 +437,10 @@ impl Store {
     /// Every dataset with its published releases, newest release first.
     pub async fn datasets(&self) -> Result<Vec<DatasetInfo>, StoreError> {
         let metas: Vec<DatasetMeta> = with_pool!(self, p => {
-            sqlx::query("SELECT code, title, publisher, licence, source_url, retrieved FROM stat_datasets ORDER BY code")
+            sqlx::query(
+                "SELECT code, title, publisher, licence, source_url, retrieved, attribution, basis, reference_date, notes
+                 FROM stat_datasets ORDER BY code",
+            )
                 .fetch_all(p).await?
                 .iter()
                 .map(|r| Ok(DatasetMeta {
@@ -435,6 +450,10 @@ impl Store {
                     licence: r.try_get("licence")?,
                     source_url: r.try_get("source_url")?,
                     retrieved: r.try_get("retrieved")?,
+                    attribution: r.try_get("attribution")?,
+                    basis: r.try_get("basis")?,
+                    reference_date: r.try_get("reference_date")?,
+                    notes: r.try_get("notes")?,
                 }))
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
@@ -485,17 +504,14 @@ impl Store {
             "SELECT o.series_id, s.series_key, o.period, o.value, o.flags FROM stat_observations o
              JOIN stat_series s ON s.id = o.series_id WHERE o.release_id = $1",
         );
-        let mut n = 1;
+        // Parameters: $1 the release, then per filter its dimension and its codes.
+        let mut next_param = 2;
         for (_, codes) in filters {
-            n += 1;
-            let dim_param = n;
-            let code_params: Vec<String> = codes
-                .iter()
-                .map(|_| {
-                    n += 1;
-                    format!("${n}")
-                })
+            let dim_param = next_param;
+            let code_params: Vec<String> = (1..=codes.len())
+                .map(|i| format!("${}", dim_param + i))
                 .collect();
+            next_param += 1 + codes.len();
             q.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM stat_series_dims d WHERE d.series_id = o.series_id AND d.dim = ${dim_param}
                    AND d.code IN ({}))",
@@ -569,5 +585,17 @@ impl Store {
             out.entry(d).or_default().push(c);
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// One dataset's metadata.
+    pub async fn dataset(&self, code: &str) -> Result<Option<DatasetMeta>, StoreError> {
+        Ok(self
+            .datasets()
+            .await?
+            .into_iter()
+            .find(|d| d.meta.code == code)
+            .map(|d| d.meta))
     }
 }

@@ -7,7 +7,7 @@ use chancery_stats::indicators::{
     self, Basis, EdgeNote, Group, Notes, Operand, Refusal, RefusalCode, TrendPoint,
 };
 use chancery_stats::obs::Flags;
-use chancery_store::{ObsRow, Store, StoreError};
+use chancery_store::{DatasetMeta, ObsRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -116,13 +116,12 @@ pub enum IndicatorRequest {
     },
 }
 
-/// Operand labels and bases from the dimensions of a series.
-fn group_of(dims: &BTreeMap<String, String>) -> Group {
-    let stated = dims.get("basis").map(String::as_str);
+/// The group an operand measures, from its dimensions (`citizen`, `c_birth`), falling back to
+/// the basis the dataset states.
+fn group_of(dims: &BTreeMap<String, String>, dataset_basis: Option<&str>) -> Group {
     for (dim, basis) in [
         ("citizen", Basis::Citizenship),
         ("c_birth", Basis::CountryOfBirth),
-        ("birth_country", Basis::CountryOfBirth),
     ] {
         if let Some(code) = dims.get(dim) {
             let basis = if code == "TOTAL" {
@@ -133,25 +132,35 @@ fn group_of(dims: &BTreeMap<String, String>) -> Group {
             return Group::new(code.clone(), format!("{dim} {code}"), basis);
         }
     }
-    match stated {
+    match dataset_basis {
         Some("citizenship") => Group::new("?", "citizenship group", Basis::Citizenship),
         Some("country_of_birth") => {
             Group::new("?", "country-of-birth group", Basis::CountryOfBirth)
         }
+        Some("migration_background") => Group::new(
+            "?",
+            "migration-background group",
+            Basis::MigrationBackground,
+        ),
         _ => Group::all_persons(),
     }
 }
 
-/// The day a stock refers to, for the datasets whose convention is known.
-pub fn reference_date(dataset: &str, period: &str) -> Option<String> {
-    let jan1 = ["demo_gind", "migr_pop1ctz", "migr_pop3ctb", "demo_pjan"];
-    if period.len() == 4 && jan1.contains(&dataset) {
-        return Some(format!("{period}-01-01"));
+/// The day a stock refers to: from the dataset's stated convention ("1 January",
+/// "31 December"), or for Eurostat's population datasets, 1 January.
+pub fn reference_date(dataset: &str, stated: Option<&str>, period: &str) -> Option<String> {
+    if period.len() != 4 || !period.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    if period.len() == 4 && dataset.starts_with("azr") {
-        return Some(format!("{period}-12-31"));
+    let stated = stated.map(str::to_lowercase);
+    match stated.as_deref() {
+        Some(s) if s.contains("31 december") => Some(format!("{period}-12-31")),
+        Some(s) if s.contains("1 january") => Some(format!("{period}-01-01")),
+        _ if ["demo_gind", "migr_pop1ctz", "migr_pop3ctb", "demo_pjan"].contains(&dataset) => {
+            Some(format!("{period}-01-01"))
+        }
+        _ => None,
     }
-    None
 }
 
 /// Why there is no answer, as the API says it.
@@ -169,7 +178,12 @@ impl From<StoreError> for EvalError {
 }
 
 /// Reads the observations of a series for one geography: every period, ordered.
-async fn fetch(store: &Store, sel: &SeriesSel, geo: &str) -> Result<Vec<ObsRow>, EvalError> {
+async fn fetch(
+    store: &Store,
+    sel: &SeriesSel,
+    geo: &str,
+) -> Result<(Vec<ObsRow>, DatasetMeta), EvalError> {
+    let meta = store.dataset(&sel.dataset).await?.unwrap_or_default();
     let release = store
         .release_for(&sel.dataset, sel.release)
         .await?
@@ -207,7 +221,7 @@ async fn fetch(store: &Store, sel: &SeriesSel, geo: &str) -> Result<Vec<ObsRow>,
             open.join(", ")
         )));
     }
-    Ok(rows)
+    Ok((rows, meta))
 }
 
 fn describe(sel: &SeriesSel) -> String {
@@ -215,22 +229,28 @@ fn describe(sel: &SeriesSel) -> String {
     format!("{}:{}", sel.dataset, dims.join(","))
 }
 
-fn operand(sel: &SeriesSel, row: Option<&ObsRow>, geo: &str, period: &str) -> Operand {
+fn operand(
+    sel: &SeriesSel,
+    meta: &DatasetMeta,
+    row: Option<&ObsRow>,
+    geo: &str,
+    period: &str,
+) -> Operand {
     let dims = row
         .map(|r| r.dims.clone())
         .unwrap_or_else(|| sel.dims.clone());
-    let mut op = Operand::new(
-        describe(sel),
-        row.and_then(|r| r.value),
-        group_of(&dims),
-        geo,
-        period,
-    )
-    .with_source(sel.dataset.clone());
+    let group = group_of(&dims, meta.basis.as_deref());
+    let source = meta.attribution.clone().or_else(|| {
+        meta.publisher
+            .clone()
+            .map(|p| format!("{p}, {}", sel.dataset))
+    });
+    let mut op = Operand::new(describe(sel), row.and_then(|r| r.value), group, geo, period)
+        .with_source(source.unwrap_or_else(|| sel.dataset.clone()));
     if let Some(r) = row {
         op = op.with_flags(Flags::parse(&r.flags).unwrap_or_default());
     }
-    if let Some(d) = reference_date(&sel.dataset, period) {
+    if let Some(d) = reference_date(&sel.dataset, meta.reference_date.as_deref(), period) {
         op = op.with_reference_date(d);
     }
     op
@@ -242,9 +262,21 @@ async fn one(
     geo: &str,
     period: &str,
 ) -> Result<(Operand, Option<ObsRow>), EvalError> {
-    let rows = fetch(store, sel, geo).await?;
+    let (rows, meta) = fetch(store, sel, geo).await?;
     let row = rows.into_iter().find(|r| r.period == period);
-    Ok((operand(sel, row.as_ref(), geo, period), row))
+    Ok((operand(sel, &meta, row.as_ref(), geo, period), row))
+}
+
+/// A refusal for an operand that has no observation at all (the publisher gives no such split
+/// there), as distinct from one published as missing (`:`).
+fn absent(sel: &SeriesSel, geo: &str, period: &str) -> Refusal {
+    Refusal::new(
+        RefusalCode::MissingValue,
+        format!(
+            "{} has no observation for {geo} in {period}: the publisher gives no such figure there",
+            describe(sel)
+        ),
+    )
 }
 
 /// Computes an indicator. The answer is `{"indicator", "result" | "refusal", "observations"}`:
@@ -261,9 +293,19 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
         } => {
             let (n, nr) = one(store, numerator, geo, period).await?;
             let (d, dr) = one(store, denominator, geo, period).await?;
+            let missing = match (&nr, &dr) {
+                (None, _) => Some(absent(numerator, geo, period)),
+                (_, None) => Some(absent(denominator, geo, period)),
+                _ => None,
+            };
             used.extend(nr.into_iter().chain(dr));
-            let den = if d.value.is_some() { Some(&d) } else { None };
-            indicators::rate(&n, den, &notes.notes()).map(|r| json!(r))
+            match missing {
+                Some(r) => Err(r),
+                None => {
+                    let den = if d.value.is_some() { Some(&d) } else { None };
+                    indicators::rate(&n, den, &notes.notes()).map(|r| json!(r))
+                }
+            }
         }
         IndicatorRequest::Share {
             part,
@@ -274,8 +316,16 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
         } => {
             let (p, pr) = one(store, part, geo, period).await?;
             let (w, wr) = one(store, whole, geo, period).await?;
+            let missing = match (&pr, &wr) {
+                (None, _) => Some(absent(part, geo, period)),
+                (_, None) => Some(absent(whole, geo, period)),
+                _ => None,
+            };
             used.extend(pr.into_iter().chain(wr));
-            indicators::share(&p, &w, &notes.notes()).map(|r| json!(r))
+            match missing {
+                Some(r) => Err(r),
+                None => indicators::share(&p, &w, &notes.notes()).map(|r| json!(r)),
+            }
         }
         IndicatorRequest::Trend {
             count,
@@ -285,7 +335,7 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
             to,
             notes,
         } => {
-            let counts = fetch(store, count, geo).await?;
+            let (counts, count_meta) = fetch(store, count, geo).await?;
             let exposures = match exposure {
                 Some(e) => Some(fetch(store, e, geo).await?),
                 None => None,
@@ -295,9 +345,11 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
             for c in counts.iter().filter(|r| in_window(&r.period)) {
                 let e = exposures
                     .as_ref()
-                    .map(|es| es.iter().find(|r| r.period == c.period));
-                let exposure_op = match (exposure, &e) {
-                    (Some(sel), Some(row)) => Some(operand(sel, *row, geo, &c.period)),
+                    .map(|(es, _)| es.iter().find(|r| r.period == c.period));
+                let exposure_op = match (exposure, &e, &exposures) {
+                    (Some(sel), Some(row), Some((_, meta))) => {
+                        Some(operand(sel, meta, *row, geo, &c.period))
+                    }
                     _ => None,
                 };
                 used.push(c.clone());
@@ -305,7 +357,7 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
                     used.push(row.clone());
                 }
                 points.push(TrendPoint {
-                    count: operand(count, Some(c), geo, &c.period),
+                    count: operand(count, &count_meta, Some(c), geo, &c.period),
                     exposure: exposure_op,
                 });
             }
@@ -348,8 +400,12 @@ mod tests {
         assert!(SeriesSel::parse(":x=y").is_err());
         assert!(SeriesSel::parse("d:novalue").is_err());
         assert_eq!(
-            reference_date("migr_pop1ctz", "2022").as_deref(),
+            reference_date("migr_pop1ctz", None, "2022").as_deref(),
             Some("2022-01-01")
+        );
+        assert_eq!(
+            reference_date("azr", Some("31 December"), "2025").as_deref(),
+            Some("2025-12-31")
         );
     }
 }

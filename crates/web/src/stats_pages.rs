@@ -29,8 +29,11 @@ fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
 }
 
+/// Dimension filters: each dimension with the codes it may take.
+type DimFilters = Vec<(String, Vec<String>)>;
+
 /// Filters from a query string: `release=N` and `dim=code[,code]` (repeatable).
-fn filters(raw: Option<&str>) -> Result<(Option<i64>, Vec<(String, Vec<String>)>), ApiError> {
+fn filters(raw: Option<&str>) -> Result<(Option<i64>, DimFilters), ApiError> {
     let mut release = None;
     let mut dims: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in pairs(raw) {

@@ -12,6 +12,10 @@ CREATE TABLE stat_datasets (
     licence     TEXT,
     source_url  TEXT,
     retrieved   TEXT,
+    attribution TEXT,
+    basis       TEXT,
+    reference_date TEXT,
+    notes       TEXT,
     created_at  DATETIME NOT NULL,
     updated_at  DATETIME NOT NULL
 );
