@@ -150,3 +150,39 @@ fn resolve(
         None => bail!("demo case {case}: unknown {from} reference"),
     }
 }
+
+/// The statistics of the demo: a few published headline figures, cited to their publisher
+/// (Eurostat crim_pris_ctz, 2022, as `shared/domain/statistics.md` gives them), and SYNTHETIC
+/// series for the explorer's chart and the rate view, labelled as such in every title. Loaded
+/// through the same import as any file.
+const HEADLINE: &str = include_str!("../demo/statistics/headline_prisoners_2022.csv");
+const SYNTHETIC: &str = include_str!("../demo/statistics/synthetic_offences.csv");
+const SYNTHETIC_MAPPING: &str = include_str!("../demo/statistics/synthetic_offences.toml");
+
+pub async fn load_statistics(store: &Store, data_dir: &std::path::Path) -> Result<String> {
+    let dir = data_dir.join("demo-statistics");
+    std::fs::create_dir_all(&dir)?;
+    let headline = dir.join("headline_prisoners_2022.csv");
+    let synthetic = dir.join("synthetic_offences.csv");
+    let mapping = dir.join("synthetic_offences.toml");
+    std::fs::write(&headline, HEADLINE)?;
+    std::fs::write(&synthetic, SYNTHETIC)?;
+    std::fs::write(&mapping, SYNTHETIC_MAPPING)?;
+    let mut imported = Vec::new();
+    for (file, mapping) in [(headline, None), (synthetic, Some(mapping))] {
+        let opts = crate::import::ImportOptions {
+            format: None,
+            mapping,
+            dataset: None,
+        };
+        match crate::import::import_file(store, &file, &opts, false).await? {
+            crate::import::Outcome::Imported { summary, .. } => imported.push(format!(
+                "{} ({} observations)",
+                summary["dataset"].as_str().unwrap_or(""),
+                summary["observations"]
+            )),
+            crate::import::Outcome::Failed(e) => bail!("demo statistics: {e}"),
+        }
+    }
+    Ok(imported.join(", "))
+}

@@ -78,7 +78,10 @@ pub async fn import_file(
 ) -> Result<Outcome> {
     let file = path.display().to_string();
     let mapping = match &opts.mapping {
-        Some(m) => Some(Mapping::load(m).map_err(|e| anyhow::anyhow!("{e}"))?),
+        Some(m) => match Mapping::load(m) {
+            Ok(m) => Some(m),
+            Err(e) => return Ok(Outcome::Failed(e.to_string())),
+        },
         None if matches!(opts.format, None | Some(Format::MappedCsv)) => {
             match Mapping::shipped_for_file(path) {
                 Some(Ok(m)) => Some(m),
@@ -237,7 +240,7 @@ fn dataset_meta(code: &str, format: Format, mapping: Option<&Mapping>) -> Datase
             title: Some(m.dataset.title.clone()),
             publisher: Some(m.dataset.publisher.clone()),
             licence: Some(m.dataset.licence.clone()),
-            source_url: Some(m.dataset.source_url.clone()).filter(|u| !u.is_empty()),
+            source_url: Some(m.dataset.source_url.clone()).filter(|u| u.starts_with("http")),
             retrieved: None,
             attribution: m.dataset.attribution.clone(),
             basis: Some(m.dataset.basis.as_str().to_string()),

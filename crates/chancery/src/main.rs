@@ -341,6 +341,10 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open(&settings).await?;
             let mut note = if fresh || store.list_posts().await?.is_empty() {
                 let summary = demo::load(&store).await.context("loading the demo data")?;
+                let stats = demo::load_statistics(&store, &settings.data)
+                    .await
+                    .context("loading the demo statistics")?;
+                let summary = format!("{summary}; statistics: {stats}");
                 format!(
                     "Created the demo data in {}: {summary}.",
                     settings.data.display()

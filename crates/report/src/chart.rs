@@ -103,6 +103,13 @@ pub fn line_chart_svg(spec: &ChartSpec) -> Result<String, String> {
                     String::new()
                 }
             })
+            .y_label_formatter(&|y| {
+                if y.abs() >= 100.0 || y.fract() == 0.0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y:.1}")
+                }
+            })
             .y_desc(spec.y_label.as_str())
             .draw()
             .map_err(|e| e.to_string())?;

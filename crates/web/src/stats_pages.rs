@@ -170,7 +170,27 @@ pub async fn datasets_page(State(state): State<AppState>, user: CurrentUser) -> 
 
 pub struct DimChoice {
     pub dim: String,
-    pub options: Vec<(String, bool)>,
+    /// (code, shown text, selected)
+    pub options: Vec<(String, String, bool)>,
+}
+
+/// A code with its label from the vocabulary, where it has one: `FOR (Foreign country)`.
+fn with_label(dim: &str, code: &str) -> String {
+    let vocab = chancery_stats::Vocabulary::shared();
+    let label = vocab
+        .codelist_for(dim)
+        .and_then(|name| vocab.codelist(name))
+        .and_then(|list| list.label_of(code))
+        .or_else(|| {
+            vocab
+                .codelist("geo")
+                .and_then(|g| g.label_of(code))
+                .filter(|_| dim == "citizen" || dim == "c_birth")
+        });
+    match label {
+        Some(l) if l != code => format!("{code} ({l})"),
+        _ => code.to_string(),
+    }
 }
 
 pub struct TableRow {
@@ -250,6 +270,7 @@ pub async fn dataset_page(
                 .map(|c| {
                     (
                         c.clone(),
+                        with_label(d, c),
                         dims.iter().any(|(fd, fc)| fd == d && fc.contains(c)),
                     )
                 })
@@ -649,6 +670,12 @@ pub async fn rate_page(
             }
         }
     }
+    let mut synthetic = false;
+    for code in [&numerator.dataset, &denominator.dataset] {
+        if let Some(m) = state.store.dataset(code).await? {
+            synthetic |= m.title.as_deref().is_some_and(|t| t.contains("SYNTHETIC"));
+        }
+    }
     if points.iter().any(|p| p.value.is_some()) {
         let spec = ChartSpec {
             title: format!(
@@ -660,7 +687,7 @@ pub async fn rate_page(
                 label: geo.clone(),
                 points,
             }],
-            synthetic: false,
+            synthetic,
         };
         t.chart = Some(line_chart_svg(&spec).map_err(ApiError::Internal)?);
     }

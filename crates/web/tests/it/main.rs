@@ -8,6 +8,7 @@ mod markings;
 mod matrix;
 mod pages;
 mod robustness;
+mod statistics;
 
 use chancery_domain::UserId;
 use chancery_store::testing::TestDb;

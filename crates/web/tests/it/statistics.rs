@@ -1,0 +1,193 @@
+//! Statistics over HTTP: datasets, observations, indicators, the explorer, CSV, the rate view;
+//! a release being imported stays invisible until it is published.
+
+use crate::{TestApp, stage_dataset};
+use chancery_store::{AuditCtx, DatasetMeta, StageStart, StagedObs};
+use serde_json::{Value, json};
+
+crate::on_both_backends!(
+    statistics_over_http,
+    a_staged_release_is_invisible_until_published
+);
+
+async fn statistics_over_http(app: &TestApp) {
+    stage_dataset(
+        app,
+        "prisons",
+        &[
+            ("SE", "FOR", 1486.0),
+            ("SE", "TOTAL", 8414.0),
+            ("CH", "FOR", 4396.0),
+            ("CH", "TOTAL", 6252.0),
+        ],
+    )
+    .await;
+    let ds: Value = app
+        .get("/api/v1/statistics/datasets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ds[0]["meta"]["code"], "prisons");
+    assert_eq!(ds[0]["releases"].as_array().unwrap().len(), 1);
+
+    let obs: Value = app
+        .get("/api/v1/statistics/datasets/prisons/observations?geo=SE")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = obs["observations"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|o| o["series"]["geo"] == "SE" && o["id"].as_str().unwrap().contains("/2022"))
+    );
+    let both: Value = app
+        .get("/api/v1/statistics/datasets/prisons/observations?citizen=FOR&geo=SE,CH")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(both["observations"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/api/v1/statistics/datasets/nothing/observations")
+            .await
+            .status(),
+        404
+    );
+
+    let share = json!({"indicator": "share", "geo": "SE", "period": "2022",
+        "part": {"dataset": "prisons", "dims": {"citizen": "FOR"}}, "whole": {"dataset": "prisons", "dims": {"citizen": "TOTAL"}}});
+    let r: Value = app
+        .post_json("/api/v1/statistics/indicators", &share)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        (r["result"]["percent"].as_f64().unwrap() - 17.66).abs() < 0.01,
+        "{r}"
+    );
+    let ids: Vec<&str> = r["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "the observation ids used");
+    // Leaving a dimension open is an error that says which.
+    let open = json!({"indicator": "rate", "geo": "SE", "period": "2022",
+        "numerator": {"dataset": "prisons", "dims": {}}, "denominator": {"dataset": "prisons", "dims": {"citizen": "TOTAL"}}});
+    let r = app.post_json("/api/v1/statistics/indicators", &open).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("citizen"));
+    let bad = app
+        .post_json(
+            "/api/v1/statistics/indicators",
+            &json!({"indicator": "median"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+
+    let page = app
+        .get("/statistics/prisons?geo=SE&geo=CH&citizen=FOR")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg") && page.contains("1486") && page.contains("4396"));
+    assert!(page.contains("Download CSV"));
+    let csv = app.get("/statistics/prisons/csv?citizen=FOR").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "citizen,geo,unit,period,value,flags,observation_id,source"
+    );
+    assert_eq!(lines.count(), 2);
+    assert!(text.contains("Test"), "the source travels with the data");
+
+    let rate = app
+        .get("/statistics/rate?num=prisons:citizen=FOR&den=prisons:citizen=TOTAL&geo=SE")
+        .await;
+    assert_eq!(rate.status(), 200);
+    let html = rate.text().await.unwrap();
+    // Dividing a subgroup by the whole population is refused, with the reason shown.
+    assert!(
+        html.contains("no rate"),
+        "{}",
+        &html[html.len().saturating_sub(2000)..]
+    );
+    let admin = app.client_as("admin", None, true).await;
+    assert_eq!(
+        admin
+            .get(app.url("/statistics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+async fn a_staged_release_is_invisible_until_published(app: &TestApp) {
+    stage_dataset(app, "pop", &[("SE", "FOR", 1.0)]).await;
+    let meta = DatasetMeta {
+        code: "pop".into(),
+        ..Default::default()
+    };
+    let ctx = AuditCtx::system();
+    let StageStart::New(mut st) = app
+        .store()
+        .stage_begin(&meta, "second", "b.csv", "sdmx-csv", &ctx)
+        .await
+        .unwrap()
+    else {
+        panic!("a new release")
+    };
+    let row = StagedObs {
+        key: vec![
+            ("geo".into(), "SE".into()),
+            ("citizen".into(), "FOR".into()),
+            ("unit".into(), "NR".into()),
+        ],
+        period: "2022".into(),
+        value: Some(2.0),
+        flags: String::new(),
+        line: 2,
+    };
+    app.store().stage_rows(&mut st, &[row]).await.unwrap();
+    // While the import runs, the server answers and shows the published release only.
+    let obs: Value = app
+        .get("/api/v1/statistics/datasets/pop/observations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(obs["observations"][0]["value"], 1.0);
+    let ds: Value = app
+        .get("/api/v1/statistics/datasets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ds[0]["releases"].as_array().unwrap().len(), 1);
+    let summary = chancery_store::ReleaseSummary {
+        observations: 1,
+        ..Default::default()
+    };
+    app.store().stage_publish(st, &summary, &ctx).await.unwrap();
+    let obs: Value = app
+        .get("/api/v1/statistics/datasets/pop/observations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        obs["observations"][0]["value"], 2.0,
+        "the newest published release is read"
+    );
+}
