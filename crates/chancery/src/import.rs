@@ -109,7 +109,7 @@ pub async fn import_file(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| file.clone());
-    let mut st = match store
+    let st = match store
         .stage_begin(&meta, &sha, &file_name, header.format.as_str(), &ctx)
         .await?
     {
@@ -132,7 +132,7 @@ pub async fn import_file(
     } else {
         None
     };
-    let result = stage_all(store, &mut st, reader, &file, bar.as_ref()).await;
+    let (st, result) = stage_all(store, st, reader, &file, bar.as_ref()).await;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -167,33 +167,59 @@ impl From<ReadError> for StageError {
 
 async fn stage_all(
     store: &Store,
-    st: &mut chancery_store::Staging,
+    st: chancery_store::Staging,
     reader: chancery_stats::ObsReader,
     file: &str,
     bar: Option<&ProgressBar>,
+) -> (chancery_store::Staging, Result<ReleaseSummary, StageError>) {
+    // Reading and writing overlap: a writer task stages one batch while the next is read.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<String>, Vec<StagedObs>)>(2);
+    let writer_store = store.clone();
+    let writer = tokio::spawn(async move {
+        let mut st = st;
+        while let Some((dims, batch)) = rx.recv().await {
+            if let Err(e) = writer_store.stage_rows(&mut st, &dims, batch).await {
+                return (st, Err(e));
+            }
+        }
+        (st, Ok(()))
+    });
+    let read = read_all(reader, file, bar, &tx).await;
+    drop(tx);
+    let (st, written) = match writer.await {
+        Ok(r) => r,
+        Err(e) => panic!("the staging task failed: {e}"),
+    };
+    let summary = match (read, written) {
+        (_, Err(e)) => Err(store_or_file(e)),
+        (Err(e), Ok(())) => Err(e),
+        (Ok(summary), Ok(())) => Ok(summary),
+    };
+    (st, summary)
+}
+
+async fn read_all(
+    reader: chancery_stats::ObsReader,
+    file: &str,
+    bar: Option<&ProgressBar>,
+    tx: &tokio::sync::mpsc::Sender<(Vec<String>, Vec<StagedObs>)>,
 ) -> Result<ReleaseSummary, StageError> {
     let vocab = Vocabulary::shared();
     let resolved = reader.resolved(vocab)?;
     let dims = resolved.header().dimensions.clone();
     let mut summary = ReleaseSummary::default();
     let mut batch: Vec<StagedObs> = Vec::with_capacity(BATCH);
+    let mut flag_counts: BTreeMap<char, i64> = BTreeMap::new();
     for obs in resolved {
         let obs = obs?;
-        for code in &obs.key {
-            if code.contains('|') || code.contains('=') {
-                return Err(StageError::File(format!(
-                    "{file}:{}:1: the code {code:?} holds '|' or '='",
-                    obs.line
-                )));
-            }
-        }
         summary.observations += 1;
         if obs.value.is_none() {
             summary.missing += 1;
         }
         for f in obs.flags.letters() {
-            *summary.flags.entry(f.to_string()).or_insert(0) += 1;
+            *flag_counts.entry(f).or_insert(0) += 1;
         }
+        // Periods compare as text within one frequency; the summary shows the range.
         if summary
             .period_first
             .as_ref()
@@ -204,23 +230,41 @@ async fn stage_all(
         if summary.period_last.as_ref().is_none_or(|p| obs.period > *p) {
             summary.period_last = Some(obs.period.clone());
         }
+        // A code with '|' or '=' would break the canonical series key.
+        let same_series = batch
+            .last()
+            .is_some_and(|prev: &StagedObs| prev.key == obs.key);
+        if !same_series
+            && let Some(code) = obs.key.iter().find(|c| c.contains('|') || c.contains('='))
+        {
+            return Err(StageError::File(format!(
+                "{file}:{}:1: the code {code:?} holds '|' or '='",
+                obs.line
+            )));
+        }
         batch.push(StagedObs {
-            key: dims.iter().cloned().zip(obs.key).collect(),
+            key: obs.key,
             period: obs.period,
             value: obs.value,
-            flags: obs.flags.as_str().to_string(),
+            flags: obs.flags.to_string(),
             line: obs.line,
         });
         if batch.len() == BATCH {
-            store.stage_rows(st, &batch).await.map_err(store_or_file)?;
-            batch.clear();
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if tx.send((dims.clone(), full)).await.is_err() {
+                // The writer stopped on an error; it reports it.
+                return Ok(summary);
+            }
             if let Some(b) = bar {
                 b.set_position(summary.observations as u64);
             }
         }
     }
-    store.stage_rows(st, &batch).await.map_err(store_or_file)?;
-    summary.series = st.series_seen() as i64;
+    let _ = tx.send((dims.clone(), batch)).await;
+    summary.flags = flag_counts
+        .into_iter()
+        .map(|(f, n)| (f.to_string(), n))
+        .collect();
     Ok(summary)
 }
 

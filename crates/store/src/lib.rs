@@ -6,6 +6,7 @@
 //! `schema::describe` lets a test check that the two schemas match.
 
 pub mod audit;
+mod bulk;
 mod error;
 mod posts;
 mod records;
@@ -105,6 +106,9 @@ impl BeginWrite for PgPool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// The SQLite file, for the bulk loader (`stats::bulk`), which writes through a plain
+    /// prepared-statement connection of its own.
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -152,6 +156,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            sqlite_path: Some(path.to_path_buf()),
         })
     }
 
@@ -164,6 +169,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            sqlite_path: None,
         })
     }
 

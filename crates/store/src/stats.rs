@@ -57,20 +57,20 @@ pub struct DatasetInfo {
     pub releases: Vec<ReleaseInfo>,
 }
 
-/// One observation to stage: its series as (dimension, code) pairs, the file line it came from.
+/// One observation to stage: the codes of its series (in the order of the batch's dimension
+/// names), its period, value and flags, and the file line it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagedObs {
-    pub key: Vec<(String, String)>,
+    pub key: Vec<String>,
     pub period: String,
     pub value: Option<f64>,
     pub flags: String,
     pub line: u64,
 }
 
-/// The counts a publication records.
+/// The counts a publication records (the number of series is counted from the stored rows).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReleaseSummary {
-    pub series: i64,
     pub observations: i64,
     pub missing: i64,
     pub flags: BTreeMap<String, i64>,
@@ -79,21 +79,16 @@ pub struct ReleaseSummary {
 }
 
 /// An import under way.
-#[derive(Debug)]
 pub struct Staging {
     pub release_id: i64,
+    /// SQLite: the bulk loader's own connection (taken while a batch is written).
+    bulk: Option<crate::bulk::BulkLoader>,
     dataset_id: i64,
     dataset: String,
     file_name: String,
+    /// A bounded cache of series ids by key (cleared when it grows past `SERIES_CACHE`, so
+    /// memory stays flat whatever the number of series).
     series: HashMap<String, i64>,
-    new_series: HashSet<i64>,
-}
-
-impl Staging {
-    /// The series this import has touched or created so far.
-    pub fn series_seen(&self) -> usize {
-        self.new_series.len()
-    }
 }
 
 pub enum StageStart {
@@ -126,10 +121,18 @@ pub fn series_key(key: &[(String, String)]) -> String {
         .join("|")
 }
 
+/// The canonical key from dimension names and the codes in their order.
+pub fn series_key_of(dims: &[String], codes: &[String]) -> String {
+    let pairs: Vec<(String, String)> = dims.iter().cloned().zip(codes.iter().cloned()).collect();
+    series_key(&pairs)
+}
+
 /// Rows per INSERT statement (5 parameters each: well inside both backends' limits).
 const ROWS_PER_STATEMENT: usize = 1000;
 /// New series per INSERT statement.
 const SERIES_PER_STATEMENT: usize = 500;
+/// Series ids kept in memory during an import before the cache starts afresh.
+pub(crate) const SERIES_CACHE: usize = 50_000;
 
 fn insert_sql(rows: usize) -> String {
     let mut s = String::with_capacity(80 + rows * 32);
@@ -255,36 +258,81 @@ impl Store {
             .fetch_one(p).await?
             .try_get("id")?
         });
-        let series: HashMap<String, i64> = with_pool!(self, p => {
-            let rows = sqlx::query("SELECT id, series_key FROM stat_series WHERE dataset_id = $1")
-                .bind(dataset_id).fetch_all(p).await?;
-            rows.iter().map(|r| Ok((r.try_get::<String, _>("series_key")?, r.try_get::<i64, _>("id")?)))
-                .collect::<Result<_, StoreError>>()?
-        });
+        let bulk = match &self.sqlite_path {
+            Some(path) => Some(crate::bulk::BulkLoader::open(path)?),
+            None => None,
+        };
         Ok(StageStart::New(Staging {
             release_id,
+            bulk,
             dataset_id,
             dataset: meta.code.clone(),
             file_name: file_name.to_string(),
-            series,
-            new_series: HashSet::new(),
+            series: HashMap::new(),
         }))
     }
 
     /// Writes a batch of observations of a staging release in one transaction. A repeated
     /// (series, period) is refused naming the line of the repeat.
-    pub async fn stage_rows(&self, st: &mut Staging, rows: &[StagedObs]) -> Result<(), StoreError> {
+    pub async fn stage_rows(
+        &self,
+        st: &mut Staging,
+        dims: &[String],
+        rows: Vec<StagedObs>,
+    ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
-        let keys: Vec<String> = rows.iter().map(|r| series_key(&r.key)).collect();
+        if let Some(mut bulk) = st.bulk.take() {
+            // SQLite: a plain prepared-statement loop on a blocking thread.
+            let (dataset_id, release_id, file) =
+                (st.dataset_id, st.release_id, st.file_name.clone());
+            let dims = dims.to_vec();
+            let mut series = std::mem::take(&mut st.series);
+            let (bulk, series, result) = tokio::task::spawn_blocking(move || {
+                let r = bulk.stage(dataset_id, release_id, &file, &dims, &rows, &mut series);
+                (bulk, series, r)
+            })
+            .await
+            .map_err(|e| StoreError::Config(format!("bulk loader thread: {e}")))?;
+            st.bulk = Some(bulk);
+            st.series = series;
+            return result;
+        }
+        let pairs: Vec<Vec<(String, String)>> = rows
+            .iter()
+            .map(|r| dims.iter().cloned().zip(r.key.iter().cloned()).collect())
+            .collect();
+        let keys: Vec<String> = pairs.iter().map(|p| series_key(p)).collect();
         let full_sql = insert_sql(ROWS_PER_STATEMENT);
-        // Series this batch needs that do not exist yet, each once, with its dimensions.
+        if st.series.len() > SERIES_CACHE {
+            st.series.clear();
+        }
+        // Series this batch needs that are not cached: look them up, then create the rest.
+        let mut unknown: Vec<&String> = keys
+            .iter()
+            .filter(|k| !st.series.contains_key(*k))
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        with_pool!(self, p => {
+            for chunk in unknown.chunks(SERIES_PER_STATEMENT) {
+                let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!("SELECT id, series_key FROM stat_series WHERE dataset_id = $1 AND series_key IN ({})", params.join(", "));
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(st.dataset_id);
+                for k in chunk {
+                    q = q.bind((*k).clone());
+                }
+                for r in q.fetch_all(p).await? {
+                    st.series.insert(r.try_get("series_key")?, r.try_get("id")?);
+                }
+            }
+        });
         let mut fresh: Vec<(&String, &Vec<(String, String)>)> = Vec::new();
         let mut fresh_keys: HashSet<&String> = HashSet::new();
-        for (row, key) in rows.iter().zip(&keys) {
+        for (pair, key) in pairs.iter().zip(&keys) {
             if !st.series.contains_key(key) && fresh_keys.insert(key) {
-                fresh.push((key, &row.key));
+                fresh.push((key, pair));
             }
         }
         with_pool!(self, p => {
@@ -331,10 +379,9 @@ impl Store {
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
             for (row, key) in rows.iter().zip(&keys) {
                 let id = st.series[key];
-                st.new_series.insert(id);
                 if !seen.insert((id, row.period.as_str())) {
                     tx.rollback().await?;
-                    return Err(duplicate(&st.file_name, row));
+                    return Err(duplicate(&st.file_name, dims, row));
                 }
                 ids.push(id);
             }
@@ -355,7 +402,7 @@ impl Store {
                             .bind(st.release_id).bind(*id).bind(&row.period)
                             .fetch_optional(p).await?;
                             if exists.is_some() {
-                                return Err(duplicate(&st.file_name, row));
+                                return Err(duplicate(&st.file_name, dims, row));
                             }
                         }
                     }
@@ -377,12 +424,14 @@ impl Store {
         let flags = serde_json::to_string(&summary.flags).expect("counts serialise");
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
+            let series: i64 = sqlx::query("SELECT COUNT(DISTINCT series_id) AS n FROM stat_observations WHERE release_id = $1")
+                .bind(st.release_id).fetch_one(&mut *tx).await?.try_get("n")?;
             let n = sqlx::query(
                 "UPDATE stat_releases SET status = 'published', series_count = $1, observation_count = $2,
                      missing_count = $3, flag_counts = $4, period_first = $5, period_last = $6
                  WHERE id = $7 AND status = 'staging'",
             )
-            .bind(summary.series).bind(summary.observations).bind(summary.missing).bind(&flags)
+            .bind(series).bind(summary.observations).bind(summary.missing).bind(&flags)
             .bind(&summary.period_first).bind(&summary.period_last).bind(st.release_id)
             .execute(&mut *tx).await?
             .rows_affected();
@@ -403,7 +452,7 @@ impl Store {
 
     /// Abandons a staging release: its rows, the series it created, and the release go.
     pub async fn stage_abort(&self, st: Staging) -> Result<(), StoreError> {
-        let _ = (&st.dataset, st.series_seen());
+        let _ = &st.dataset;
         self.delete_staged(st.release_id).await
     }
 
@@ -553,11 +602,11 @@ impl Store {
     }
 }
 
-fn duplicate(file: &str, row: &StagedObs) -> StoreError {
+fn duplicate(file: &str, dims: &[String], row: &StagedObs) -> StoreError {
     StoreError::Invalid(ValidationErrors::one(FieldError::general(format!(
         "{file}:{}:1: a second observation for series {} in period {}",
         row.line,
-        series_key(&row.key),
+        series_key_of(dims, &row.key),
         row.period
     ))))
 }

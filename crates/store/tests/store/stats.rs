@@ -6,7 +6,7 @@ use chancery_store::{AuditCtx, Backend, DatasetMeta, ReleaseSummary, StageStart,
 
 fn obs(geo: &str, period: &str, value: Option<f64>, flags: &str, line: u64) -> StagedObs {
     StagedObs {
-        key: vec![("geo".into(), geo.into()), ("unit".into(), "NR".into())],
+        key: vec![geo.into(), "NR".into()],
         period: period.into(),
         value,
         flags: flags.into(),
@@ -37,7 +37,8 @@ async fn import(
         StageStart::New(st) => st,
     };
     for chunk in rows.chunks(2) {
-        if let Err(e) = db.store.stage_rows(&mut st, chunk).await {
+        let dims: Vec<String> = vec!["geo".into(), "unit".into()];
+        if let Err(e) = db.store.stage_rows(&mut st, &dims, chunk.to_vec()).await {
             db.store.stage_abort(st).await?;
             return Err(e);
         }

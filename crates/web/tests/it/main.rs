@@ -226,18 +226,18 @@ pub async fn stage_dataset(app: &TestApp, code: &str, rows: &[(&str, &str, f64)]
         .iter()
         .enumerate()
         .map(|(i, (geo, citizen, v))| StagedObs {
-            key: vec![
-                ("geo".into(), geo.to_string()),
-                ("citizen".into(), citizen.to_string()),
-                ("unit".into(), "NR".into()),
-            ],
+            key: vec![geo.to_string(), citizen.to_string(), "NR".into()],
             period: "2022".into(),
             value: Some(*v),
             flags: String::new(),
             line: i as u64 + 2,
         })
         .collect();
-    app.store().stage_rows(&mut st, &staged).await.unwrap();
+    let dims: Vec<String> = ["geo", "citizen", "unit"].map(String::from).to_vec();
+    app.store()
+        .stage_rows(&mut st, &dims, staged)
+        .await
+        .unwrap();
     let summary = ReleaseSummary {
         observations: rows.len() as i64,
         ..Default::default()

@@ -148,18 +148,18 @@ async fn a_staged_release_is_invisible_until_published(app: &TestApp) {
     else {
         panic!("a new release")
     };
+    let dims: Vec<String> = ["geo", "citizen", "unit"].map(String::from).to_vec();
     let row = StagedObs {
-        key: vec![
-            ("geo".into(), "SE".into()),
-            ("citizen".into(), "FOR".into()),
-            ("unit".into(), "NR".into()),
-        ],
+        key: ["SE", "FOR", "NR"].map(String::from).to_vec(),
         period: "2022".into(),
         value: Some(2.0),
         flags: String::new(),
         line: 2,
     };
-    app.store().stage_rows(&mut st, &[row]).await.unwrap();
+    app.store()
+        .stage_rows(&mut st, &dims, vec![row])
+        .await
+        .unwrap();
     // While the import runs, the server answers and shows the published release only.
     let obs: Value = app
         .get("/api/v1/statistics/datasets/pop/observations")

@@ -1,0 +1,126 @@
+//! The SQLite bulk loader for staged observations: one plain prepared-statement loop per batch
+//! on a connection of its own (rusqlite, sharing sqlx's SQLite library), inside one
+//! `BEGIN IMMEDIATE` transaction. sqlx's per-statement overhead (a worker thread and a channel
+//! per statement) and its cost per bound parameter make multi-row statements slow on SQLite;
+//! this loop is what the import benchmark measures. PostgreSQL keeps the sqlx path.
+
+use crate::StoreError;
+use chancery_domain::{FieldError, ValidationErrors};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// A connection for one import, and the series it has resolved so far.
+pub struct BulkLoader {
+    conn: Connection,
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError::Config(format!("sqlite bulk loader: {e}"))
+}
+
+impl BulkLoader {
+    pub fn open(path: &Path) -> Result<BulkLoader, StoreError> {
+        // One thread uses this connection at a time: SQLite's own mutexes are not needed.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        // A 16 MiB page cache keeps the growing index in memory without passing the
+        // import's memory budget.
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;",
+        )
+        .map_err(err)?;
+        Ok(BulkLoader { conn })
+    }
+
+    /// Writes one batch in one transaction. `dims` names the key columns of every row; a row
+    /// whose key equals the previous row's reuses its series without a lookup.
+    #[allow(clippy::too_many_arguments)]
+    pub fn stage(
+        &mut self,
+        dataset_id: i64,
+        release_id: i64,
+        file: &str,
+        dims: &[String],
+        rows: &[super::stats::StagedObs],
+        series: &mut HashMap<String, i64>,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        {
+            let mut new_series = tx
+                .prepare("INSERT INTO stat_series (dataset_id, series_key, first_release_id) VALUES (?1, ?2, ?3)")
+                .map_err(err)?;
+            let mut find = tx
+                .prepare("SELECT id FROM stat_series WHERE dataset_id = ?1 AND series_key = ?2")
+                .map_err(err)?;
+            let mut new_dim = tx
+                .prepare("INSERT INTO stat_series_dims (series_id, dim, code) VALUES (?1, ?2, ?3)")
+                .map_err(err)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO stat_observations (release_id, series_id, period, value, flags) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(err)?;
+            let mut prev: Option<(&[String], i64)> = None;
+            for row in rows {
+                let id = match prev {
+                    Some((k, id)) if k == row.key.as_slice() => id,
+                    _ => {
+                        let key = super::stats::series_key_of(dims, &row.key);
+                        if series.len() > super::stats::SERIES_CACHE {
+                            series.clear();
+                        }
+                        let cached = match series.get(&key) {
+                            Some(id) => Some(*id),
+                            None => find
+                                .query_row(params![dataset_id, key], |r| r.get::<_, i64>(0))
+                                .optional()
+                                .map_err(err)?,
+                        };
+                        let id = match cached {
+                            Some(id) => {
+                                series.insert(key, id);
+                                id
+                            }
+                            None => {
+                                new_series
+                                    .execute(params![dataset_id, key, release_id])
+                                    .map_err(err)?;
+                                let id = tx.last_insert_rowid();
+                                for (d, c) in dims.iter().zip(&row.key) {
+                                    new_dim.execute(params![id, d, c]).map_err(err)?;
+                                }
+                                series.insert(key, id);
+                                id
+                            }
+                        };
+                        prev = Some((row.key.as_slice(), id));
+                        id
+                    }
+                };
+                match insert.execute(params![release_id, id, row.period, row.value, row.flags]) {
+                    Ok(_) => {}
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == ErrorCode::ConstraintViolation =>
+                    {
+                        return Err(StoreError::Invalid(ValidationErrors::one(
+                            FieldError::general(format!(
+                                "{file}:{}:1: a second observation for series {} in period {}",
+                                row.line,
+                                super::stats::series_key_of(dims, &row.key),
+                                row.period
+                            )),
+                        )));
+                    }
+                    Err(e) => return Err(err(e)),
+                }
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
