@@ -87,7 +87,7 @@ pub async fn api_observations(
     let rows = state.store.observations(rel.id, &dims).await?;
     let items: Vec<Value> = rows
         .iter()
-        .map(|o| json!({"id": o.id, "series": o.dims, "period": o.period, "value": o.value, "flags": o.flags}))
+        .map(|o| json!({"id": o.id, "series": o.dims, "period": o.period, "value": o.value.map(published), "flags": o.flags}))
         .collect();
     Ok(Json(
         json!({"dataset": code, "release": rel, "observations": items}),
@@ -693,6 +693,15 @@ pub async fn rate_page(
     }
     t.caveats = caveats;
     Ok(render(StatusCode::OK, &t))
+}
+
+/// A number as published: integral values without a decimal point.
+fn published(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
 }
 
 fn fmt(v: Option<f64>) -> String {

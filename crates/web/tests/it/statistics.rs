@@ -167,7 +167,7 @@ async fn a_staged_release_is_invisible_until_published(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(obs["observations"][0]["value"], 1.0);
+    assert_eq!(obs["observations"][0]["value"], 1);
     let ds: Value = app
         .get("/api/v1/statistics/datasets")
         .await
