@@ -171,6 +171,10 @@ pub enum ResourceKind {
     Audit,
     Redaction,
     Token,
+    /// Entries of the policy register (owned by a post).
+    Policy,
+    /// Engagements with the host government (owned by a post).
+    Engagement,
     /// Imported official statistics (public figures, U).
     Statistics,
 }
@@ -188,6 +192,15 @@ impl<'a> Resource<'a> {
     pub fn case(marking: Marking, owner: &'a PostSlug) -> Self {
         Resource {
             kind: ResourceKind::Case,
+            marking,
+            owner: Some(owner),
+        }
+    }
+
+    /// A record of `kind` owned by a post (policy, engagement).
+    pub fn owned(kind: ResourceKind, marking: Marking, owner: &'a PostSlug) -> Self {
+        Resource {
+            kind,
             marking,
             owner: Some(owner),
         }
@@ -238,7 +251,10 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
     use ResourceKind as K;
     use Role::*;
     let role = user.role();
-    let content = matches!(resource.kind, K::Case | K::Source);
+    let content = matches!(
+        resource.kind,
+        K::Case | K::Source | K::Policy | K::Engagement
+    );
     match (action, resource.kind) {
         (ManageOwnTokens, K::Token) => Allow,
         // Official statistics are published figures: every content role reads them; HQ
@@ -288,11 +304,11 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
             if !user.may_see(resource.marking) {
                 return Hidden("this is SBU material and the account has no SBU access");
             }
-            if resource.kind == K::Case
-                && let (Some(own), Some(owner)) = (user.post_scope(), resource.owner)
+            // Records owned by a post (cases, policies, engagements): a post sees its own.
+            if let (Some(own), Some(owner)) = (user.post_scope(), resource.owner)
                 && own != owner
             {
-                return Hidden("a post sees only its own cases");
+                return Hidden("a post sees only its own records");
             }
             match action {
                 Read => Allow,

@@ -11,40 +11,6 @@ use crate::text::NonEmptyText;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal, $label:literal;)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant,)* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $s,)* }
-            }
-
-            pub fn label(&self) -> &'static str {
-                match self { $($name::$variant => $label,)* }
-            }
-
-            pub fn parse(input: &str) -> Result<$name, String> {
-                $name::ALL.iter().copied().find(|k| k.as_str() == input.trim()).ok_or_else(|| {
-                    let all: Vec<_> = $name::ALL.iter().map(|k| k.as_str()).collect();
-                    format!("unknown {} {:?}: use one of {}", $what, input, all.join(", "))
-                })
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 string_enum!(
     /// What kind of matter a case documents.
     CaseKind, "case kind" {
@@ -96,7 +62,7 @@ impl Citation {
     pub const PINPOINT_MAX: usize = 100;
     pub const QUOTE_MAX: usize = 2_000;
 
-    fn read(value: &Value, path: &str) -> Result<Citation, Vec<FieldError>> {
+    pub(crate) fn read(value: &Value, path: &str) -> Result<Citation, Vec<FieldError>> {
         let mut r = ObjectReader::new(value, path).map_err(|e| vec![e])?;
         let source_id = r.opt_id("source_id");
         if source_id.is_none() && r.errors.is_empty() {

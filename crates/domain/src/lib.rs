@@ -4,15 +4,20 @@
 //!
 //! This crate performs no IO and depends on no IO crate.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
 pub mod account;
 pub mod case;
 pub mod country;
 pub mod date;
+pub mod engagement;
 pub mod error;
 pub mod input;
 pub mod marked;
 pub mod marking;
+pub mod policy;
 pub mod post;
 pub mod record;
 pub mod redaction;
@@ -24,9 +29,11 @@ pub use account::{Account, Email};
 pub use case::{Case, CaseKind, CaseLink, CaseRelation, CaseStatus, Citation};
 pub use country::Country;
 pub use date::{DatePrecision, FuzzyDate, PartialDate};
+pub use engagement::{Engagement, EngagementKind};
 pub use error::{FieldError, ValidationErrors};
 pub use marked::Marked;
 pub use marking::Marking;
+pub use policy::{Policy, PolicyArea, PolicyKind, PolicyVersion};
 pub use post::{Post, PostKind, PostSlug};
 pub use record::{Record, RecordId, UserId, UserRef, VersionInfo};
 pub use redaction::{RedactionRequest, RedactionStatus};

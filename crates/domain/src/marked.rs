@@ -1,7 +1,9 @@
 //! Portion markings: what of a record a user may see.
 
 use crate::case::Case;
+use crate::engagement::Engagement;
 use crate::marking::Marking;
+use crate::policy::Policy;
 use crate::redaction::RedactionRequest;
 use crate::source::Source;
 use serde_json::Value;
@@ -73,6 +75,26 @@ impl Marked for Case {
 }
 
 impl Marked for Source {
+    fn marking(&self) -> Marking {
+        self.marking
+    }
+
+    fn full_json(&self) -> Value {
+        self.to_json()
+    }
+}
+
+impl Marked for Policy {
+    fn marking(&self) -> Marking {
+        self.marking
+    }
+
+    fn full_json(&self) -> Value {
+        self.to_json()
+    }
+}
+
+impl Marked for Engagement {
     fn marking(&self) -> Marking {
         self.marking
     }

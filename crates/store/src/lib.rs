@@ -11,6 +11,7 @@ mod error;
 mod posts;
 mod records;
 mod redaction;
+mod registers;
 pub mod schema;
 pub mod stats;
 #[cfg(feature = "testing")]
@@ -24,6 +25,7 @@ pub use records::{
     content_hash,
 };
 pub use redaction::{AppliedRedaction, RedactionFilter};
+pub use registers::{EngagementFilter, PolicyFilter};
 pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,

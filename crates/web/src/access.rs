@@ -8,7 +8,11 @@ use chancery_domain::{
     Action, Case, Decision, Marked, Marking, Principal, Record, RedactionRequest, Resource,
     ResourceKind, Source, ValidationErrors, can,
 };
-use chancery_store::{AuditEvent, CaseFilter, RedactionFilter, SourceFilter, Versioned};
+use chancery_domain::{Engagement, Policy};
+use chancery_store::{
+    AuditEvent, CaseFilter, EngagementFilter, PolicyFilter, RedactionFilter, SourceFilter,
+    Versioned,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -108,6 +112,74 @@ impl ApiRecord for Source {
     }
 
     fn scope(filter: &mut SourceFilter, user: &Principal) {
+        filter.max_marking = Some(user.clearance());
+    }
+}
+
+impl ApiRecord for Policy {
+    const NAME: &'static str = "policy";
+    const BASE: &'static str = "/api/v1/policies";
+    const PAGES: &'static str = "/policies";
+
+    fn parse(body: &Value) -> Result<Self, ValidationErrors> {
+        Policy::from_json(body)
+    }
+
+    fn check_change(current: &Self, next: &Self) -> Result<(), ValidationErrors> {
+        if current.post != next.post {
+            return Err(chancery_domain::FieldError::new(
+                "post",
+                "a policy belongs to the post that recorded it",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn policy(&self) -> Resource<'_> {
+        Resource::owned(ResourceKind::Policy, self.marking, &self.post)
+    }
+
+    fn collection() -> Resource<'static> {
+        Resource::of(ResourceKind::Policy)
+    }
+
+    fn scope(filter: &mut PolicyFilter, user: &Principal) {
+        filter.scope_post = user.post_scope().cloned();
+        filter.max_marking = Some(user.clearance());
+    }
+}
+
+impl ApiRecord for Engagement {
+    const NAME: &'static str = "engagement";
+    const BASE: &'static str = "/api/v1/engagements";
+    const PAGES: &'static str = "/engagements";
+
+    fn parse(body: &Value) -> Result<Self, ValidationErrors> {
+        Engagement::from_json(body)
+    }
+
+    fn check_change(current: &Self, next: &Self) -> Result<(), ValidationErrors> {
+        if current.post != next.post {
+            return Err(chancery_domain::FieldError::new(
+                "post",
+                "an engagement belongs to the post that recorded it",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn policy(&self) -> Resource<'_> {
+        Resource::owned(ResourceKind::Engagement, self.marking, &self.post)
+    }
+
+    fn collection() -> Resource<'static> {
+        Resource::of(ResourceKind::Engagement)
+    }
+
+    fn scope(filter: &mut EngagementFilter, user: &Principal) {
+        filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
     }
 }

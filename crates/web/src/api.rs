@@ -449,3 +449,145 @@ pub async fn source_history(
 ) -> Result<Json<Value>, ApiError> {
     history_of::<Source>(&state, &user, &id).await
 }
+
+// ---------------------------------------------------------------- policies and engagements
+
+/// Filters of the policy and engagement lists: `country`, `post`, and for policies `area`.
+fn register_query(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<(ListQuery, Option<chancery_domain::PolicyArea>), ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let area = match pairs.iter().find(|(k, v)| k == "area" && !v.is_empty()) {
+        Some((_, v)) => Some(
+            chancery_domain::PolicyArea::parse(v)
+                .map_err(|e| ApiError::Invalid(FieldError::new("area", e).into()))?,
+        ),
+        None => None,
+    };
+    let rest: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "area").collect();
+    let raw_rest = serde_urlencoded::to_string(rest).unwrap_or_default();
+    Ok((ListQuery::parse(Some(&raw_rest), allowed)?, area))
+}
+
+pub async fn list_policies(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let (q, area) = register_query(raw.as_deref(), &["country", "post", "area"])?;
+    let filter = chancery_store::PolicyFilter {
+        country: q.country,
+        area,
+        post: q.post.clone(),
+        ..Default::default()
+    };
+    list_of::<chancery_domain::Policy>(&state, &user, filter, &q).await
+}
+
+pub async fn create_policy(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    create_one::<chancery_domain::Policy>(&state, &user, &body).await
+}
+
+pub async fn get_policy(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Response, ApiError> {
+    get_one::<chancery_domain::Policy>(&state, &user, &id).await
+}
+
+pub async fn update_policy(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    update_one::<chancery_domain::Policy>(&state, &user, &id, &headers, &body).await
+}
+
+pub async fn policy_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Json<Value>, ApiError> {
+    history_of::<chancery_domain::Policy>(&state, &user, &id).await
+}
+
+/// `GET /api/v1/policies/{id}/in-force?date=YYYY-MM-DD`: the version in force on that day.
+pub async fn policy_in_force(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let record = crate::access::load_visible::<chancery_domain::Policy>(&state, &user, &id).await?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let day = pairs
+        .iter()
+        .find(|(k, _)| k == "date")
+        .and_then(|(_, v)| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+        .ok_or_else(|| {
+            ApiError::Invalid(FieldError::new("date", "give the day as date=YYYY-MM-DD").into())
+        })?;
+    audit_reads(&state, &user, "read", &[&record]).await?;
+    let version = record.data.in_force_on(day);
+    Ok(Json(
+        json!({"policy": record.id, "date": day, "in_force": version}),
+    ))
+}
+
+pub async fn list_engagements(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let (q, _) = register_query(raw.as_deref(), &["country", "post"])?;
+    let filter = chancery_store::EngagementFilter {
+        country: q.country,
+        post: q.post.clone(),
+        ..Default::default()
+    };
+    list_of::<chancery_domain::Engagement>(&state, &user, filter, &q).await
+}
+
+pub async fn create_engagement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    create_one::<chancery_domain::Engagement>(&state, &user, &body).await
+}
+
+pub async fn get_engagement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Response, ApiError> {
+    get_one::<chancery_domain::Engagement>(&state, &user, &id).await
+}
+
+pub async fn update_engagement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    update_one::<chancery_domain::Engagement>(&state, &user, &id, &headers, &body).await
+}
+
+pub async fn engagement_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<Json<Value>, ApiError> {
+    history_of::<chancery_domain::Engagement>(&state, &user, &id).await
+}

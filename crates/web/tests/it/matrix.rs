@@ -201,6 +201,21 @@ fn expected(route: &str, w: Who) -> Option<u16> {
                 redaction_decide
             }
         }
+        // Policies and engagements: owned by a post, like cases.
+        "api_policies" | "api_engagements" => list,
+        "api_policy_create" | "api_engagement_create" => {
+            if create_case {
+                CREATED
+            } else {
+                403
+            }
+        }
+        "api_policy"
+        | "api_policy_history"
+        | "api_policy_in_force"
+        | "api_engagement"
+        | "api_engagement_history" => read(w.sees_case(), OK),
+        "api_policy_update" | "api_engagement_update" => write(w.sees_case(), OK),
         // Official statistics: every content role reads them; the administrator does not.
         "statistics_page" | "rate_page" | "dataset_page" | "dataset_csv" | "api_datasets"
         | "api_observations" | "api_indicator" => list,
@@ -211,7 +226,10 @@ fn expected(route: &str, w: Who) -> Option<u16> {
 
 /// Whether a route's answer depends on the target record; others are asked once per user.
 fn per_target(route: &str) -> bool {
-    route.contains("case") || route.contains("source")
+    route.contains("case")
+        || route.contains("source")
+        || route.contains("polic")
+        || route.contains("engagement")
 }
 
 struct Fixture {
@@ -220,13 +238,29 @@ struct Fixture {
     cases: [[i64; 2]; 2],
     /// [sbu_target] source ids.
     sources: [i64; 2],
+    /// [sbu_target][own] policy and engagement ids.
+    policies: [[i64; 2]; 2],
+    engagements: [[i64; 2]; 2],
     account: i64,
+}
+
+fn policy_json(post: &str, marking: &str, source_id: i64) -> Value {
+    json!({"post": post, "country": "DE", "kind": "law", "area": "expulsion_thresholds", "title": "Matrix policy",
+           "marking": marking, "versions": [{"label": "v1", "valid_from": "2020-01-01", "summary": "S",
+           "citations": [{"source_id": source_id}]}]})
+}
+
+fn engagement_json(post: &str, marking: &str) -> Value {
+    json!({"post": post, "country": "DE", "kind": "meeting", "date": "2025-12-01", "title": "Matrix meeting",
+           "institution": "Ministry", "marking": marking})
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
     let source_id = app.seed().await;
     let mut cases = [[0; 2]; 2];
     let mut sources = [0; 2];
+    let mut policies = [[0; 2]; 2];
+    let mut engagements = [[0; 2]; 2];
     for (m, marking) in ["U", "SBU"].into_iter().enumerate() {
         let mut s = source_json(&format!("{marking} source"));
         s["marking"] = json!(marking);
@@ -243,6 +277,14 @@ async fn fixture(app: &TestApp) -> Fixture {
             c["marking"] = json!(marking);
             let r = app.post_json("/api/v1/cases", &c).await;
             cases[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            let r = app
+                .post_json("/api/v1/policies", &policy_json(post, marking, source_id))
+                .await;
+            policies[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            let r = app
+                .post_json("/api/v1/engagements", &engagement_json(post, marking))
+                .await;
+            engagements[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
         }
     }
     let account = app
@@ -264,6 +306,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         source_id,
         cases,
         sources,
+        policies,
+        engagements,
         account,
     }
 }
@@ -348,6 +392,8 @@ async fn ask(
     let case_id = fx.cases[m][o];
     let source_id = fx.sources[m];
     let id = match name {
+        n if n.contains("polic") => fx.policies[m][o].to_string(),
+        n if n.contains("engagement") => fx.engagements[m][o].to_string(),
         n if n.contains("case") => case_id.to_string(),
         n if n.contains("source") => source_id.to_string(),
         "user_page" | "user_update" | "user_unlock" | "user_password" => fx.account.to_string(),
@@ -356,7 +402,10 @@ async fn ask(
         "dataset_page" | "dataset_csv" | "api_observations" => "matrix_ds".into(),
         _ => String::new(),
     };
-    let url = app.url(&path.replace("{id}", &id).replace("{code}", &id));
+    let mut url = app.url(&path.replace("{id}", &id).replace("{code}", &id));
+    if name == "api_policy_in_force" {
+        url.push_str("?date=2025-10-15");
+    }
     let post = if w.own { "berlin" } else { "stockholm" };
     let mut new_case = case_json(post, "DE", "Matrix case", fx.source_id);
     new_case["marking"] = json!(marking);
@@ -394,6 +443,32 @@ async fn ask(
             } else {
                 req.header("If-Match", v.to_string()).json(&new_source)
             }
+        }
+        "api_policy_create" => req.json(&policy_json(post, marking, fx.source_id)),
+        "api_engagement_create" => req.json(&engagement_json(post, marking)),
+        "api_policy_update" | "api_engagement_update" => {
+            let (v, body) = if name == "api_policy_update" {
+                let id = RecordId::new(fx.policies[m][o]).unwrap();
+                let v = app
+                    .store()
+                    .get::<chancery_domain::Policy>(id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .version;
+                (v, policy_json(post, marking, fx.source_id))
+            } else {
+                let id = RecordId::new(fx.engagements[m][o]).unwrap();
+                let v = app
+                    .store()
+                    .get::<chancery_domain::Engagement>(id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .version;
+                (v, engagement_json(post, marking))
+            };
+            req.header("If-Match", v.to_string()).json(&body)
         }
         "login" => req.form(&[
             ("email", "nobody@test.example"),
