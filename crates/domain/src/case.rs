@@ -56,6 +56,13 @@ pub struct Citation {
     pub paragraph: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
+    /// An English translation of a quote in another language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote_en: Option<String>,
+    /// Credibility of the information on the Admiralty scale: 1 (confirmed by other sources)
+    /// to 6 (truth cannot be judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credibility: Option<u8>,
 }
 
 impl Citation {
@@ -73,6 +80,18 @@ impl Citation {
         let page = r.opt_parsed("page", pin(Self::PINPOINT_MAX));
         let paragraph = r.opt_parsed("paragraph", pin(Self::PINPOINT_MAX));
         let quote = r.opt_parsed("quote", pin(Self::QUOTE_MAX));
+        let quote_en = r.opt_parsed("quote_en", pin(Self::QUOTE_MAX));
+        let credibility = match r.opt_id("credibility") {
+            Some(n) if (1..=6).contains(&n) => Some(n as u8),
+            Some(n) => {
+                r.error(
+                    "credibility",
+                    format!("{n} is not an Admiralty credibility from 1 to 6"),
+                );
+                None
+            }
+            None => None,
+        };
         let errors = r.finish();
         match source_id.and_then(RecordId::new) {
             Some(source_id) if errors.is_empty() => Ok(Citation {
@@ -80,6 +99,8 @@ impl Citation {
                 page,
                 paragraph,
                 quote,
+                quote_en,
+                credibility,
             }),
             _ => Err(errors),
         }

@@ -19,8 +19,10 @@ pub mod marked;
 pub mod marking;
 pub mod policy;
 pub mod post;
+pub mod quote;
 pub mod record;
 pub mod redaction;
+pub mod severity;
 pub mod source;
 pub mod text;
 

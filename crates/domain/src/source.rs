@@ -91,7 +91,42 @@ pub struct Source {
     pub verified: bool,
     #[schema(value_type = String, example = "U")]
     pub marking: Marking,
+    /// The title in English, where the original is in another language.
+    #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<NonEmptyText>,
+    /// Source reliability on the Admiralty scale: A (completely reliable) to F (cannot be
+    /// judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<Reliability>,
+    /// Active, or retracted or superseded (with the reason): reports that cite a withdrawn
+    /// source are flagged.
+    pub status: SourceStatus,
+    #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<NonEmptyText>,
 }
+
+string_enum!(
+    /// Whether a source still stands.
+    SourceStatus, "source status" {
+        Active => "active", "Active";
+        Retracted => "retracted", "Retracted";
+        Superseded => "superseded", "Superseded";
+    }
+);
+
+string_enum!(
+    /// Source reliability on the Admiralty (NATO) scale.
+    Reliability, "reliability" {
+        A => "A", "A: completely reliable";
+        B => "B", "B: usually reliable";
+        C => "C", "C: fairly reliable";
+        D => "D", "D: not usually reliable";
+        E => "E", "E: unreliable";
+        F => "F", "F: reliability cannot be judged";
+    }
+);
 
 impl Source {
     pub const TITLE_MAX: usize = 500;
@@ -113,6 +148,18 @@ impl Source {
             }
         });
         let verified = r.bool_or("verified", false);
+        let title_en = r.opt_parsed("title_en", |s| NonEmptyText::parse(s, Source::TITLE_MAX));
+        let reliability = r.opt_parsed("reliability", Reliability::parse);
+        let status = r
+            .opt_parsed("status", SourceStatus::parse)
+            .unwrap_or(SourceStatus::Active);
+        let status_reason = r.opt_parsed("status_reason", |s| NonEmptyText::parse(s, 2_000));
+        if status != SourceStatus::Active && status_reason.is_none() {
+            r.error(
+                "status_reason",
+                format!("a {} source needs the reason", status.as_str()),
+            );
+        }
         let marking = r
             .opt_parsed("marking", |s| Marking::parse(s).map_err(|e| e.to_string()))
             .unwrap_or_default();
@@ -136,6 +183,10 @@ impl Source {
                 retrieved,
                 verified,
                 marking,
+                title_en,
+                reliability,
+                status,
+                status_reason,
             }),
             _ => Err(ValidationErrors { errors }),
         }
