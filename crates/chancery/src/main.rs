@@ -6,7 +6,7 @@ mod demo;
 mod import;
 
 use anyhow::{Context, Result};
-use chancery_store::{Store, redact_url};
+use chancery_store::{Blobs, Store, redact_url};
 use chancery_web::{AppState, WebConfig};
 use clap::{Parser, Subcommand};
 use config::{Overrides, Settings};
@@ -388,6 +388,12 @@ async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Resul
             secure_cookies: settings.secure_cookies,
             ..WebConfig::default()
         },
+        blobs: Blobs::local(&settings.data.join("blobs")).with_context(|| {
+            format!(
+                "opening the archive store under {}",
+                settings.data.display()
+            )
+        })?,
     };
     // Where to go: on stdout for the person who started it. A closed stdout (a pipe whose
     // reader left) must not stop the server, so write errors are ignored here.

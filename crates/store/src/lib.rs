@@ -5,6 +5,7 @@
 //! embedded per backend (`migrations/sqlite`, `migrations/postgres`) and applied at start;
 //! `schema::describe` lets a test check that the two schemas match.
 
+pub mod archives;
 pub mod audit;
 mod bulk;
 mod error;
@@ -18,6 +19,7 @@ pub mod stats;
 pub mod testing;
 pub mod users;
 
+pub use archives::{ArchiveInfo, Blobs, NewArchive};
 pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
 pub use error::StoreError;
 pub use records::{

@@ -8,7 +8,7 @@ use chancery_domain::{
     Action, Case, Decision, Marked, Marking, Principal, Record, RedactionRequest, Resource,
     ResourceKind, Source, ValidationErrors, can,
 };
-use chancery_domain::{Engagement, Policy};
+use chancery_domain::{Citation, Engagement, Policy, RecordId};
 use chancery_store::{
     AuditEvent, CaseFilter, EngagementFilter, PolicyFilter, RedactionFilter, SourceFilter,
     Versioned,
@@ -65,6 +65,28 @@ pub trait ApiRecord: Versioned + Marked + Serialize + 'static {
 
     /// Narrows a list filter to what the user may see.
     fn scope(filter: &mut Self::Filter, user: &Principal);
+
+    /// Every quote the record attributes to a source: (field path, source, quoted text).
+    /// Each is checked against the source's archived text before a write.
+    fn quotes(&self) -> Vec<(String, RecordId, String)> {
+        Vec::new()
+    }
+}
+
+fn cited_quotes(prefix: &str, citations: &[Citation]) -> Vec<(String, RecordId, String)> {
+    citations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.quote.as_ref().map(|q| {
+                (
+                    format!("{prefix}citations[{i}].quote"),
+                    c.source_id,
+                    q.clone(),
+                )
+            })
+        })
+        .collect()
 }
 
 impl ApiRecord for Case {
@@ -91,6 +113,10 @@ impl ApiRecord for Case {
     fn scope(filter: &mut CaseFilter, user: &Principal) {
         filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
+    }
+
+    fn quotes(&self) -> Vec<(String, RecordId, String)> {
+        cited_quotes("", &self.citations)
     }
 }
 
@@ -148,6 +174,14 @@ impl ApiRecord for Policy {
         filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
     }
+
+    fn quotes(&self) -> Vec<(String, RecordId, String)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| cited_quotes(&format!("versions[{i}]."), &v.citations))
+            .collect()
+    }
 }
 
 impl ApiRecord for Engagement {
@@ -181,6 +215,10 @@ impl ApiRecord for Engagement {
     fn scope(filter: &mut EngagementFilter, user: &Principal) {
         filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
+    }
+
+    fn quotes(&self) -> Vec<(String, RecordId, String)> {
+        cited_quotes("", &self.citations)
     }
 }
 

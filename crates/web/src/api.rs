@@ -181,6 +181,7 @@ pub(crate) async fn create_one<T: ApiRecord>(
 ) -> Result<Response, ApiError> {
     let data = T::parse(body)?;
     check_create(user, &data)?;
+    crate::archive::check_quotes(state, &data).await?;
     let record = state.store.create(&data, &user.ctx()).await?;
     let mut resp = (
         StatusCode::CREATED,
@@ -215,6 +216,7 @@ async fn update_one<T: ApiRecord>(
     let expected = if_match(headers)?;
     let next = T::parse(body)?;
     check_update(user, &current.data, &next)?;
+    crate::archive::check_quotes(state, &next).await?;
     let record = state
         .store
         .update(current.id, expected, &next, &user.ctx())

@@ -6,6 +6,7 @@ mod access;
 mod account;
 mod admin;
 mod api;
+pub mod archive;
 pub mod auth;
 mod csrf;
 mod error;
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
-use chancery_store::Store;
+use chancery_store::{Blobs, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -49,6 +50,12 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Mark the session cookie `Secure` (for a server reached over HTTPS).
     pub secure_cookies: bool,
+    /// Largest source document archived, in bytes (uploads and fetched URLs).
+    pub archive_limit: usize,
+    /// Longest a URL fetch for archiving may take.
+    pub fetch_timeout: Duration,
+    /// Allow fetching URLs on loopback and private addresses (tests; an intranet source).
+    pub fetch_private: bool,
 }
 
 impl Default for WebConfig {
@@ -59,6 +66,9 @@ impl Default for WebConfig {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             secure_cookies: false,
+            archive_limit: 20 * 1024 * 1024,
+            fetch_timeout: Duration::from_secs(20),
+            fetch_private: false,
         }
     }
 }
@@ -68,6 +78,8 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: WebConfig,
+    /// Archived source documents, content-addressed.
+    pub blobs: Blobs,
 }
 
 /// The whole application: pages, API, static files, and the layers around them.

@@ -206,6 +206,10 @@ async fn save_form<T: ApiRecord>(
             other => other?,
         },
     }
+    match crate::archive::check_quotes(state, &data).await {
+        Err(ApiError::Invalid(e)) => return invalid(e),
+        other => other?,
+    }
     let result = match (current, expected) {
         (None, _) => state.store.create(&data, &user.ctx()).await,
         (Some(c), Some(v)) => state.store.update(c.id, v, &data, &user.ctx()).await,

@@ -3,14 +3,19 @@
 //! route cannot exist without an entry, and the matrix test enumerates the same table.
 
 use crate::error::ApiError;
-use crate::{AppState, account, admin, api, pages, redactions, stats_pages};
+use crate::{AppState, account, admin, api, archive, pages, redactions, stats_pages};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post, put};
 use std::sync::LazyLock;
+
+/// The body limit of the archive upload route: larger than the general limit, since source
+/// documents are files; the configured `archive_limit` (at most this) is checked in the handler.
+pub const ARCHIVE_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Who may reach a route at all; what a signed-in user may do there is the policy's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +294,35 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/api/v1/sources/{id}/history",
             Signed,
             get(api::source_history),
+        ),
+        // Archived copies of sources.
+        r(
+            "api_source_archives",
+            M::GET,
+            "/api/v1/sources/{id}/archives",
+            Signed,
+            get(archive::api_archives),
+        ),
+        r(
+            "api_source_archive_create",
+            M::POST,
+            "/api/v1/sources/{id}/archives",
+            Signed,
+            post(archive::api_archive).layer(DefaultBodyLimit::max(ARCHIVE_BODY_LIMIT)),
+        ),
+        r(
+            "api_source_archive_text",
+            M::GET,
+            "/api/v1/sources/{id}/archives/{aid}/text",
+            Signed,
+            get(archive::archive_text),
+        ),
+        r(
+            "source_archive_file",
+            M::GET,
+            "/sources/{id}/archives/{aid}/file",
+            Signed,
+            get(archive::archive_file),
         ),
         // Policy register and engagements.
         r(

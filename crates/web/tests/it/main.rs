@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod concurrency;
+mod evidence;
 mod markings;
 mod matrix;
 mod pages;
@@ -26,6 +27,7 @@ pub struct TestApp {
     db: Option<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    _blobs: tempfile::TempDir,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -183,9 +185,11 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
         .await
         .unwrap();
     let (listener, addr) = chancery_web::bind("127.0.0.1:0").await.expect("bind");
+    let blobs_dir = tempfile::tempdir().expect("blob directory");
     let state = AppState {
         store: db.store.clone(),
         config,
+        blobs: chancery_store::Blobs::local(blobs_dir.path()).expect("blob store"),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -201,6 +205,7 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
         db: Some(db),
         stop: Some(tx),
         server: Some(server),
+        _blobs: blobs_dir,
     })
 }
 

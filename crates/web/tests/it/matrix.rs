@@ -176,6 +176,11 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "source_edit" => write(w.sees_source(), OK),
         "source_update" => write(w.sees_source(), REDIRECT),
         "api_source_update" => write(w.sees_source(), OK),
+        // Archived copies: seen with their source, added by those who may edit it.
+        "api_source_archives" | "api_source_archive_text" | "source_archive_file" => {
+            read(w.sees_source(), OK)
+        }
+        "api_source_archive_create" => write(w.sees_source(), CREATED),
         "users_page" | "user_new" | "user_page" | "audit_page" | "api_audit" => admin,
         "user_create" | "user_update" | "user_unlock" | "user_password" => admin_post,
         "redactions_page" | "api_redactions" | "redaction_page" | "api_redaction" => redaction_read,
@@ -238,6 +243,8 @@ struct Fixture {
     cases: [[i64; 2]; 2],
     /// [sbu_target] source ids.
     sources: [i64; 2],
+    /// [sbu_target] one archived copy of each source.
+    archives: [i64; 2],
     /// [sbu_target][own] policy and engagement ids.
     policies: [[i64; 2]; 2],
     engagements: [[i64; 2]; 2],
@@ -260,12 +267,24 @@ async fn fixture(app: &TestApp) -> Fixture {
     let mut cases = [[0; 2]; 2];
     let mut sources = [0; 2];
     let mut policies = [[0; 2]; 2];
+    let mut archives = [0; 2];
     let mut engagements = [[0; 2]; 2];
     for (m, marking) in ["U", "SBU"].into_iter().enumerate() {
         let mut s = source_json(&format!("{marking} source"));
         s["marking"] = json!(marking);
         sources[m] = app
             .post_json("/api/v1/sources", &s)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        archives[m] = app
+            .post_json(
+                &format!("/api/v1/sources/{}/archives", sources[m]),
+                &json!({"text": "Archived text."}),
+            )
             .await
             .json::<Value>()
             .await
@@ -306,6 +325,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         source_id,
         cases,
         sources,
+        archives,
         policies,
         engagements,
         account,
@@ -402,7 +422,12 @@ async fn ask(
         "dataset_page" | "dataset_csv" | "api_observations" => "matrix_ds".into(),
         _ => String::new(),
     };
-    let mut url = app.url(&path.replace("{id}", &id).replace("{code}", &id));
+    let mut url = app.url(
+        &path
+            .replace("{id}", &id)
+            .replace("{code}", &id)
+            .replace("{aid}", &fx.archives[m].to_string()),
+    );
     if name == "api_policy_in_force" {
         url.push_str("?date=2025-10-15");
     }
@@ -444,6 +469,7 @@ async fn ask(
                 req.header("If-Match", v.to_string()).json(&new_source)
             }
         }
+        "api_source_archive_create" => req.json(&json!({"text": "Another archived text."})),
         "api_policy_create" => req.json(&policy_json(post, marking, fx.source_id)),
         "api_engagement_create" => req.json(&engagement_json(post, marking)),
         "api_policy_update" | "api_engagement_update" => {
