@@ -1,5 +1,6 @@
 //! Cases: what a post documents. Owned by one post; cites sources.
 
+use crate::case_detail::CaseDetail;
 use crate::country::Country;
 use crate::date::{DatePrecision, FuzzyDate, PartialDate};
 use crate::error::{FieldError, ValidationErrors};
@@ -157,6 +158,10 @@ pub struct Case {
     /// At least one: a case states facts, and every fact has a source.
     pub citations: Vec<Citation>,
     pub links: Vec<CaseLink>,
+    /// Court, timeline, offences, parties, outcomes, tags, incident: all optional.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub detail: CaseDetail,
 }
 
 impl Case {
@@ -224,6 +229,17 @@ impl Case {
                 Err(es) => r.errors.extend(es),
             }
         }
+        let detail = CaseDetail::read(&mut r);
+        let victim_declared = value["parties"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["role"].as_str().is_some_and(|r| r.trim() == "victim"))
+        });
+        if (detail.has_victims() || victim_declared) && marking != Marking::SBU {
+            r.error(
+                "marking",
+                "a case that records a victim party is SBU (victims are never shown at U)",
+            );
+        }
         let errors = r.finish();
         match (post, kind, country, title, summary) {
             (Some(post), Some(kind), Some(country), Some(title), Some(summary))
@@ -241,10 +257,31 @@ impl Case {
                     marking,
                     citations,
                     links,
+                    detail,
                 })
             }
             _ => Err(ValidationErrors { errors }),
         }
+    }
+
+    /// Every citation in the case with its field path: the case's own and those of each
+    /// timeline step, offence, outcome and party statement.
+    pub fn all_citations(&self) -> Vec<(String, &Citation)> {
+        let mut out: Vec<(String, &Citation)> = self
+            .citations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("citations[{i}]"), c))
+            .collect();
+        out.extend(self.detail.citations());
+        out
+    }
+
+    /// The case as it may leave the system in an export or a public edition: no victim parties.
+    pub fn without_victims(&self) -> Case {
+        let mut c = self.clone();
+        c.detail = self.detail.without_victims();
+        c
     }
 
     /// The canonical JSON form, as stored and as the API returns it.

@@ -169,9 +169,9 @@ impl Versioned for Case {
             index_sql: None,
             extra: None,
         }];
-        for (i, c) in self.citations.iter().enumerate() {
+        for (path, c) in self.all_citations() {
             let mut r = Reference::to_record(
-                format!("citations[{i}].source_id"),
+                format!("{path}.source_id"),
                 "sources",
                 "source",
                 c.source_id,
@@ -189,6 +189,16 @@ impl Versioned for Case {
             );
             r.extra = Some(l.relation.as_str());
             refs.push(r);
+        }
+        for (i, o) in self.detail.outcomes.iter().enumerate() {
+            if let Some(p) = &o.policy_applied {
+                refs.push(Reference::to_record(
+                    format!("outcomes[{i}].policy_applied.policy_id"),
+                    "policies",
+                    "policy",
+                    p.policy_id,
+                ));
+            }
         }
         refs
     }

@@ -116,7 +116,14 @@ impl ApiRecord for Case {
     }
 
     fn quotes(&self) -> Vec<(String, RecordId, String)> {
-        cited_quotes("", &self.citations)
+        self.all_citations()
+            .into_iter()
+            .filter_map(|(path, c)| {
+                c.quote
+                    .as_ref()
+                    .map(|q| (format!("{path}.quote"), c.source_id, q.clone()))
+            })
+            .collect()
     }
 }
 
