@@ -68,7 +68,7 @@ string_enum!(
 string_enum!(
     /// The directive's categories: applied by a post as its assessment, never a finding.
     TaskingTag, "tasking tag" {
-        PenaltyForObjecting => "penalty_for_objecting_to_migration", "Penalty for objecting to migration (post's assessment)";
+        PenaltyForObjectingToMigration => "penalty_for_objecting_to_migration", "Penalty for objecting to migration (post's assessment)";
         Leniency => "leniency", "Leniency on serious crime (post's assessment)";
         UnequalTreatment => "unequal_treatment", "Unequal treatment of groups (post's assessment)";
     }
@@ -234,6 +234,9 @@ pub struct Party {
     pub country_of_birth: Vec<Stated<Nationality>>,
     pub residence_status: Vec<Stated<ResidenceStatus>>,
     pub migration_background: Vec<Stated<MigrationBackground>>,
+    /// How sources describe the party ("a suspect in the case", "one of the perpetrators"):
+    /// different descriptions are shown side by side as a conflict.
+    pub described_as: Vec<Stated<NonEmptyText>>,
 }
 
 /// An attribute with statements that disagree.
@@ -268,6 +271,7 @@ impl Party {
             ("country_of_birth", list(&self.country_of_birth)),
             ("residence_status", list(&self.residence_status)),
             ("migration_background", list(&self.migration_background)),
+            ("described_as", list(&self.described_as)),
         ]
     }
 
@@ -474,6 +478,7 @@ fn read_party(v: &Value, path: &str, errors: &mut Vec<FieldError>) -> Option<Par
         MigrationBackground::parse,
         |s| *s == MigrationBackground::Unknown,
     );
+    let described_as = statements(&mut r, "described_as", text(300), |_| false);
     if role == Some(PartyRole::Victim) {
         let known = |n: usize| n > 0;
         let extra = [
@@ -502,6 +507,10 @@ fn read_party(v: &Value, path: &str, errors: &mut Vec<FieldError>) -> Option<Par
                     .filter(|s| s.value.is_some())
                     .count(),
             ),
+            (
+                "described_as",
+                described_as.iter().filter(|s| s.value.is_some()).count(),
+            ),
         ];
         for (field, n) in extra {
             if known(n) {
@@ -529,6 +538,7 @@ fn read_party(v: &Value, path: &str, errors: &mut Vec<FieldError>) -> Option<Par
             country_of_birth,
             residence_status,
             migration_background,
+            described_as,
         }),
         _ => None,
     };
@@ -808,6 +818,11 @@ impl CaseDetail {
                 format!("parties[{i}].migration_background"),
                 &p.migration_background,
             );
+            stated(
+                &mut out,
+                format!("parties[{i}].described_as"),
+                &p.described_as,
+            );
         }
         out
     }
@@ -918,6 +933,17 @@ mod tests {
             c.detail.offences[0].iccs.section(),
             "Injurious acts of a sexual nature"
         );
+    }
+
+    #[test]
+    fn outcomes_with_court_and_date_round_trip() {
+        let mut v = hamburg();
+        v["outcomes"][0]["outcome"]["court"] =
+            json!({"name": "Landgericht Hamburg", "level": "first_instance", "country": "DE"});
+        v["outcomes"][0]["outcome"]["decided"] = json!("2023-11-28");
+        let c = Case::from_json(&v).unwrap();
+        let back = Case::from_json(&c.to_json());
+        assert_eq!(back.as_ref().ok(), Some(&c), "{back:?}\n{}", c.to_json());
     }
 
     #[test]

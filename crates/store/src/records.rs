@@ -377,13 +377,37 @@ impl Store {
         data: &T,
         ctx: &AuditCtx,
     ) -> Result<Record<T>, StoreError> {
+        let ids = self
+            .create_many(std::slice::from_ref(data), ctx)
+            .await
+            .map_err(|e| match e {
+                // One record: its errors name its own fields, without the "[0]." prefix.
+                StoreError::Invalid(mut v) => {
+                    for e in &mut v.errors {
+                        if let Some(f) = e.field.as_mut() {
+                            if let Some(rest) = f.strip_prefix("[0].") {
+                                *f = rest.to_string();
+                            }
+                        }
+                    }
+                    StoreError::Invalid(v)
+                }
+                other => other,
+            })?;
+        self.get::<T>(ids[0]).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Creates several records in one transaction: all are stored or none. Reference errors
+    /// name the item: `[3].citations[0].source_id`.
+    pub async fn create_many<T: Versioned>(
+        &self,
+        items: &[T],
+        ctx: &AuditCtx,
+    ) -> Result<Vec<RecordId>, StoreError> {
         let author = ctx
             .actor
             .ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
-        let body = data.body().to_string();
-        let hash = content_hash(&body);
-        let values = data.head_values();
         let cols = T::COLUMNS.join(", ");
         let n = T::COLUMNS.len();
         let params: Vec<String> = (0..n).map(|i| format!("${}", i + 1)).collect();
@@ -402,31 +426,50 @@ impl Store {
              VALUES ($1, 1, $2, $3, NULL, $4, $5)",
             T::VERSIONS
         );
-        let refs = data.references();
-        let record_id = with_pool!(self, p => {
+        let prepared: Vec<(String, String, Vec<Cell>, Vec<Reference>)> = items
+            .iter()
+            .map(|d| {
+                let body = d.body().to_string();
+                let hash = content_hash(&body);
+                (body, hash, d.head_values(), d.references())
+            })
+            .collect();
+        let ids = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let missing = check_references!(tx, 0, &refs, T::HEAD);
+            let mut missing = ValidationErrors::default();
+            for (i, (_, _, _, refs)) in prepared.iter().enumerate() {
+                for mut e in check_references!(tx, 0, refs, T::HEAD).errors {
+                    e.field = Some(format!("[{i}].{}", e.field.unwrap_or_default()));
+                    missing.push(e);
+                }
+            }
             if !missing.is_empty() {
                 tx.rollback().await?;
                 return Err(StoreError::Invalid(missing));
             }
-            let mut q = sqlx::query(sql(insert_head));
-            for v in &values {
-                q = match v {
-                    Cell::Text(t) => q.bind(t.clone()),
-                    Cell::Int(n) => q.bind(*n),
-                };
+            let mut ids = Vec::with_capacity(prepared.len());
+            let mut events = Vec::with_capacity(prepared.len());
+            for (body, hash, values, refs) in &prepared {
+                let mut q = sqlx::query(sql(insert_head.clone()));
+                for v in values {
+                    q = match v {
+                        Cell::Text(t) => q.bind(t.clone()),
+                        Cell::Int(n) => q.bind(*n),
+                    };
+                }
+                let id: i64 = q.bind(now).bind(author.0).fetch_one(&mut *tx).await?.try_get("id")?;
+                sqlx::query(sql(insert_version.clone()))
+                    .bind(id).bind(body).bind(hash).bind(author.0).bind(now)
+                    .execute(&mut *tx).await?;
+                index_references!(tx, id, refs);
+                events.push(AuditEvent::record("create", T::RECORD_TYPE, id, 1, hash));
+                ids.push(RecordId::new(id).expect("database ids are positive"));
             }
-            let id: i64 = q.bind(now).bind(author.0).fetch_one(&mut *tx).await?.try_get("id")?;
-            sqlx::query(sql(insert_version))
-                .bind(id).bind(&body).bind(&hash).bind(author.0).bind(now)
-                .execute(&mut *tx).await?;
-            index_references!(tx, id, &refs);
-            audit_append!(tx, ctx, [AuditEvent::record("create", T::RECORD_TYPE, id, 1, &hash)]);
+            audit_append!(tx, ctx, events);
             tx.commit().await?;
-            RecordId::new(id).expect("database ids are positive")
+            ids
         });
-        self.get::<T>(record_id).await?.ok_or(StoreError::NotFound)
+        Ok(ids)
     }
 
     pub async fn update<T: Versioned>(
