@@ -1,8 +1,9 @@
-//! The demo data set (`demo/demo.json`): posts, sources and the three cases of the statement,
+//! The demo data set (`demo/demo.json`): posts, sources (one with an archived document), the
+//! three cases of the statement in depth, a policy version and a SYNTHETIC engagement,
 //! loaded through the same domain parsing and store calls as any user input.
 
 use anyhow::{Context, Result, bail};
-use chancery_domain::{Account, Case, Post, Source};
+use chancery_domain::{Account, Case, Engagement, Policy, Post, RecordId, Source};
 use chancery_store::AuditCtx;
 use chancery_store::Store;
 use serde_json::{Map, Value};
@@ -67,7 +68,7 @@ pub fn logins() -> Vec<String> {
     lines
 }
 
-pub async fn load(store: &Store) -> Result<String> {
+pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String> {
     let demo: Value = serde_json::from_str(DEMO).context("demo.json")?;
     let posts = demo["posts"].as_array().context("demo.json: posts")?;
     for p in posts {
@@ -90,64 +91,156 @@ pub async fn load(store: &Store) -> Result<String> {
         }
     }
     let author = AuditCtx::user(author.context("a demo HQ editor")?, Some("local".into()));
-    let mut source_ids: HashMap<String, i64> = HashMap::new();
+    let mut ids: Ids = Ids::default();
     for (key, s) in demo["sources"].as_object().context("demo.json: sources")? {
         let source = Source::from_json(s).map_err(|e| anyhow::anyhow!("demo source {key}: {e}"))?;
         let rec = store.create(&source, &author).await?;
-        source_ids.insert(key.clone(), rec.id.get());
+        ids.sources.insert(key.clone(), rec.id.get());
     }
-    let mut case_ids: HashMap<String, i64> = HashMap::new();
+    // The archived document: the statement's text, stored like any pasted text.
+    let mut archived = 0;
+    for a in demo["archives"].as_array().into_iter().flatten() {
+        let key = a["source"]
+            .as_str()
+            .context("demo archive without source")?;
+        let id = ids
+            .sources
+            .get(key)
+            .copied()
+            .context("demo archive: unknown source")?;
+        let text = match a["file"].as_str() {
+            Some("statement.txt") => STATEMENT,
+            other => bail!("demo archive: unknown file {other:?}"),
+        };
+        let sha256 = blobs
+            .put(bytes::Bytes::from_static(text.as_bytes()))
+            .await?;
+        let new = chancery_store::NewArchive {
+            sha256,
+            media_type: "text/plain".into(),
+            size_bytes: text.len() as i64,
+            file_name: Some("statement.txt".into()),
+            text: Some(text.to_string()),
+            ..Default::default()
+        };
+        store
+            .add_archive(RecordId::new(id).context("source id")?, &new, &author)
+            .await?;
+        archived += 1;
+    }
+    // Policies first without their linked cases (the cases refer to them), then the cases,
+    // then the policies again with their links (a second version).
+    let mut policies = Vec::new();
+    for p in demo["policies"].as_array().into_iter().flatten() {
+        let (key, mut obj) = keyed(p)?;
+        let links = obj.remove("linked_cases");
+        let policy = Policy::from_json(&Value::Object(obj.clone()))
+            .map_err(|e| anyhow::anyhow!("demo policy {key}: {e}"))?;
+        let rec = store.create(&policy, &author).await?;
+        ids.policies.insert(key.clone(), rec.id.get());
+        policies.push((key, obj, links, rec.id, rec.version));
+    }
     let cases = demo["cases"].as_array().context("demo.json: cases")?;
     for c in cases {
-        let key = c["key"]
-            .as_str()
-            .context("demo case without key")?
-            .to_string();
-        let mut obj: Map<String, Value> = c.as_object().cloned().unwrap_or_default();
-        obj.remove("key");
-        if let Some(Value::Array(cits)) = obj.get_mut("citations") {
-            for cit in cits.iter_mut() {
-                resolve(cit, "source", "source_id", &source_ids, &key)?;
-            }
-        }
-        if let Some(Value::Array(links)) = obj.get_mut("links") {
-            for l in links.iter_mut() {
-                resolve(l, "case", "case_id", &case_ids, &key)?;
-            }
-        }
-        let case = Case::from_json(&Value::Object(obj))
-            .map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
+        let (key, obj) = keyed(c)?;
+        let mut v = Value::Object(obj);
+        ids.resolve(&mut v, &key)?;
+        let case = Case::from_json(&v).map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
         let rec = store.create(&case, &author).await?;
-        case_ids.insert(key, rec.id.get());
+        ids.cases.insert(key, rec.id.get());
+    }
+    for (key, mut obj, links, id, version) in policies {
+        if let Some(Value::Array(links)) = links {
+            let mut resolved = Vec::new();
+            for l in links {
+                let k = l.as_str().unwrap_or_default();
+                let case = ids.cases.get(k).copied();
+                resolved.push(Value::from(
+                    case.with_context(|| format!("demo policy {key}: unknown case {k}"))?,
+                ));
+            }
+            obj.insert("linked_cases".into(), Value::Array(resolved));
+            let policy = Policy::from_json(&Value::Object(obj))
+                .map_err(|e| anyhow::anyhow!("demo policy {key}: {e}"))?;
+            store.update(id, version, &policy, &author).await?;
+        }
+    }
+    let mut engagements = 0;
+    for e in demo["engagements"].as_array().into_iter().flatten() {
+        let (key, obj) = keyed(e)?;
+        let mut v = Value::Object(obj);
+        ids.resolve(&mut v, &key)?;
+        let engagement =
+            Engagement::from_json(&v).map_err(|e| anyhow::anyhow!("demo engagement {key}: {e}"))?;
+        store.create(&engagement, &author).await?;
+        engagements += 1;
     }
     Ok(format!(
-        "{} posts, {} sources, {} cases",
+        "{} posts, {} sources ({archived} with an archived document), {} cases, {} policies, {engagements} engagement(s)",
         posts.len(),
-        source_ids.len(),
-        case_ids.len()
+        ids.sources.len(),
+        ids.cases.len(),
+        ids.policies.len(),
     ))
 }
 
-/// Replaces a symbolic reference (`"source": "statement"`) by the stored id.
-fn resolve(
-    v: &mut Value,
-    from: &str,
-    to: &str,
-    ids: &HashMap<String, i64>,
-    case: &str,
-) -> Result<()> {
-    let Some(obj) = v.as_object_mut() else {
-        bail!("demo case {case}: a reference is not an object")
-    };
+/// The statement's text as reported (a U.S. government text), archived for the demo's
+/// statement source so that its quotes are checked against it.
+const STATEMENT: &str = include_str!("../demo/statement.txt");
+
+/// A demo object and its key (removed from the object).
+fn keyed(v: &Value) -> Result<(String, Map<String, Value>)> {
+    let mut obj: Map<String, Value> = v
+        .as_object()
+        .cloned()
+        .context("demo record is not an object")?;
     let key = obj
-        .remove(from)
-        .and_then(|k| k.as_str().map(str::to_string));
-    match key.and_then(|k| ids.get(&k).copied()) {
-        Some(id) => {
-            obj.insert(to.into(), Value::from(id));
-            Ok(())
+        .remove("key")
+        .and_then(|k| k.as_str().map(str::to_string))
+        .context("demo record without key")?;
+    Ok((key, obj))
+}
+
+/// Symbolic references of the demo file and the ids they were stored under.
+#[derive(Default)]
+struct Ids {
+    sources: HashMap<String, i64>,
+    cases: HashMap<String, i64>,
+    policies: HashMap<String, i64>,
+}
+
+impl Ids {
+    /// Replaces every `"source": key`, `"case": key` and `"policy": key` member, at any depth,
+    /// by the stored id (`source_id`, `case_id`, `policy_id`).
+    fn resolve(&self, v: &mut Value, record: &str) -> Result<()> {
+        match v {
+            Value::Object(obj) => {
+                for (from, to, map) in [
+                    ("source", "source_id", &self.sources),
+                    ("case", "case_id", &self.cases),
+                    ("policy", "policy_id", &self.policies),
+                ] {
+                    if let Some(Value::String(k)) = obj.get(from) {
+                        let id = map
+                            .get(k)
+                            .copied()
+                            .with_context(|| format!("demo record {record}: unknown {from} {k}"))?;
+                        obj.remove(from);
+                        obj.insert(to.into(), Value::from(id));
+                    }
+                }
+                for x in obj.values_mut() {
+                    self.resolve(x, record)?;
+                }
+            }
+            Value::Array(items) => {
+                for x in items {
+                    self.resolve(x, record)?;
+                }
+            }
+            _ => {}
         }
-        None => bail!("demo case {case}: unknown {from} reference"),
+        Ok(())
     }
 }
 

@@ -340,7 +340,10 @@ async fn run(cli: Cli) -> Result<()> {
             let fresh = !settings.sqlite_path().exists();
             let store = open(&settings).await?;
             let mut note = if fresh || store.list_posts().await?.is_empty() {
-                let summary = demo::load(&store).await.context("loading the demo data")?;
+                let blobs = Blobs::local(&settings.data.join("blobs"))?;
+                let summary = demo::load(&store, &blobs)
+                    .await
+                    .context("loading the demo data")?;
                 let stats = demo::load_statistics(&store, &settings.data)
                     .await
                     .context("loading the demo statistics")?;

@@ -247,9 +247,12 @@ pub struct Conflict {
     pub values: Vec<String>,
 }
 
+/// One attribute's statements: (value or "unknown", the citations that state it).
+pub type Statements<'a> = Vec<(String, &'a [Citation])>;
+
 impl Party {
-    /// The attributes and their statements as (name, [(value or "unknown", citations)]).
-    pub fn attributes(&self) -> Vec<(&'static str, Vec<(String, &[Citation])>)> {
+    /// The attributes and their statements.
+    pub fn attributes(&self) -> Vec<(&'static str, Statements<'_>)> {
         fn list<T: Serialize>(v: &[Stated<T>]) -> Vec<(String, &[Citation])> {
             v.iter()
                 .map(|s| {

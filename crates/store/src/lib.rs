@@ -9,6 +9,7 @@ pub mod archives;
 pub mod audit;
 mod bulk;
 mod error;
+pub mod pii;
 mod posts;
 mod records;
 mod redaction;
@@ -22,6 +23,7 @@ pub mod users;
 pub use archives::{ArchiveInfo, Blobs, NewArchive};
 pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
 pub use error::StoreError;
+pub use pii::PiiConfirmation;
 pub use records::{
     CaseFilter, Cell, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned,
     content_hash,

@@ -384,10 +384,10 @@ impl Store {
                 // One record: its errors name its own fields, without the "[0]." prefix.
                 StoreError::Invalid(mut v) => {
                     for e in &mut v.errors {
-                        if let Some(f) = e.field.as_mut() {
-                            if let Some(rest) = f.strip_prefix("[0].") {
-                                *f = rest.to_string();
-                            }
+                        if let Some(f) = e.field.as_mut()
+                            && let Some(rest) = f.strip_prefix("[0].")
+                        {
+                            *f = rest.to_string();
                         }
                     }
                     StoreError::Invalid(v)

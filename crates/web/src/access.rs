@@ -66,6 +66,11 @@ pub trait ApiRecord: Versioned + Marked + Serialize + 'static {
     /// Narrows a list filter to what the user may see.
     fn scope(filter: &mut Self::Filter, user: &Principal);
 
+    /// Every free-text field, with its path, for the PII check on save.
+    fn texts(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Every quote the record attributes to a source: (field path, source, quoted text).
     /// Each is checked against the source's archived text before a write.
     fn quotes(&self) -> Vec<(String, RecordId, String)> {
@@ -115,6 +120,36 @@ impl ApiRecord for Case {
         filter.max_marking = Some(user.clearance());
     }
 
+    fn texts(&self) -> Vec<(String, String)> {
+        let d = &self.detail;
+        let mut out = vec![
+            ("title".to_string(), self.title.as_str().to_string()),
+            ("summary".to_string(), self.summary.as_str().to_string()),
+        ];
+        for (i, p) in d.parties.iter().enumerate() {
+            out.push((format!("parties[{i}].label"), p.label.as_str().to_string()));
+            for (j, s) in p.described_as.iter().enumerate() {
+                if let Some(v) = &s.value {
+                    out.push((
+                        format!("parties[{i}].described_as[{j}].value"),
+                        v.as_str().to_string(),
+                    ));
+                }
+            }
+        }
+        for (i, t) in d.timeline.iter().enumerate() {
+            if let Some(n) = &t.note {
+                out.push((format!("timeline[{i}].note"), n.as_str().to_string()));
+            }
+        }
+        for (i, o) in d.outcomes.iter().enumerate() {
+            if let Some(a) = &o.appeal {
+                out.push((format!("outcomes[{i}].appeal"), a.as_str().to_string()));
+            }
+        }
+        out
+    }
+
     fn quotes(&self) -> Vec<(String, RecordId, String)> {
         self.all_citations()
             .into_iter()
@@ -146,6 +181,17 @@ impl ApiRecord for Source {
 
     fn scope(filter: &mut SourceFilter, user: &Principal) {
         filter.max_marking = Some(user.clearance());
+    }
+
+    fn texts(&self) -> Vec<(String, String)> {
+        let mut out = vec![("title".to_string(), self.title.as_str().to_string())];
+        if let Some(t) = &self.title_en {
+            out.push(("title_en".into(), t.as_str().to_string()));
+        }
+        if let Some(r) = &self.status_reason {
+            out.push(("status_reason".into(), r.as_str().to_string()));
+        }
+        out
     }
 }
 
@@ -180,6 +226,20 @@ impl ApiRecord for Policy {
     fn scope(filter: &mut PolicyFilter, user: &Principal) {
         filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
+    }
+
+    fn texts(&self) -> Vec<(String, String)> {
+        let mut out = vec![("title".to_string(), self.title.as_str().to_string())];
+        if let Some(a) = &self.assessment {
+            out.push(("assessment".into(), a.as_str().to_string()));
+        }
+        for (i, v) in self.versions.iter().enumerate() {
+            out.push((
+                format!("versions[{i}].summary"),
+                v.summary.as_str().to_string(),
+            ));
+        }
+        out
     }
 
     fn quotes(&self) -> Vec<(String, RecordId, String)> {
@@ -222,6 +282,26 @@ impl ApiRecord for Engagement {
     fn scope(filter: &mut EngagementFilter, user: &Principal) {
         filter.scope_post = user.post_scope().cloned();
         filter.max_marking = Some(user.clearance());
+    }
+
+    fn texts(&self) -> Vec<(String, String)> {
+        let mut out = vec![("title".to_string(), self.title.as_str().to_string())];
+        for (i, t) in self.talking_points.iter().enumerate() {
+            out.push((format!("talking_points[{i}]"), t.as_str().to_string()));
+        }
+        if let Some(r) = &self.response {
+            out.push(("response".into(), r.as_str().to_string()));
+        }
+        for (i, f) in self.follow_ups.iter().enumerate() {
+            out.push((
+                format!("follow_ups[{i}].action"),
+                f.action.as_str().to_string(),
+            ));
+        }
+        if let Some(a) = &self.assistance_offered {
+            out.push(("assistance_offered".into(), a.as_str().to_string()));
+        }
+        out
     }
 
     fn quotes(&self) -> Vec<(String, RecordId, String)> {

@@ -179,9 +179,12 @@ pub(crate) async fn create_one<T: ApiRecord>(
     user: &CurrentUser,
     body: &Value,
 ) -> Result<Response, ApiError> {
-    let data = T::parse(body)?;
+    let mut body = body.clone();
+    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
+    let data = T::parse(&body)?;
     check_create(user, &data)?;
     crate::archive::check_quotes(state, &data).await?;
+    crate::pii_gate::check_record(state, user, &data, &confirmed).await?;
     let record = state.store.create(&data, &user.ctx()).await?;
     let mut resp = (
         StatusCode::CREATED,
@@ -214,9 +217,12 @@ async fn update_one<T: ApiRecord>(
 ) -> Result<Response, ApiError> {
     let current = load_visible::<T>(state, user, raw_id).await?;
     let expected = if_match(headers)?;
-    let next = T::parse(body)?;
+    let mut body = body.clone();
+    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
+    let next = T::parse(&body)?;
     check_update(user, &current.data, &next)?;
     crate::archive::check_quotes(state, &next).await?;
+    crate::pii_gate::check_record(state, user, &next, &confirmed).await?;
     let record = state
         .store
         .update(current.id, expected, &next, &user.ctx())

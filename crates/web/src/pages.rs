@@ -124,7 +124,7 @@ pub async fn posts_page(State(state): State<AppState>, user: CurrentUser) -> Pag
 // ---------------------------------------------------------------- shared
 
 /// Keeps the filters when following the cursor to the next page.
-fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<String> {
+pub(crate) fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<String> {
     let next = next?;
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
@@ -136,14 +136,14 @@ fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<Stri
     ))
 }
 
-fn query_json(raw: Option<&str>) -> Value {
+pub(crate) fn query_json(raw: Option<&str>) -> Value {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
     form_to_json(&pairs)
 }
 
 /// A page of records the user may see, with the reads of SBU material logged.
-async fn visible_page<T: ApiRecord>(
+pub(crate) async fn visible_page<T: ApiRecord>(
     state: &AppState,
     user: &CurrentUser,
     mut filter: T::Filter,
@@ -195,7 +195,13 @@ async fn save_form<T: ApiRecord>(
             version: expected,
         }))
     };
-    let data = match T::parse(values) {
+    let mut values = values.clone();
+    let confirmed = match crate::pii_gate::take_confirmations(&mut values) {
+        Ok(c) => c,
+        Err(ApiError::Invalid(e)) => return invalid(e),
+        Err(e) => return Err(e.into()),
+    };
+    let data = match T::parse(&values) {
         Ok(d) => d,
         Err(e) => return invalid(e),
     };
@@ -207,6 +213,10 @@ async fn save_form<T: ApiRecord>(
         },
     }
     match crate::archive::check_quotes(state, &data).await {
+        Err(ApiError::Invalid(e)) => return invalid(e),
+        other => other?,
+    }
+    match crate::pii_gate::check_record(state, user, &data, &confirmed).await {
         Err(ApiError::Invalid(e)) => return invalid(e),
         other => other?,
     }
@@ -268,7 +278,7 @@ fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> Versio
 }
 
 /// The history page of a record: versions the user may not see are listed as withheld.
-async fn history_page<T: ApiRecord>(
+pub(crate) async fn history_page<T: ApiRecord>(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
@@ -322,7 +332,7 @@ async fn history_page<T: ApiRecord>(
     Ok(render(StatusCode::OK, &t))
 }
 
-fn stamp(at: &chrono::DateTime<chrono::Utc>, by: &chancery_domain::UserRef) -> String {
+pub(crate) fn stamp(at: &chrono::DateTime<chrono::Utc>, by: &chancery_domain::UserRef) -> String {
     format!("{} by {}", at.format("%Y-%m-%d %H:%M UTC"), by)
 }
 
@@ -811,46 +821,20 @@ pub async fn create_source(
 pub async fn source_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    IdPath(id): IdPath,
+    id: Result<IdPath, ApiError>,
 ) -> PageResult {
+    // An id that does not even decode is a page's 404 too, not the API's.
+    let IdPath(id) = id?;
     let record = load_visible::<Source>(&state, &user, &id).await?;
-    let mut marking = record.data.marking;
-    let mut shown: Vec<&Record<Source>> = vec![&record];
-    let mut backlinks = Vec::new();
-    let mut cases = Vec::new();
-    for case_id in state.store.cases_citing(record.id).await? {
-        if let Some(c) = state.store.get::<Case>(case_id).await?
-            && chancery_domain::can(&user.principal, Action::Read, &c.data.policy()).allowed()
-        {
-            marking = marking.max(c.data.marking);
-            backlinks.push(LinkView {
-                id: case_id.get(),
-                label: c.data.title.to_string(),
-                relation: String::new(),
-            });
-            cases.push(c);
-        }
-    }
-    audit_reads(&state, &user, "read", &std::mem::take(&mut shown)).await?;
-    let case_refs: Vec<&Record<Case>> = cases.iter().collect();
-    audit_reads(&state, &user, "read", &case_refs).await?;
-    let t = RecordPage {
-        page: PageMeta::new(record.data.title.to_string(), marking, &user),
-        heading: record.data.title.to_string(),
-        list_href: "/sources",
-        list_label: "Sources",
-        self_href: format!("/sources/{}", record.id),
-        api_href: format!("/api/v1/sources/{}", record.id),
-        facts: source_facts(&record.data),
-        citations: Vec::new(),
-        links: Vec::new(),
-        backlinks_heading: "Cases citing this source",
-        backlinks,
-        version: record.version,
-        created: stamp(&record.created_at, &record.created_by),
-        updated: stamp(&record.updated_at, &record.updated_by),
-    };
-    Ok(render(StatusCode::OK, &t))
+    crate::register_pages::source_view(
+        &state,
+        &user,
+        record,
+        &json!({}),
+        &ValidationErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn edit_source(

@@ -3,7 +3,10 @@
 //! route cannot exist without an entry, and the matrix test enumerates the same table.
 
 use crate::error::ApiError;
-use crate::{AppState, account, admin, api, archive, pages, redactions, stats_pages};
+use crate::{
+    AppState, account, admin, api, archive, case_analysis, case_io, pages, redactions,
+    register_pages, stats_pages,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
@@ -189,6 +192,35 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Signed,
             post(api::create_case),
         ),
+        // Comparisons, group summaries, export and import of cases.
+        r(
+            "api_case_compare",
+            M::GET,
+            "/api/v1/cases/{id}/compare/{other}",
+            Signed,
+            get(case_analysis::api_compare),
+        ),
+        r(
+            "api_case_summary",
+            M::GET,
+            "/api/v1/cases/summary",
+            Signed,
+            get(case_analysis::api_summary),
+        ),
+        r(
+            "api_case_export",
+            M::GET,
+            "/api/v1/cases/export",
+            Signed,
+            get(case_io::export),
+        ),
+        r(
+            "api_case_import",
+            M::POST,
+            "/api/v1/cases/import",
+            Signed,
+            post(case_io::import).layer(DefaultBodyLimit::max(ARCHIVE_BODY_LIMIT)),
+        ),
         r(
             "api_case",
             M::GET,
@@ -324,7 +356,56 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             Signed,
             get(archive::archive_file),
         ),
+        r(
+            "source_archive_create",
+            M::POST,
+            "/sources/{id}/archives",
+            Signed,
+            post(register_pages::archive_form),
+        ),
         // Policy register and engagements.
+        r(
+            "policies_page",
+            M::GET,
+            "/policies",
+            Signed,
+            get(register_pages::policies_page),
+        ),
+        r(
+            "policy_page",
+            M::GET,
+            "/policies/{id}",
+            Signed,
+            get(register_pages::policy_page),
+        ),
+        r(
+            "policy_history_page",
+            M::GET,
+            "/policies/{id}/history",
+            Signed,
+            get(register_pages::policy_history),
+        ),
+        r(
+            "engagements_page",
+            M::GET,
+            "/engagements",
+            Signed,
+            get(register_pages::engagements_page),
+        ),
+        r(
+            "engagement_page",
+            M::GET,
+            "/engagements/{id}",
+            Signed,
+            get(register_pages::engagement_page),
+        ),
+        r(
+            "engagement_history_page",
+            M::GET,
+            "/engagements/{id}/history",
+            Signed,
+            get(register_pages::engagement_history),
+        ),
         r(
             "api_policies",
             M::GET,

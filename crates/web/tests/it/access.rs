@@ -433,8 +433,20 @@ async fn redaction_end_to_end(app: &TestApp) {
     let src = app.seed().await;
     let mut c = case_json("berlin", "DE", "A case", src);
     c["summary"] = json!("Witness Fictivia Exampleton was named here by mistake.");
+    // The PII check stops the save and points at the name, in characters of the field...
     let r = app.post_json("/api/v1/cases", &c).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["errors"][0]["field"], "summary", "{e}");
+    assert_eq!(e["errors"][0]["span"], json!([8, 27]), "{e}");
+    assert_eq!(e["errors"][0]["kind"], "person_name", "{e}");
+    // ...the author (wrongly) confirms it, which is recorded and audited...
+    c["confirm_pii"] = json!([{"field": "summary", "span": [8, 27]}]);
+    let r = app.post_json("/api/v1/cases", &c).await;
+    assert_eq!(r.status(), 201);
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // ...and a confirmed text no longer blocks later saves; the redaction below removes it.
+    c.as_object_mut().unwrap().remove("confirm_pii");
     c["title"] = json!("A case, retitled");
     assert_eq!(
         app.put_json(&format!("/api/v1/cases/{id}"), Some("1"), &c)

@@ -374,7 +374,57 @@ async fn policy_versions_answer_what_was_in_force(app: &TestApp) {
     assert_eq!(error_fields(r).await, vec!["date"]);
 }
 
+async fn pii_in_free_text_stops_the_save_until_confirmed(app: &TestApp) {
+    let e = json!({"post": "berlin", "country": "DE", "kind": "meeting", "date": "2025-12-01",
+        "title": "Meeting at the ministry", "institution": "Federal Ministry of the Interior",
+        "talking_points": ["Raised the tasking.", "Call back on +49 30 1234567 or write to desk@example.org."],
+        "marking": "SBU"});
+    let r = app.post_json("/api/v1/engagements", &e).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    let errors = body["errors"].as_array().unwrap();
+    let kinds: Vec<&str> = errors.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["phone", "email"], "{body}");
+    assert!(errors.iter().all(|e| e["field"] == "talking_points[1]"));
+    assert_eq!(errors[0]["span"], json!([13, 27]), "{body}");
+    // Confirming a span that was not found changes nothing.
+    let mut wrong = e.clone();
+    wrong["confirm_pii"] = json!([{"field": "talking_points[1]", "span": [0, 4]}]);
+    assert_eq!(
+        app.post_json("/api/v1/engagements", &wrong).await.status(),
+        422
+    );
+    // A public official named in their role: flagged, confirmed, recorded in the audit log.
+    let mut named = e.clone();
+    named["talking_points"] = json!(["Minister Fictivia Exampleton received the demarche."]);
+    let r = app.post_json("/api/v1/engagements", &named).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    let span = body["errors"][0]["span"].clone();
+    named["confirm_pii"] = json!([{"field": "talking_points[0]", "span": span}]);
+    let r = app.post_json("/api/v1/engagements", &named).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let audit = app
+        .store()
+        .audit_entries(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "confirm_pii" && a.content_hash.is_some())
+    );
+    // Confirmed once, the same name no longer blocks.
+    named.as_object_mut().unwrap().remove("confirm_pii");
+    named["title"] = json!("Second meeting at the ministry");
+    assert_eq!(
+        app.post_json("/api/v1/engagements", &named).await.status(),
+        201
+    );
+}
+
 crate::on_both_backends!(
+    pii_in_free_text_stops_the_save_until_confirmed,
     pasted_text_is_archived_with_its_hash_and_quotes_are_checked,
     files_are_checked_against_their_declared_type,
     internal_addresses_are_refused_by_default,

@@ -3,11 +3,13 @@
 
 mod access;
 mod api;
+mod cases_depth;
 mod concurrency;
 mod evidence;
 mod markings;
 mod matrix;
 mod pages;
+mod register_pages;
 mod robustness;
 mod statistics;
 
@@ -155,6 +157,14 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestApp> {
+    // Server errors go to the test's output (shown when a test fails): RUST_LOG picks the level.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_test_writer()
+        .try_init();
     let Some(db) = TestDb::new(backend).await.expect("test database") else {
         eprintln!("PostgreSQL suite skipped: set CHANCERY_TEST_DATABASE_URL to run it");
         return None;

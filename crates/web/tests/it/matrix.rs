@@ -176,11 +176,32 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "source_edit" => write(w.sees_source(), OK),
         "source_update" => write(w.sees_source(), REDIRECT),
         "api_source_update" => write(w.sees_source(), OK),
+        // Comparisons, summaries (SBU only), export, import (all-or-nothing: a row the user
+        // may not create is a 422 naming the row).
+        "api_case_compare" => read(w.sees_case(), OK),
+        "api_case_summary" => {
+            if !w.reads_content() || !w.sbu {
+                403
+            } else {
+                OK
+            }
+        }
+        "api_case_export" => list,
+        "api_case_import" => {
+            if !w.role.writes_content() {
+                403
+            } else if create_case {
+                CREATED
+            } else {
+                422
+            }
+        }
         // Archived copies: seen with their source, added by those who may edit it.
         "api_source_archives" | "api_source_archive_text" | "source_archive_file" => {
             read(w.sees_source(), OK)
         }
         "api_source_archive_create" => write(w.sees_source(), CREATED),
+        "source_archive_create" => write(w.sees_source(), REDIRECT),
         "users_page" | "user_new" | "user_page" | "audit_page" | "api_audit" => admin,
         "user_create" | "user_update" | "user_unlock" | "user_password" => admin_post,
         "redactions_page" | "api_redactions" | "redaction_page" | "api_redaction" => redaction_read,
@@ -207,7 +228,10 @@ fn expected(route: &str, w: Who) -> Option<u16> {
             }
         }
         // Policies and engagements: owned by a post, like cases.
-        "api_policies" | "api_engagements" => list,
+        "api_policies" | "api_engagements" | "policies_page" | "engagements_page" => list,
+        "policy_page" | "policy_history_page" | "engagement_page" | "engagement_history_page" => {
+            read(w.sees_case(), OK)
+        }
         "api_policy_create" | "api_engagement_create" => {
             if create_case {
                 CREATED
@@ -426,7 +450,8 @@ async fn ask(
         &path
             .replace("{id}", &id)
             .replace("{code}", &id)
-            .replace("{aid}", &fx.archives[m].to_string()),
+            .replace("{aid}", &fx.archives[m].to_string())
+            .replace("{other}", &id),
     );
     if name == "api_policy_in_force" {
         url.push_str("?date=2025-10-15");
@@ -469,7 +494,9 @@ async fn ask(
                 req.header("If-Match", v.to_string()).json(&new_source)
             }
         }
+        "api_case_import" => req.json(&json!([new_case.clone()])),
         "api_source_archive_create" => req.json(&json!({"text": "Another archived text."})),
+        "source_archive_create" => req.form(&[("text", "Archived through the form.")]),
         "api_policy_create" => req.json(&policy_json(post, marking, fx.source_id)),
         "api_engagement_create" => req.json(&engagement_json(post, marking)),
         "api_policy_update" | "api_engagement_update" => {

@@ -1,0 +1,974 @@
+//! Server-rendered pages of the policy register and of engagements (list, view, history), and
+//! the source page with its archived copies and a form to archive pasted text. Plain forms and
+//! links, no JavaScript; every page asks the policy through `access`, shows only what the user
+//! may see, carries the highest marking it shows, and logs the reads of SBU material.
+
+use crate::AppState;
+use crate::access::{ApiRecord, check_update, load_visible};
+use crate::api::ListQuery;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::extract::{FormBody, IdPath};
+use crate::pages::{
+    PageResult, history_page, next_href, query_json, render, see_other, stamp, visible_page,
+};
+use crate::views::{
+    Fact, Field, FormState, LinkView, PageMeta, SelectField, country_options, pairs, post_options,
+    source_facts,
+};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use chancery_domain::engagement::FollowUp;
+use chancery_domain::source::SourceStatus;
+use chancery_domain::{
+    Action, Case, Citation, Engagement, FieldError, Marking, Policy, PolicyArea, PolicyVersion,
+    Post, Record, Source, ValidationErrors, can,
+};
+use chancery_store::{ArchiveInfo, AuditEvent, EngagementFilter, PolicyFilter, Versioned};
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------- shared
+
+/// What a view page has shown so far: its highest marking and the reads of SBU material to log.
+struct Shown {
+    marking: Marking,
+    events: Vec<AuditEvent>,
+}
+
+impl Shown {
+    fn new() -> Self {
+        Shown {
+            marking: Marking::U,
+            events: Vec::new(),
+        }
+    }
+
+    /// Counts a record as shown (the caller has checked that the user may see it).
+    fn add<T: ApiRecord>(&mut self, r: &Record<T>, clearance: Marking) {
+        let m = r.data.marking_shown(clearance);
+        self.marking = self.marking.max(m);
+        if m == Marking::SBU {
+            self.events.push(AuditEvent::record(
+                "read",
+                <T as Versioned>::RECORD_TYPE,
+                r.id.get(),
+                r.version,
+                &r.content_hash,
+            ));
+        }
+    }
+
+    /// Counts a record of which only the title is shown (a link to it).
+    fn add_title<T: ApiRecord>(&mut self, r: &Record<T>) {
+        self.add(r, r.data.marking());
+    }
+
+    async fn log(self, state: &AppState, user: &CurrentUser) -> Result<Marking, ApiError> {
+        state.store.audit(&user.ctx(), &self.events).await?;
+        Ok(self.marking)
+    }
+}
+
+fn may_read<T: ApiRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
+    can(&user.principal, Action::Read, &r.data.policy()).allowed()
+}
+
+/// A citation as a page shows it: the source (if the user may see it), the pinpoint, the quote
+/// and its translation, and whether the source is unverified or withdrawn.
+pub struct CiteView {
+    pub source_id: i64,
+    pub label: String,
+    pub pinpoint: String,
+    pub quote: Option<String>,
+    pub quote_en: Option<String>,
+    pub unverified: bool,
+    /// "retracted: reason" or "superseded: reason" when the source no longer stands.
+    pub withdrawn: Option<String>,
+}
+
+async fn citation_views(
+    state: &AppState,
+    user: &CurrentUser,
+    cites: &[Citation],
+    shown: &mut Shown,
+) -> Result<Vec<CiteView>, ApiError> {
+    let clearance = user.principal.clearance();
+    let mut out = Vec::new();
+    for cit in cites {
+        let src = state.store.get::<Source>(cit.source_id).await?;
+        let (label, unverified, withdrawn) = match &src {
+            Some(s) if may_read(user, s) => {
+                shown.add(s, clearance);
+                let withdrawn = (s.data.status != SourceStatus::Active).then(|| {
+                    let reason = s
+                        .data
+                        .status_reason
+                        .as_ref()
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "no reason recorded".into());
+                    format!("{}: {reason}", s.data.status.as_str())
+                });
+                (
+                    format!("{}, {}", s.data.publisher, s.data.title),
+                    !s.data.verified,
+                    withdrawn,
+                )
+            }
+            _ => (
+                format!("source {} (withheld: SBU)", cit.source_id),
+                false,
+                None,
+            ),
+        };
+        let pin: Vec<String> = [
+            cit.page.as_ref().map(|p| format!("p. {p}")),
+            cit.paragraph.as_ref().map(|p| format!("para. {p}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        out.push(CiteView {
+            source_id: cit.source_id.get(),
+            label,
+            pinpoint: pin.join(", "),
+            quote: cit.quote.clone(),
+            quote_en: cit.quote_en.clone(),
+            unverified,
+            withdrawn,
+        });
+    }
+    Ok(out)
+}
+
+/// The filters of the policy and engagement lists (`country`, `post`, and for policies
+/// `area`), each checked and named when wrong.
+fn register_filters(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<(ListQuery, Option<PolicyArea>), ValidationErrors> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+            ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}")))
+        })?;
+    let mut errors = ValidationErrors::default();
+    let mut area = None;
+    if allowed.contains(&"area")
+        && let Some((_, v)) = pairs.iter().find(|(k, v)| k == "area" && !v.is_empty())
+    {
+        match PolicyArea::parse(v) {
+            Ok(a) => area = Some(a),
+            Err(e) => errors.push(FieldError::new("area", e)),
+        }
+    }
+    let rest: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !(allowed.contains(&"area") && k == "area"))
+        .collect();
+    let raw_rest = serde_urlencoded::to_string(rest).unwrap_or_default();
+    match ListQuery::parse(Some(&raw_rest), allowed) {
+        Ok(q) if errors.is_empty() => Ok((q, area)),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.errors.extend(e.errors);
+            Err(errors)
+        }
+    }
+}
+
+fn post_name(posts: &[Post], slug: &str) -> String {
+    posts
+        .iter()
+        .find(|p| p.slug.as_str() == slug)
+        .map(Post::display_name)
+        .unwrap_or_else(|| slug.to_string())
+}
+
+fn country_text(c: &chancery_domain::Country) -> String {
+    format!("{} ({})", c.name(), c.code())
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn list_status(errors: &ValidationErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+// ---------------------------------------------------------------- policies
+
+pub struct PolicyRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub area: &'static str,
+    pub country: String,
+    pub post: String,
+    pub in_force: String,
+    pub versions: usize,
+    pub marking: &'static str,
+    pub version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "policies_list.html")]
+pub struct PoliciesPage {
+    pub page: PageMeta,
+    pub country: SelectField,
+    pub post: SelectField,
+    pub area: SelectField,
+    pub errors: Vec<String>,
+    pub rows: Vec<PolicyRow>,
+    pub next: Option<String>,
+}
+
+pub async fn policies_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let posts = state.store.list_posts().await?;
+    let query_values = query_json(raw.as_deref());
+    let (errors, page) = match register_filters(raw.as_deref(), &["country", "post", "area"]) {
+        Ok((q, area)) => {
+            let filter = PolicyFilter {
+                country: q.country,
+                area,
+                post: q.post.clone(),
+                ..Default::default()
+            };
+            (
+                ValidationErrors::default(),
+                Some(visible_page::<Policy>(&state, &user, filter, &q).await?),
+            )
+        }
+        Err(e) => (e, None),
+    };
+    let form = FormState {
+        values: &query_values,
+        errors: &errors,
+    };
+    let day = today();
+    let rows: Vec<PolicyRow> = page
+        .iter()
+        .flat_map(|p| p.items.iter())
+        .map(|r| PolicyRow {
+            id: r.id.get(),
+            title: r.data.title.to_string(),
+            kind: r.data.kind.label(),
+            area: r.data.area.label(),
+            country: r.data.country.code().to_string(),
+            post: post_name(&posts, r.data.post.as_str()),
+            in_force: r
+                .data
+                .in_force_on(day)
+                .map(|v| v.label.to_string())
+                .unwrap_or_else(|| "none".into()),
+            versions: r.data.versions.len(),
+            marking: r.data.marking.as_str(),
+            version: r.version,
+        })
+        .collect();
+    let marking = Marking::highest(
+        page.iter()
+            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
+    );
+    let areas = pairs(PolicyArea::ALL.iter().map(|a| (a.as_str(), a.label())));
+    let t = PoliciesPage {
+        page: PageMeta::new("Policy register", marking, &user),
+        country: form.select("country", &country_options(), Some("(any)")),
+        post: form.select("post", &post_options(&posts), Some("(any)")),
+        area: form.select("area", &areas, Some("(any)")),
+        errors: form.summary(),
+        rows,
+        next: next_href("/policies", raw.as_deref(), page.and_then(|p| p.next)),
+    };
+    Ok(render(list_status(&errors), &t))
+}
+
+pub struct PolicyVersionView {
+    pub label: String,
+    /// "from 2010-01-01 to 2022-06-30", or "from 2022-07-01, no end date".
+    pub validity: String,
+    pub summary: String,
+    pub citations: Vec<CiteView>,
+    pub in_force_today: bool,
+    /// In force on the day the reader asked about.
+    pub in_force_on_day: bool,
+}
+
+#[derive(Template)]
+#[template(path = "policy_view.html")]
+pub struct PolicyPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub self_href: String,
+    pub api_href: String,
+    pub facts: Vec<Fact>,
+    pub today: String,
+    /// What is in force today, in words.
+    pub in_force_today: String,
+    /// The day typed in the form, as typed.
+    pub date_value: String,
+    /// The day asked about, when it was a date.
+    pub day: Option<String>,
+    pub date_error: Option<String>,
+    /// The answer for the day asked about, in words.
+    pub on_day: Option<String>,
+    pub versions: Vec<PolicyVersionView>,
+    pub assessment: Option<String>,
+    pub linked: Vec<LinkView>,
+    pub version: i64,
+    pub created: String,
+    pub updated: String,
+}
+
+fn validity(v: &PolicyVersion) -> String {
+    match v.valid_to {
+        Some(to) => format!("from {} to {to}", v.valid_from),
+        None => format!("from {}, no end date", v.valid_from),
+    }
+}
+
+/// The `date` of a policy page's query: (as typed, the day, the error).
+fn asked_day(raw: Option<&str>) -> (String, Option<NaiveDate>, Option<String>) {
+    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(raw.unwrap_or("")) {
+        Ok(p) => p,
+        Err(_) => {
+            return (
+                String::new(),
+                None,
+                Some("the query string could not be read; give the day as YYYY-MM-DD".into()),
+            );
+        }
+    };
+    let Some(typed) = pairs
+        .into_iter()
+        .find(|(k, v)| k == "date" && !v.trim().is_empty())
+        .map(|(_, v)| v)
+    else {
+        return (String::new(), None, None);
+    };
+    match NaiveDate::parse_from_str(typed.trim(), "%Y-%m-%d") {
+        Ok(d) => (typed, Some(d), None),
+        Err(_) => {
+            let error = format!(
+                "{typed:?} is not a date: give the day as YYYY-MM-DD, for example 2025-10-15"
+            );
+            (typed, None, Some(error))
+        }
+    }
+}
+
+fn policy_facts(p: &Policy, post: &str) -> Vec<Fact> {
+    vec![
+        Fact::new("Kind", p.kind.label()),
+        Fact::new("Area", p.area.label()),
+        Fact::new("Country", country_text(&p.country)),
+        Fact::new("Post", post.to_string()),
+        Fact::new("Marking", p.marking.as_str()),
+    ]
+}
+
+pub async fn policy_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<IdPath, ApiError>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let IdPath(id) = id?;
+    let record = load_visible::<Policy>(&state, &user, &id).await?;
+    let clearance = user.principal.clearance();
+    let p = &record.data;
+    let mut shown = Shown::new();
+    shown.add(&record, clearance);
+    let post = match state.store.get_post(&p.post).await? {
+        Some(post) => post.display_name(),
+        None => p.post.to_string(),
+    };
+    let (date_value, day, date_error) = asked_day(raw.as_deref());
+    let now = today();
+    let mut versions = Vec::new();
+    for v in &p.versions {
+        versions.push(PolicyVersionView {
+            label: v.label.to_string(),
+            validity: validity(v),
+            summary: v.summary.to_string(),
+            citations: citation_views(&state, &user, &v.citations, &mut shown).await?,
+            in_force_today: v.in_force_on(now),
+            in_force_on_day: day.is_some_and(|d| v.in_force_on(d)),
+        });
+    }
+    let mut linked = Vec::new();
+    for case_id in &p.linked_cases {
+        if let Some(c) = state.store.get::<Case>(*case_id).await?
+            && may_read(&user, &c)
+        {
+            shown.add_title(&c);
+            linked.push(LinkView {
+                id: c.id.get(),
+                label: c.data.title.to_string(),
+                relation: String::new(),
+            });
+        }
+    }
+    let in_force_today = match p.in_force_on(now) {
+        Some(v) => format!("{} ({})", v.label, validity(v)),
+        None => "No version of this policy is in force today.".into(),
+    };
+    let on_day = day.map(|d| match p.in_force_on(d) {
+        Some(v) => format!(
+            "On {d} the version in force was \u{201c}{}\u{201d} ({}).",
+            v.label,
+            validity(v)
+        ),
+        None => format!("No version of this policy was in force on {d}."),
+    });
+    let marking = shown.log(&state, &user).await?;
+    let status = if date_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let t = PolicyPage {
+        page: PageMeta::new(p.title.to_string(), marking, &user),
+        heading: p.title.to_string(),
+        self_href: format!("/policies/{}", record.id),
+        api_href: format!("/api/v1/policies/{}", record.id),
+        facts: policy_facts(p, &post),
+        today: now.to_string(),
+        in_force_today,
+        date_value,
+        day: day.map(|d| d.to_string()),
+        date_error,
+        on_day,
+        versions,
+        assessment: p.assessment.as_ref().map(|a| a.to_string()),
+        linked,
+        version: record.version,
+        created: stamp(&record.created_at, &record.created_by),
+        updated: stamp(&record.updated_at, &record.updated_by),
+    };
+    Ok(render(status, &t))
+}
+
+pub async fn policy_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<IdPath, ApiError>,
+) -> PageResult {
+    let IdPath(id) = id?;
+    history_page::<Policy>(
+        &state,
+        &user,
+        &id,
+        |p| p.title.to_string(),
+        |p, _| {
+            let mut facts = vec![Fact::new("Title", p.title.to_string())];
+            facts.extend(policy_facts(p, p.post.as_str()));
+            for v in &p.versions {
+                let cites: Vec<String> = v
+                    .citations
+                    .iter()
+                    .map(|c| format!("source {}", c.source_id))
+                    .collect();
+                facts.push(Fact::new(
+                    "Version",
+                    format!(
+                        "{} ({}): {} [cites {}]",
+                        v.label,
+                        validity(v),
+                        v.summary,
+                        cites.join(", ")
+                    ),
+                ));
+            }
+            facts.push(Fact::new(
+                "Post's assessment",
+                p.assessment
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "none recorded".into()),
+            ));
+            let cases: Vec<String> = p.linked_cases.iter().map(|c| c.to_string()).collect();
+            facts.push(Fact::new("Linked cases", cases.join(", ")));
+            facts
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- engagements
+
+pub struct EngagementRow {
+    pub id: i64,
+    pub date: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub institution: String,
+    pub country: String,
+    pub post: String,
+    pub open_follow_ups: usize,
+    pub overdue: usize,
+    pub marking: &'static str,
+    pub version: i64,
+}
+
+#[derive(Template)]
+#[template(path = "engagements_list.html")]
+pub struct EngagementsPage {
+    pub page: PageMeta,
+    pub country: SelectField,
+    pub post: SelectField,
+    pub errors: Vec<String>,
+    pub rows: Vec<EngagementRow>,
+    pub next: Option<String>,
+}
+
+pub async fn engagements_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let posts = state.store.list_posts().await?;
+    let query_values = query_json(raw.as_deref());
+    let (errors, page) = match register_filters(raw.as_deref(), &["country", "post"]) {
+        Ok((q, _)) => {
+            let filter = EngagementFilter {
+                country: q.country,
+                post: q.post.clone(),
+                ..Default::default()
+            };
+            (
+                ValidationErrors::default(),
+                Some(visible_page::<Engagement>(&state, &user, filter, &q).await?),
+            )
+        }
+        Err(e) => (e, None),
+    };
+    let form = FormState {
+        values: &query_values,
+        errors: &errors,
+    };
+    let day = today();
+    let rows: Vec<EngagementRow> = page
+        .iter()
+        .flat_map(|p| p.items.iter())
+        .map(|r| EngagementRow {
+            id: r.id.get(),
+            date: r.data.date.to_string(),
+            title: r.data.title.to_string(),
+            kind: r.data.kind.label(),
+            institution: r.data.institution.to_string(),
+            country: r.data.country.code().to_string(),
+            post: post_name(&posts, r.data.post.as_str()),
+            open_follow_ups: r.data.follow_ups.iter().filter(|f| !f.done).count(),
+            overdue: r.data.overdue(day).len(),
+            marking: r.data.marking.as_str(),
+            version: r.version,
+        })
+        .collect();
+    let marking = Marking::highest(
+        page.iter()
+            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
+    );
+    let t = EngagementsPage {
+        page: PageMeta::new("Engagements", marking, &user),
+        country: form.select("country", &country_options(), Some("(any)")),
+        post: form.select("post", &post_options(&posts), Some("(any)")),
+        errors: form.summary(),
+        rows,
+        next: next_href("/engagements", raw.as_deref(), page.and_then(|p| p.next)),
+    };
+    Ok(render(list_status(&errors), &t))
+}
+
+pub struct FollowUpView {
+    pub action: String,
+    pub due: String,
+    pub done: bool,
+    pub overdue: bool,
+}
+
+fn follow_up_view(f: &FollowUp, day: NaiveDate) -> FollowUpView {
+    FollowUpView {
+        action: f.action.to_string(),
+        due: f
+            .due
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "no due date".into()),
+        done: f.done,
+        overdue: !f.done && f.due.is_some_and(|d| d < day),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "engagement_view.html")]
+pub struct EngagementPage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub self_href: String,
+    pub api_href: String,
+    pub facts: Vec<Fact>,
+    /// "Role: Name", or the role alone when no name is recorded.
+    pub officials: Vec<String>,
+    pub topics: Vec<String>,
+    pub talking_points: Vec<String>,
+    pub response: Option<String>,
+    pub follow_ups: Vec<FollowUpView>,
+    pub assistance: Option<String>,
+    pub citations: Vec<CiteView>,
+    pub version: i64,
+    pub created: String,
+    pub updated: String,
+}
+
+fn engagement_facts(e: &Engagement, post: &str) -> Vec<Fact> {
+    vec![
+        Fact::new("Kind", e.kind.label()),
+        Fact::new("Date", e.date.to_string()),
+        Fact::new("Institution", e.institution.to_string()),
+        Fact::new("Country", country_text(&e.country)),
+        Fact::new("Post", post.to_string()),
+        Fact::new("Marking", e.marking.as_str()),
+    ]
+}
+
+fn official_text(o: &chancery_domain::engagement::Official) -> String {
+    match &o.name {
+        Some(n) => format!("{}: {n}", o.role),
+        None => o.role.to_string(),
+    }
+}
+
+pub async fn engagement_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<IdPath, ApiError>,
+) -> PageResult {
+    let IdPath(id) = id?;
+    let record = load_visible::<Engagement>(&state, &user, &id).await?;
+    let clearance = user.principal.clearance();
+    let e = &record.data;
+    let mut shown = Shown::new();
+    shown.add(&record, clearance);
+    let post = match state.store.get_post(&e.post).await? {
+        Some(post) => post.display_name(),
+        None => e.post.to_string(),
+    };
+    let citations = citation_views(&state, &user, &e.citations, &mut shown).await?;
+    let marking = shown.log(&state, &user).await?;
+    let day = today();
+    let t = EngagementPage {
+        page: PageMeta::new(e.title.to_string(), marking, &user),
+        heading: e.title.to_string(),
+        self_href: format!("/engagements/{}", record.id),
+        api_href: format!("/api/v1/engagements/{}", record.id),
+        facts: engagement_facts(e, &post),
+        officials: e.officials.iter().map(official_text).collect(),
+        topics: e.topics.iter().map(|t| t.to_string()).collect(),
+        talking_points: e.talking_points.iter().map(|t| t.to_string()).collect(),
+        response: e.response.as_ref().map(|r| r.to_string()),
+        follow_ups: e
+            .follow_ups
+            .iter()
+            .map(|f| follow_up_view(f, day))
+            .collect(),
+        assistance: e.assistance_offered.as_ref().map(|a| a.to_string()),
+        citations,
+        version: record.version,
+        created: stamp(&record.created_at, &record.created_by),
+        updated: stamp(&record.updated_at, &record.updated_by),
+    };
+    Ok(render(StatusCode::OK, &t))
+}
+
+pub async fn engagement_history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<IdPath, ApiError>,
+) -> PageResult {
+    let IdPath(id) = id?;
+    history_page::<Engagement>(
+        &state,
+        &user,
+        &id,
+        |e| e.title.to_string(),
+        |e, _| {
+            let mut facts = vec![Fact::new("Title", e.title.to_string())];
+            facts.extend(engagement_facts(e, e.post.as_str()));
+            let officials: Vec<String> = e.officials.iter().map(official_text).collect();
+            facts.push(Fact::new("Officials", officials.join("; ")));
+            let topics: Vec<String> = e.topics.iter().map(|t| t.to_string()).collect();
+            facts.push(Fact::new("Topics", topics.join("; ")));
+            for p in &e.talking_points {
+                facts.push(Fact::new("Talking point", p.to_string()));
+            }
+            if let Some(r) = &e.response {
+                facts.push(Fact::new("Response", r.to_string()));
+            }
+            for f in &e.follow_ups {
+                let v = follow_up_view(f, today());
+                facts.push(Fact::new(
+                    "Follow-up",
+                    format!(
+                        "{} (due: {}{})",
+                        v.action,
+                        v.due,
+                        if v.done { ", done" } else { "" }
+                    ),
+                ));
+            }
+            if let Some(a) = &e.assistance_offered {
+                facts.push(Fact::new("Assistance offered", a.to_string()));
+            }
+            let cites: Vec<String> = e
+                .citations
+                .iter()
+                .map(|c| format!("source {}", c.source_id))
+                .collect();
+            facts.push(Fact::new("Citations", cites.join(", ")));
+            facts
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- sources and their archives
+
+pub struct ArchiveView {
+    pub id: i64,
+    pub href: String,
+    pub sha256: String,
+    pub media_type: String,
+    pub size: String,
+    pub file_name: Option<String>,
+    pub original_url: Option<String>,
+    /// Where the fetch ended, when redirects led elsewhere.
+    pub final_url: Option<String>,
+    /// The URLs are http(s), so they may be shown as links.
+    pub original_link: bool,
+    pub final_link: bool,
+    pub http_status: Option<i64>,
+    pub retrieved_at: String,
+    pub has_text: bool,
+    pub has_translation: bool,
+}
+
+fn is_web(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+fn size_text(bytes: i64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KiB ({bytes} bytes)", bytes as f64 / 1024.0)
+    } else {
+        format!(
+            "{:.1} MiB ({bytes} bytes)",
+            bytes as f64 / (1024.0 * 1024.0)
+        )
+    }
+}
+
+fn archive_view(a: &ArchiveInfo) -> ArchiveView {
+    ArchiveView {
+        id: a.id,
+        href: format!("/sources/{}/archives/{}/file", a.source_id, a.id),
+        sha256: a.sha256.clone(),
+        media_type: a.media_type.clone(),
+        size: size_text(a.size_bytes),
+        file_name: a.file_name.clone(),
+        original_link: a.original_url.as_deref().is_some_and(is_web),
+        final_link: a.final_url.as_deref().is_some_and(is_web),
+        original_url: a.original_url.clone(),
+        final_url: a
+            .final_url
+            .clone()
+            .filter(|f| Some(f) != a.original_url.as_ref()),
+        http_status: a.http_status,
+        retrieved_at: a.retrieved_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        has_text: a.has_text,
+        has_translation: a.has_translation,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "source_view.html")]
+pub struct SourcePage {
+    pub page: PageMeta,
+    pub heading: String,
+    pub self_href: String,
+    pub api_href: String,
+    pub reliability: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub status_reason: Option<String>,
+    pub retracted: bool,
+    pub superseded: bool,
+    pub facts: Vec<Fact>,
+    pub backlinks: Vec<LinkView>,
+    pub archives: Vec<ArchiveView>,
+    /// The user may edit the source, and so archive copies of it.
+    pub may_edit: bool,
+    pub archive_errors: Vec<String>,
+    pub archive_text: Field,
+    pub archive_text_en: Field,
+    pub archive_url: Field,
+    pub version: i64,
+    pub created: String,
+    pub updated: String,
+}
+
+/// The source page: the record, its status and reliability, the cases citing it, its archived
+/// copies, and (for those who may edit it) the form to archive pasted text, with `values` and
+/// `errors` of a failed submission.
+pub(crate) async fn source_view(
+    state: &AppState,
+    user: &CurrentUser,
+    record: Record<Source>,
+    values: &Value,
+    errors: &ValidationErrors,
+    status: StatusCode,
+) -> PageResult {
+    let clearance = user.principal.clearance();
+    let mut shown = Shown::new();
+    shown.add(&record, clearance);
+    let mut backlinks = Vec::new();
+    for case_id in state.store.cases_citing(record.id).await? {
+        if let Some(c) = state.store.get::<Case>(case_id).await?
+            && may_read(user, &c)
+        {
+            shown.add_title(&c);
+            backlinks.push(LinkView {
+                id: case_id.get(),
+                label: c.data.title.to_string(),
+                relation: String::new(),
+            });
+        }
+    }
+    let archives = state
+        .store
+        .archives_of(record.id)
+        .await?
+        .iter()
+        .map(archive_view)
+        .collect();
+    let marking = shown.log(state, user).await?;
+    let s = &record.data;
+    let may_edit = check_update(user, s, s).is_ok();
+    let form = FormState { values, errors };
+    let mut facts = source_facts(s);
+    if let Some(t) = &s.title_en {
+        facts.insert(0, Fact::new("Title in English", t.to_string()));
+    }
+    let t = SourcePage {
+        page: PageMeta::new(s.title.to_string(), marking, user),
+        heading: s.title.to_string(),
+        self_href: format!("/sources/{}", record.id),
+        api_href: format!("/api/v1/sources/{}", record.id),
+        reliability: s
+            .reliability
+            .map(|r| r.label().to_string())
+            .unwrap_or_else(|| "not assessed".into()),
+        status: s.status.as_str(),
+        status_label: s.status.label(),
+        status_reason: s.status_reason.as_ref().map(|r| r.to_string()),
+        retracted: s.status == SourceStatus::Retracted,
+        superseded: s.status == SourceStatus::Superseded,
+        facts,
+        backlinks,
+        archives,
+        may_edit,
+        archive_errors: form.summary(),
+        archive_text: form.text("text"),
+        archive_text_en: form.text("text_en"),
+        archive_url: form.text("url"),
+        version: record.version,
+        created: stamp(&record.created_at, &record.created_by),
+        updated: stamp(&record.updated_at, &record.updated_by),
+    };
+    Ok(render(status, &t))
+}
+
+/// `POST /sources/{id}/archives`: archives pasted text (with an optional English translation)
+/// or the document at a URL, then returns to the source page; a refusal shows the source page
+/// again with the message and what was typed.
+pub async fn archive_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: Result<IdPath, ApiError>,
+    FormBody(form): FormBody,
+) -> PageResult {
+    let IdPath(id) = id?;
+    let source = load_visible::<Source>(&state, &user, &id).await?;
+    check_update(&user, &source.data, &source.data)?;
+    let typed = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (text, text_en, url) = (typed("text"), typed("text_en"), typed("url"));
+    let given = |s: &str| !s.trim().is_empty();
+    let mut errors = ValidationErrors::default();
+    match (given(&text), given(&url)) {
+        (false, false) => errors.push(FieldError::new(
+            "text",
+            "paste the document's text, or give the URL to fetch it from",
+        )),
+        (true, true) => errors.push(FieldError::new(
+            "url",
+            "give either the pasted text or a URL, not both",
+        )),
+        _ => {}
+    }
+    if errors.is_empty() {
+        let mut body = Map::new();
+        // The text is archived exactly as sent: its sha256 is that of the bytes received.
+        if given(&text) {
+            body.insert("text".into(), Value::String(text.clone()));
+        }
+        if given(&text_en) {
+            body.insert("text_en".into(), Value::String(text_en.clone()));
+        }
+        if given(&url) {
+            body.insert("url".into(), Value::String(url.trim().to_string()));
+        }
+        let bytes = serde_json::to_vec(&Value::Object(body))
+            .map_err(|e| ApiError::Internal(format!("archive form body: {e}")))?;
+        match crate::archive::archive(
+            &state,
+            &user,
+            source.id,
+            "application/json",
+            Bytes::from(bytes),
+            None,
+        )
+        .await
+        {
+            Ok(_) => return Ok(see_other(format!("/sources/{}", source.id))),
+            Err(ApiError::Invalid(e)) => errors = e,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let values = serde_json::json!({"text": text, "text_en": text_en, "url": url});
+    source_view(
+        &state,
+        &user,
+        source,
+        &values,
+        &errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
