@@ -99,6 +99,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
     }
     // The archived document: the statement's text, stored like any pasted text.
     let mut archived = 0;
+    let mut archived_text: HashMap<i64, &str> = HashMap::new();
     for a in demo["archives"].as_array().into_iter().flatten() {
         let key = a["source"]
             .as_str()
@@ -126,13 +127,19 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         store
             .add_archive(RecordId::new(id).context("source id")?, &new, &author)
             .await?;
+        archived_text.insert(id, text);
         archived += 1;
     }
     // Policies first without their linked cases (the cases refer to them), then the cases,
     // then the policies again with their links (a second version).
     let mut policies = Vec::new();
     for p in demo["policies"].as_array().into_iter().flatten() {
-        let (key, mut obj) = keyed(p)?;
+        let (key, obj) = keyed(p)?;
+        let mut v = Value::Object(obj);
+        ids.resolve(&mut v, &key)?;
+        let Value::Object(mut obj) = v else {
+            bail!("demo policy {key} is not an object")
+        };
         let links = obj.remove("linked_cases");
         let policy = Policy::from_json(&Value::Object(obj.clone()))
             .map_err(|e| anyhow::anyhow!("demo policy {key}: {e}"))?;
@@ -146,6 +153,14 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         let mut v = Value::Object(obj);
         ids.resolve(&mut v, &key)?;
         let case = Case::from_json(&v).map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
+        // The same quote check as on the server: a quote of an archived source must be in it.
+        for (path, c) in case.all_citations() {
+            if let (Some(q), Some(text)) = (&c.quote, archived_text.get(&c.source_id.get())) {
+                if chancery_domain::quote::quote_found(text, q).is_none() {
+                    bail!("demo case {key}: {path}.quote is not in the archived text");
+                }
+            }
+        }
         let rec = store.create(&case, &author).await?;
         ids.cases.insert(key, rec.id.get());
     }

@@ -34,7 +34,10 @@ fn notes_of(record: &Record<Case>) -> Vec<String> {
             format!(
                 "case {}: sources disagree on the {} of {label} ({})",
                 record.id,
-                c.attribute.replace('_', " "),
+                match c.attribute {
+                    "described_as" => "description".to_string(),
+                    other => other.replace('_', " "),
+                },
                 c.values.join(" / ")
             )
         })

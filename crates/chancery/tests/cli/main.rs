@@ -163,6 +163,64 @@ fn demo_creates_data_once_and_serves_it() {
         .filter(|c| !c["links"].as_array().unwrap().is_empty())
         .collect();
     assert_eq!(linked.len(), 2);
+    // The Hamburg pair: "harsher" depends on the measure, with every measure shown.
+    let id_of = |kind: &str| {
+        items
+            .iter()
+            .find(|c| c["kind"] == kind && c["country"] == "DE")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (speech, verdict) = (id_of("speech_case"), id_of("criminal_case"));
+    let cmp = get_json(
+        &format!("{base}/api/v1/cases/{speech}/compare/{verdict}"),
+        &editor,
+    );
+    let comparisons = cmp["comparisons"].as_array().unwrap();
+    assert!(
+        comparisons
+            .iter()
+            .any(|c| c["comparison"]["depends_on_measure"] == true),
+        "{cmp}"
+    );
+    assert!(
+        comparisons
+            .iter()
+            .all(|c| c["comparison"]["rows"].as_array().unwrap().len() == 3)
+    );
+    // The shown conflict: how the sources describe the recipient of the messages.
+    assert!(
+        cmp.to_string()
+            .contains("sources disagree on the description"),
+        "{cmp}"
+    );
+    // The Swedish conviction's outcome applied the policy version in force at the ruling.
+    let policies = get_json(&format!("{base}/api/v1/policies"), &editor);
+    let policy = &policies["items"][0];
+    let pid = policy["id"].as_i64().unwrap();
+    let in_force = get_json(
+        &format!("{base}/api/v1/policies/{pid}/in-force?date=2025-10-15"),
+        &editor,
+    );
+    assert_eq!(
+        in_force["in_force"]["label"],
+        "Threshold applied in the 2025 ruling"
+    );
+    assert_eq!(policy["linked_cases"].as_array().unwrap().len(), 2);
+    let engagements = get_json(&format!("{base}/api/v1/engagements"), &editor);
+    assert_eq!(engagements["items"].as_array().unwrap().len(), 1);
+    // One source has an archived document (the demo refuses to load a quote not found in it).
+    let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
+    let mut archived = 0;
+    for s in sources["items"].as_array().unwrap() {
+        let list = get_json(
+            &format!("{base}/api/v1/sources/{}/archives", s["id"]),
+            &editor,
+        );
+        archived += list.as_array().unwrap().len();
+    }
+    assert_eq!(archived, 1);
     // No demo source claims a URL or a verification nobody made.
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     for s in sources["items"].as_array().unwrap() {
