@@ -155,10 +155,10 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         let case = Case::from_json(&v).map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
         // The same quote check as on the server: a quote of an archived source must be in it.
         for (path, c) in case.all_citations() {
-            if let (Some(q), Some(text)) = (&c.quote, archived_text.get(&c.source_id.get())) {
-                if chancery_domain::quote::quote_found(text, q).is_none() {
-                    bail!("demo case {key}: {path}.quote is not in the archived text");
-                }
+            if let (Some(q), Some(text)) = (&c.quote, archived_text.get(&c.source_id.get()))
+                && chancery_domain::quote::quote_found(text, q).is_none()
+            {
+                bail!("demo case {key}: {path}.quote is not in the archived text");
             }
         }
         let rec = store.create(&case, &author).await?;
