@@ -10,6 +10,7 @@ pub mod archive;
 pub mod auth;
 pub mod case_analysis;
 mod case_io;
+mod case_pages;
 mod csrf;
 mod error;
 mod extract;

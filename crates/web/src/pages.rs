@@ -560,6 +560,8 @@ pub async fn case_page(
         });
     }
     let mut links = Vec::new();
+    let mut compare_links = Vec::new();
+    let mut compare_backlinks = Vec::new();
     for l in &c.links {
         if let Some(other) = state.store.get::<Case>(l.case_id).await?
             && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
@@ -573,6 +575,9 @@ pub async fn case_page(
                     other.version,
                     &other.content_hash,
                 ));
+            }
+            if l.relation == CaseRelation::Comparison {
+                compare_links.push(l.case_id.get());
             }
             links.push(LinkView {
                 id: l.case_id.get(),
@@ -596,9 +601,11 @@ pub async fn case_page(
                     &other.content_hash,
                 ));
             }
-            let relation = CaseRelation::parse(&relation)
-                .map(|r| r.label().to_string())
-                .unwrap_or(relation);
+            let parsed = CaseRelation::parse(&relation).ok();
+            if parsed == Some(CaseRelation::Comparison) {
+                compare_backlinks.push(from.get());
+            }
+            let relation = parsed.map(|r| r.label().to_string()).unwrap_or(relation);
             backlinks.push(LinkView {
                 id: from.get(),
                 label: other.data.title.to_string(),
@@ -607,21 +614,26 @@ pub async fn case_page(
         }
     }
     state.store.audit(&user.ctx(), &events).await?;
-    let t = RecordPage {
-        page: PageMeta::new(c.title.to_string(), marking, &user),
-        heading: c.title.to_string(),
-        list_href: "/cases",
-        list_label: "Cases",
-        self_href: format!("/cases/{}", record.id),
-        api_href: format!("/api/v1/cases/{}", record.id),
-        facts: case_facts(c, &post_name, clearance),
-        citations,
-        links,
-        backlinks_heading: "Cases that link here",
-        backlinks,
-        version: record.version,
-        created: stamp(&record.created_at, &record.created_by),
-        updated: stamp(&record.updated_at, &record.updated_by),
+    let t = crate::case_pages::CasePage {
+        record: RecordPage {
+            page: PageMeta::new(c.title.to_string(), marking, &user),
+            heading: c.title.to_string(),
+            list_href: "/cases",
+            list_label: "Cases",
+            self_href: format!("/cases/{}", record.id),
+            api_href: format!("/api/v1/cases/{}", record.id),
+            facts: case_facts(c, &post_name, clearance),
+            citations,
+            links,
+            backlinks_heading: "Cases that link here",
+            backlinks,
+            version: record.version,
+            created: stamp(&record.created_at, &record.created_by),
+            updated: stamp(&record.updated_at, &record.updated_by),
+        },
+        detail: crate::case_pages::detail_view(&c.detail),
+        compare_links,
+        compare_backlinks,
     };
     Ok(render(StatusCode::OK, &t))
 }

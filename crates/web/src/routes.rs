@@ -4,7 +4,7 @@
 
 use crate::error::ApiError;
 use crate::{
-    AppState, account, admin, api, archive, case_analysis, case_io, pages, redactions,
+    AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
     register_pages, stats_pages,
 };
 use axum::Router;
@@ -151,11 +151,25 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             post(pages::create_case),
         ),
         r(
+            "cases_summary_page",
+            M::GET,
+            "/cases/summary",
+            Signed,
+            get(case_pages::cases_summary_page),
+        ),
+        r(
             "case_page",
             M::GET,
             "/cases/{id}",
             Signed,
             get(pages::case_page),
+        ),
+        r(
+            "case_compare_page",
+            M::GET,
+            "/cases/{id}/compare/{other}",
+            Signed,
+            get(case_pages::case_compare_page),
         ),
         r(
             "case_edit",

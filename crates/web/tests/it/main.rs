@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod case_pages;
 mod cases_depth;
 mod concurrency;
 mod evidence;

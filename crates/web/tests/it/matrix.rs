@@ -178,8 +178,8 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "api_source_update" => write(w.sees_source(), OK),
         // Comparisons, summaries (SBU only), export, import (all-or-nothing: a row the user
         // may not create is a 422 naming the row).
-        "api_case_compare" => read(w.sees_case(), OK),
-        "api_case_summary" => {
+        "api_case_compare" | "case_compare_page" => read(w.sees_case(), OK),
+        "api_case_summary" | "cases_summary_page" => {
             if !w.reads_content() || !w.sbu {
                 403
             } else {
