@@ -129,6 +129,7 @@ async fn user_form(
             name: "password".into(),
             value: String::new(),
             error: form.error("password"),
+            pii: Vec::new(),
         },
         user_id: target.map(|t| t.id.0),
         locked: target.is_some_and(|t| t.locked_until.is_some_and(|l| l > chrono::Utc::now())),

@@ -18,6 +18,7 @@ mod openapi;
 mod pages;
 mod pii_gate;
 mod redactions;
+mod register_forms;
 mod register_pages;
 pub mod routes;
 pub mod statistics;

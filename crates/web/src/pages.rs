@@ -171,16 +171,16 @@ async fn visible_all<T: ApiRecord>(
 }
 
 /// What a failed form submission shows: the status, the errors, and a conflict message.
-struct Refusal {
-    status: StatusCode,
-    errors: ValidationErrors,
-    conflict: Option<String>,
-    version: Option<i64>,
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) errors: ValidationErrors,
+    pub(crate) conflict: Option<String>,
+    pub(crate) version: Option<i64>,
 }
 
 /// Saves a form as a new record (`current` none) or a new version of `current`; on failure
 /// says what to show. Permission refusals end the request (403/404 pages).
-async fn save_form<T: ApiRecord>(
+pub(crate) async fn save_form<T: ApiRecord>(
     state: &AppState,
     user: &CurrentUser,
     values: &Value,
@@ -196,6 +196,7 @@ async fn save_form<T: ApiRecord>(
         }))
     };
     let mut values = values.clone();
+    drop_unticked_confirmations(&mut values);
     let confirmed = match crate::pii_gate::take_confirmations(&mut values) {
         Ok(c) => c,
         Err(ApiError::Invalid(e)) => return invalid(e),
@@ -245,8 +246,126 @@ async fn save_form<T: ApiRecord>(
     }
 }
 
+/// A form posts `confirm_pii[N].field` beside every PII hit and `confirm_pii[N].span` only when
+/// its box is ticked: a row without a span is an unticked box, not a malformed confirmation.
+fn drop_unticked_confirmations(values: &mut Value) {
+    let Some(obj) = values.as_object_mut() else {
+        return;
+    };
+    let ticked = |item: &Value| item.get("span").is_some();
+    let empty = match obj.get_mut("confirm_pii") {
+        Some(Value::Array(items)) => {
+            items.retain(ticked);
+            items.is_empty()
+        }
+        Some(Value::Object(items)) => {
+            items.retain(|_, v| ticked(v));
+            items.is_empty()
+        }
+        _ => false,
+    };
+    if empty {
+        obj.remove("confirm_pii");
+    }
+}
+
+/// The case detail members, as `Case::to_json` writes them.
+const CASE_DETAIL_MEMBERS: [&str; 9] = [
+    "jurisdiction",
+    "court",
+    "reference",
+    "timeline",
+    "offences",
+    "tags",
+    "parties",
+    "outcomes",
+    "incident",
+];
+
+/// The case form's values as shown again: a post without the form's `detail_form` marker (a
+/// client that knows only the core fields) keeps the stored detail of the case it edits,
+/// rather than dropping it. With the marker, the form's fields are the whole detail.
+fn case_form_values(values: &Value, current: Option<&Case>) -> Value {
+    let mut values = values.clone();
+    let Some(obj) = values.as_object_mut() else {
+        return values;
+    };
+    let from_form = obj.remove("detail_form").is_some();
+    if let (false, Some(current)) = (from_form, current) {
+        let stored = current.to_json();
+        for m in CASE_DETAIL_MEMBERS {
+            if !obj.contains_key(m)
+                && let Some(v) = stored.get(m)
+            {
+                obj.insert(m.to_string(), v.clone());
+            }
+        }
+    }
+    values
+}
+
+/// The case form's values as saved: each JSON textarea parsed into its member. Text that is not
+/// JSON is an error beside its textarea, naming the line and column.
+fn case_values_to_save(values: &Value) -> Result<Value, ValidationErrors> {
+    let mut values = values.clone();
+    let mut errors = ValidationErrors::default();
+    if let Some(obj) = values.as_object_mut() {
+        for part in CASE_JSON_PARTS {
+            if let Some(Value::String(text)) = obj.get(part) {
+                match serde_json::from_str::<Value>(text) {
+                    Ok(v) => {
+                        obj.insert(part.to_string(), v);
+                    }
+                    Err(e) => errors.push(chancery_domain::FieldError::new(
+                        part,
+                        format!(
+                            "is not valid JSON: line {}, column {}: {}",
+                            e.line(),
+                            e.column(),
+                            json_error_reason(&e)
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// serde_json's message without its own " at line L column C" tail.
+fn json_error_reason(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    }
+}
+
+/// Saves a case form: its JSON textareas parsed first (nothing is saved if one is not JSON).
+async fn save_case_form(
+    state: &AppState,
+    user: &CurrentUser,
+    values: &Value,
+    current: Option<&Record<Case>>,
+    expected: Option<i64>,
+) -> Result<Result<Record<Case>, Refusal>, PageError> {
+    match case_values_to_save(values) {
+        Ok(parsed) => save_form::<Case>(state, user, &parsed, current, expected).await,
+        Err(errors) => Ok(Err(Refusal {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            conflict: None,
+            version: expected,
+        })),
+    }
+}
+
 /// The version a form says it edited.
-fn form_version(pairs: &[(String, String)]) -> Option<i64> {
+pub(crate) fn form_version(pairs: &[(String, String)]) -> Option<i64> {
     pairs
         .iter()
         .find(|(k, _)| k == "version")
@@ -256,7 +375,7 @@ fn form_version(pairs: &[(String, String)]) -> Option<i64> {
 
 /// Checks that the user may edit a record before showing its form, and logs the read the
 /// form is (it shows the whole record).
-async fn check_may_edit<T: ApiRecord>(
+pub(crate) async fn check_may_edit<T: ApiRecord>(
     state: &AppState,
     user: &CurrentUser,
     record: &Record<T>,
@@ -384,7 +503,7 @@ pub async fn cases_page(
 }
 
 /// The choices a case form offers: posts the user drafts for, sources and cases they see.
-async fn case_choices(
+pub(crate) async fn case_choices(
     state: &AppState,
     user: &CurrentUser,
     exclude: Option<RecordId>,
@@ -421,7 +540,7 @@ async fn case_choices(
 }
 
 /// The highest marking a form page shows: what the user may see of its choices and values.
-fn form_marking(choices_sbu: bool, values: &Value, user: &CurrentUser) -> Marking {
+pub(crate) fn form_marking(choices_sbu: bool, values: &Value, user: &CurrentUser) -> Marking {
     let typed = ["marking", "summary_marking"]
         .iter()
         .filter_map(|k| values.get(*k).and_then(Value::as_str))
@@ -474,8 +593,8 @@ pub async fn create_case(
     user: CurrentUser,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let values = form_to_json(&pairs);
-    match save_form::<Case>(&state, &user, &values, None, None).await? {
+    let values = case_form_values(&form_to_json(&pairs), None);
+    match save_case_form(&state, &user, &values, None, None).await? {
         Ok(record) => Ok(see_other(format!("/cases/{}", record.id))),
         Err(refusal) => {
             let choices = case_choices(&state, &user, None).await?;
@@ -679,10 +798,10 @@ pub async fn update_case(
 ) -> PageResult {
     let current = load_visible::<Case>(&state, &user, &id).await?;
     let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
-    let values = form_to_json(&pairs);
+    let values = case_form_values(&form_to_json(&pairs), Some(&current.data));
     let href = format!("/cases/{}", current.id);
     let refusal =
-        match save_form::<Case>(&state, &user, &values, Some(&current), Some(expected)).await? {
+        match save_case_form(&state, &user, &values, Some(&current), Some(expected)).await? {
             Ok(_) => return Ok(see_other(href)),
             Err(r) => r,
         };

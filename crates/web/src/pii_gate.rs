@@ -132,3 +132,40 @@ pub async fn check_record<T: ApiRecord>(
     state.store.confirm_pii(&to_record, &user.ctx()).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chancery_domain::input::form_to_json;
+
+    #[test]
+    fn form_confirmations_are_read() {
+        let pairs: Vec<(String, String)> = [
+            ("title", "T"),
+            ("confirm_pii[0].field", "summary"),
+            ("confirm_pii[0].span", "3-8"),
+            ("confirm_pii[1].field", "parties[0].label"),
+            ("confirm_pii[1].span", "0-4"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let mut body = form_to_json(&pairs);
+        let c = take_confirmations(&mut body).unwrap();
+        assert_eq!(
+            c.0,
+            vec![
+                ("summary".to_string(), 3, 8),
+                ("parties[0].label".to_string(), 0, 4)
+            ]
+        );
+        assert!(body.get("confirm_pii").is_none());
+        // An object of objects reads the same.
+        let mut body =
+            serde_json::json!({"confirm_pii": {"0": {"field": "summary", "span": "3-8"}}});
+        assert_eq!(
+            take_confirmations(&mut body).unwrap().0,
+            vec![("summary".to_string(), 3, 8)]
+        );
+    }
+}

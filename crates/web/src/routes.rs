@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::{
     AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
-    register_pages, stats_pages,
+    register_forms, register_pages, stats_pages,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -386,6 +386,34 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             get(register_pages::policies_page),
         ),
         r(
+            "policy_new",
+            M::GET,
+            "/policies/new",
+            Signed,
+            get(register_forms::policy_new),
+        ),
+        r(
+            "policy_create",
+            M::POST,
+            "/policies",
+            Signed,
+            post(register_forms::policy_create),
+        ),
+        r(
+            "policy_edit",
+            M::GET,
+            "/policies/{id}/edit",
+            Signed,
+            get(register_forms::policy_edit),
+        ),
+        r(
+            "policy_update",
+            M::POST,
+            "/policies/{id}/edit",
+            Signed,
+            post(register_forms::policy_update),
+        ),
+        r(
             "policy_page",
             M::GET,
             "/policies/{id}",
@@ -405,6 +433,34 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             "/engagements",
             Signed,
             get(register_pages::engagements_page),
+        ),
+        r(
+            "engagement_new",
+            M::GET,
+            "/engagements/new",
+            Signed,
+            get(register_forms::engagement_new),
+        ),
+        r(
+            "engagement_create",
+            M::POST,
+            "/engagements",
+            Signed,
+            post(register_forms::engagement_create),
+        ),
+        r(
+            "engagement_edit",
+            M::GET,
+            "/engagements/{id}/edit",
+            Signed,
+            get(register_forms::engagement_edit),
+        ),
+        r(
+            "engagement_update",
+            M::POST,
+            "/engagements/{id}/edit",
+            Signed,
+            post(register_forms::engagement_update),
         ),
         r(
             "engagement_page",

@@ -3,6 +3,7 @@
 
 use crate::auth::CurrentUser;
 use askama::Template;
+use chancery_domain::case_detail::{PlacePrecision, TaskingTag};
 use chancery_domain::{
     Case, CaseKind, CaseRelation, CaseStatus, Country, DatePrecision, Marking, Post, Record, Role,
     Source, SourceKind, ValidationErrors,
@@ -65,6 +66,38 @@ pub struct Field {
     pub name: String,
     pub value: String,
     pub error: Option<String>,
+    /// Suspected personal data the PII check found in this field, each with its confirm box.
+    pub pii: Vec<PiiMark>,
+}
+
+/// One PII hit shown beside its field: the text split around the flagged span (by characters),
+/// and the names a ticked confirmation posts (`confirm_pii[index].field` / `.span`).
+pub struct PiiMark {
+    pub index: usize,
+    pub field: String,
+    pub span: String,
+    pub before: String,
+    pub flagged: String,
+    pub after: String,
+}
+
+/// A confirmation ticked on an earlier post, carried as hidden inputs so that it is not lost
+/// when the form comes back for another reason.
+pub struct CarriedConfirmation {
+    pub index: usize,
+    pub field: String,
+    pub span: String,
+}
+
+/// The most `confirm_pii[N]` rows a form can post (form paths cap indices below 100).
+const MAX_CONFIRM_ROWS: usize = 100;
+
+/// A checkbox of a fixed set (`tags[i]`).
+pub struct CheckBox {
+    pub name: String,
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
 }
 
 pub struct Opt {
@@ -86,27 +119,44 @@ pub struct FormState<'a> {
 }
 
 impl FormState<'_> {
-    /// The value at a path such as `citations[0].page`, as the user typed it.
+    /// The value at a path such as `citations[0].page`, as the user typed it. A path into a
+    /// member typed as JSON text (`parties[0].label` where `parties` is a textarea) reads
+    /// through the parsed text.
     pub fn get(&self, path: &str) -> String {
-        let mut node = self.values;
+        let mut node = self.values.clone();
         for part in path.split('.') {
-            let (key, index) = match part.split_once('[') {
-                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
-                None => (part, None),
+            let (key, indices) = match part.find('[') {
+                Some(open) => (&part[..open], &part[open..]),
+                None => (part, ""),
             };
+            if let Value::String(s) = &node {
+                match serde_json::from_str::<Value>(s) {
+                    Ok(v) => node = v,
+                    Err(_) => return String::new(),
+                }
+            }
             node = match node.get(key) {
-                Some(n) => n,
+                Some(n) => n.clone(),
                 None => return String::new(),
             };
-            if let Some(i) = index {
-                node = match node.get(i) {
-                    Some(n) => n,
+            for i in indices
+                .split(']')
+                .filter_map(|x| x.strip_prefix('['))
+                .map(|x| x.parse::<usize>().ok())
+            {
+                if let Value::String(s) = &node
+                    && let Ok(v) = serde_json::from_str::<Value>(s)
+                {
+                    node = v;
+                }
+                node = match i.and_then(|i| node.get(i)) {
+                    Some(n) => n.clone(),
                     None => return String::new(),
                 };
             }
         }
         match node {
-            Value::String(s) => s.clone(),
+            Value::String(s) => s,
             Value::Null => String::new(),
             Value::Bool(b) => b.to_string(),
             other => other.to_string(),
@@ -122,7 +172,102 @@ impl FormState<'_> {
             name: name.to_string(),
             value: self.get(name),
             error: self.error(name),
+            pii: self.pii_marks(|f| f == name),
         }
+    }
+
+    /// A textarea holding a member as JSON: the text typed, or the stored value
+    /// pretty-printed. Every error under the member (`parties[0].age[0].value`) and every PII
+    /// hit in it is shown beside it.
+    pub fn json_area(&self, name: &str) -> Field {
+        let value = match self.values.get(name) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        };
+        let under = |f: &str| {
+            f == name
+                || f.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+        };
+        let reasons: Vec<String> = self
+            .errors
+            .errors
+            .iter()
+            .filter(|e| e.field.as_deref().is_some_and(under))
+            .map(|e| match e.field.as_deref() {
+                Some(f) if f != name => format!("{f}: {}", e.reason),
+                _ => e.reason.clone(),
+            })
+            .collect();
+        Field {
+            name: name.to_string(),
+            value,
+            error: (!reasons.is_empty()).then(|| reasons.join("; ")),
+            pii: self.pii_marks(under),
+        }
+    }
+
+    /// Confirmations ticked on the post being shown again (both field and span present).
+    pub fn carried_confirmations(&self) -> Vec<CarriedConfirmation> {
+        let items: Vec<&Value> = match self.values.get("confirm_pii") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(Value::Object(o)) => o.values().collect(),
+            _ => Vec::new(),
+        };
+        items
+            .into_iter()
+            .filter_map(|i| Some((i.get("field")?.as_str()?, i.get("span")?.as_str()?)))
+            .take(MAX_CONFIRM_ROWS)
+            .enumerate()
+            .map(|(index, (f, s))| CarriedConfirmation {
+                index,
+                field: f.to_string(),
+                span: s.to_string(),
+            })
+            .collect()
+    }
+
+    /// The PII hits among the errors whose field `wanted` accepts, numbered after the carried
+    /// confirmations so that every `confirm_pii[N]` of the form is distinct.
+    fn pii_marks(&self, wanted: impl Fn(&str) -> bool) -> Vec<PiiMark> {
+        let carried = self.carried_confirmations().len();
+        self.errors
+            .errors
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, e)| {
+                let field = e.field.as_deref().filter(|f| wanted(f))?;
+                let span = e.extra.get("span")?.as_array()?;
+                let (start, end) = (
+                    span.first()?.as_u64()? as usize,
+                    span.get(1)?.as_u64()? as usize,
+                );
+                let index = carried + pos;
+                if index >= MAX_CONFIRM_ROWS || start >= end {
+                    return None;
+                }
+                let text = self.get(field);
+                let chars: Vec<char> = text.trim().chars().collect();
+                let (before, flagged, after) = if end <= chars.len() {
+                    (
+                        chars[..start].iter().collect(),
+                        chars[start..end].iter().collect(),
+                        chars[end..].iter().collect(),
+                    )
+                } else {
+                    (String::new(), String::new(), String::new())
+                };
+                Some(PiiMark {
+                    index,
+                    field: field.to_string(),
+                    span: format!("{start}-{end}"),
+                    before,
+                    flagged,
+                    after,
+                })
+            })
+            .collect()
     }
 
     /// A select whose options are (value, label) pairs; `blank` adds an empty first option.
@@ -524,7 +669,24 @@ pub struct CaseFormPage {
     pub date_end: Field,
     pub citations: Vec<CitationRow>,
     pub links: Vec<LinkRow>,
+    pub jurisdiction: Field,
+    pub reference: Field,
+    pub court_name: Field,
+    pub court_level: SelectField,
+    pub incident_place: Field,
+    pub incident_precision: SelectField,
+    pub incident_sources: Field,
+    pub tags: Vec<CheckBox>,
+    pub tags_error: Option<String>,
+    pub timeline: Field,
+    pub offences: Field,
+    pub parties: Field,
+    pub outcomes: Field,
+    pub confirmed: Vec<CarriedConfirmation>,
 }
+
+/// The case detail members the case form edits as JSON text, one textarea each.
+pub const CASE_JSON_PARTS: [&str; 4] = ["timeline", "offences", "parties", "outcomes"];
 
 /// Choices the case form offers besides its own values.
 pub struct CaseChoices {
@@ -601,7 +763,64 @@ pub fn case_form(
         date_end: form.text("date.end"),
         citations,
         links,
+        jurisdiction: form.text("jurisdiction"),
+        reference: form.text("reference"),
+        court_name: form.text("court.name"),
+        court_level: form.select(
+            "court.level",
+            &pairs([
+                ("first_instance", "First instance"),
+                ("appeal", "Appeal"),
+                ("supreme", "Supreme court"),
+            ]),
+            Some("(choose)"),
+        ),
+        incident_place: form.text("incident.place"),
+        incident_precision: form.select(
+            "incident.precision",
+            &pairs(PlacePrecision::ALL.iter().map(|p| (p.as_str(), p.label()))),
+            Some("(choose)"),
+        ),
+        incident_sources: form.text("incident.independent_sources"),
+        tags: tag_boxes(form),
+        tags_error: {
+            let reasons: Vec<String> = form
+                .errors
+                .errors
+                .iter()
+                .filter(|e| e.field.as_deref().is_some_and(|f| f.starts_with("tags")))
+                .map(ToString::to_string)
+                .collect();
+            (!reasons.is_empty()).then(|| reasons.join("; "))
+        },
+        timeline: form.json_area("timeline"),
+        offences: form.json_area("offences"),
+        parties: form.json_area("parties"),
+        outcomes: form.json_area("outcomes"),
+        confirmed: form.carried_confirmations(),
     }
+}
+
+/// One checkbox per tasking tag, ticked where the values hold it.
+fn tag_boxes(form: &FormState) -> Vec<CheckBox> {
+    let held: Vec<String> = match form.values.get("tags") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect(),
+        Some(Value::String(s)) => vec![s.trim().to_string()],
+        _ => Vec::new(),
+    };
+    TaskingTag::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| CheckBox {
+            name: format!("tags[{i}]"),
+            value: t.as_str().to_string(),
+            label: t.label().to_string(),
+            checked: held.iter().any(|h| h == t.as_str()),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -624,6 +843,7 @@ pub struct SourceFormPage {
     pub verified: bool,
     pub verified_error: Option<String>,
     pub marking: SelectField,
+    pub confirmed: Vec<CarriedConfirmation>,
 }
 
 pub fn source_form(
@@ -654,5 +874,6 @@ pub fn source_form(
         verified,
         verified_error: form.error("verified"),
         marking: form.select("marking", &marking_options(), None),
+        confirmed: form.carried_confirmations(),
     }
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod case_form_detail;
 mod case_pages;
 mod cases_depth;
 mod concurrency;
@@ -10,6 +11,7 @@ mod evidence;
 mod markings;
 mod matrix;
 mod pages;
+mod register_forms;
 mod register_pages;
 mod robustness;
 mod statistics;

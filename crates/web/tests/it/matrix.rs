@@ -245,6 +245,16 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         | "api_engagement"
         | "api_engagement_history" => read(w.sees_case(), OK),
         "api_policy_update" | "api_engagement_update" => write(w.sees_case(), OK),
+        "policy_new" | "engagement_new" => new_form,
+        "policy_create" | "engagement_create" => {
+            if create_case {
+                REDIRECT
+            } else {
+                403
+            }
+        }
+        "policy_edit" | "engagement_edit" => write(w.sees_case(), OK),
+        "policy_update" | "engagement_update" => write(w.sees_case(), REDIRECT),
         // Official statistics: every content role reads them; the administrator does not.
         "statistics_page" | "rate_page" | "dataset_page" | "dataset_csv" | "api_datasets"
         | "api_observations" | "api_indicator" => list,
@@ -413,6 +423,35 @@ fn case_form(c: &Value) -> Vec<(String, String)> {
     f
 }
 
+/// A JSON record as the urlencoded fields of its form: members named by their JSON paths.
+fn json_form(v: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, path: String, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(x, p, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    walk(x, format!("{path}[{i}]"), out);
+                }
+            }
+            Value::String(s) => out.push((path, s.clone())),
+            Value::Null => {}
+            other => out.push((path, other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, String::new(), &mut out);
+    out
+}
+
 fn source_form(s: &Value) -> Vec<(String, String)> {
     ["kind", "title", "publisher", "marking"]
         .iter()
@@ -499,8 +538,10 @@ async fn ask(
         "source_archive_create" => req.form(&[("text", "Archived through the form.")]),
         "api_policy_create" => req.json(&policy_json(post, marking, fx.source_id)),
         "api_engagement_create" => req.json(&engagement_json(post, marking)),
-        "api_policy_update" | "api_engagement_update" => {
-            let (v, body) = if name == "api_policy_update" {
+        "policy_create" => req.form(&json_form(&policy_json(post, marking, fx.source_id))),
+        "engagement_create" => req.form(&json_form(&engagement_json(post, marking))),
+        "api_policy_update" | "api_engagement_update" | "policy_update" | "engagement_update" => {
+            let (v, body) = if name.contains("polic") {
                 let id = RecordId::new(fx.policies[m][o]).unwrap();
                 let v = app
                     .store()
@@ -521,7 +562,13 @@ async fn ask(
                     .version;
                 (v, engagement_json(post, marking))
             };
-            req.header("If-Match", v.to_string()).json(&body)
+            if name.starts_with("api_") {
+                req.header("If-Match", v.to_string()).json(&body)
+            } else {
+                let mut f = json_form(&body);
+                f.push(("version".into(), v.to_string()));
+                req.form(&f)
+            }
         }
         "login" => req.form(&[
             ("email", "nobody@test.example"),
