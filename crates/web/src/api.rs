@@ -184,8 +184,9 @@ pub(crate) async fn create_one<T: ApiRecord>(
     let data = T::parse(&body)?;
     check_create(user, &data)?;
     crate::archive::check_quotes(state, &data).await?;
-    crate::pii_gate::check_record(state, user, &data, &confirmed).await?;
+    let pii = crate::pii_gate::check_record(state, &data, &confirmed).await?;
     let record = state.store.create(&data, &user.ctx()).await?;
+    crate::pii_gate::record_confirmed(state, user, &pii).await?;
     let mut resp = (
         StatusCode::CREATED,
         Json(record_json(&record, user.principal.clearance())),
@@ -222,11 +223,12 @@ async fn update_one<T: ApiRecord>(
     let next = T::parse(&body)?;
     check_update(user, &current.data, &next)?;
     crate::archive::check_quotes(state, &next).await?;
-    crate::pii_gate::check_record(state, user, &next, &confirmed).await?;
+    let pii = crate::pii_gate::check_record(state, &next, &confirmed).await?;
     let record = state
         .store
         .update(current.id, expected, &next, &user.ctx())
         .await?;
+    crate::pii_gate::record_confirmed(state, user, &pii).await?;
     let body = record_json(&record, user.principal.clearance());
     Ok(with_etag(Json(body).into_response(), record.version))
 }

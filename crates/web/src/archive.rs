@@ -237,6 +237,12 @@ pub async fn archive(
             .filter(|t| !t.trim().is_empty());
         match (text, url) {
             (Some(t), None) => {
+                if t.len() > limit {
+                    return Err(invalid(
+                        "text",
+                        format!("the text is larger than the limit of {limit} bytes"),
+                    ));
+                }
                 new.media_type = "text/plain".into();
                 new.text = Some(t.to_string());
                 new.text_en = text_en.map(str::to_string);

@@ -217,17 +217,20 @@ pub(crate) async fn save_form<T: ApiRecord>(
         Err(ApiError::Invalid(e)) => return invalid(e),
         other => other?,
     }
-    match crate::pii_gate::check_record(state, user, &data, &confirmed).await {
+    let pii = match crate::pii_gate::check_record(state, &data, &confirmed).await {
         Err(ApiError::Invalid(e)) => return invalid(e),
         other => other?,
-    }
+    };
     let result = match (current, expected) {
         (None, _) => state.store.create(&data, &user.ctx()).await,
         (Some(c), Some(v)) => state.store.update(c.id, v, &data, &user.ctx()).await,
         (Some(_), None) => return Err(ApiError::PreconditionRequired.into()),
     };
     match result {
-        Ok(r) => Ok(Ok(r)),
+        Ok(r) => {
+            crate::pii_gate::record_confirmed(state, user, &pii).await?;
+            Ok(Ok(r))
+        }
         Err(StoreError::Invalid(e)) => invalid(e),
         Err(StoreError::Conflict {
             expected,

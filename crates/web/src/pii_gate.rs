@@ -81,13 +81,14 @@ pub fn take_confirmations(body: &mut Value) -> Result<Confirmations, ApiError> {
     }
 }
 
-/// Checks a record's free text. Confirmed spans are recorded; anything else found is a 422.
+/// Checks a record's free text: anything found and not confirmed is a 422. Returns the
+/// confirmations to record once the record itself is saved ([`record_confirmed`]), so that a
+/// save that fails leaves none behind.
 pub async fn check_record<T: ApiRecord>(
     state: &AppState,
-    user: &CurrentUser,
     data: &T,
     confirmed: &Confirmations,
-) -> Result<(), ApiError> {
+) -> Result<Vec<PiiConfirmation>, ApiError> {
     let mut errors = ValidationErrors::default();
     let mut to_record = Vec::new();
     for (field, text) in data.texts() {
@@ -129,7 +130,16 @@ pub async fn check_record<T: ApiRecord>(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    state.store.confirm_pii(&to_record, &user.ctx()).await?;
+    Ok(to_record)
+}
+
+/// Records the confirmations of a saved record (a redactable row each; id and hash audited).
+pub async fn record_confirmed(
+    state: &AppState,
+    user: &CurrentUser,
+    confirmed: &[PiiConfirmation],
+) -> Result<(), ApiError> {
+    state.store.confirm_pii(confirmed, &user.ctx()).await?;
     Ok(())
 }
 

@@ -289,6 +289,12 @@ async fn urls_are_fetched_with_limits(backend: Backend) {
             .to_string();
         assert!(msg.contains(reason), "{p}: {body}");
     }
+    // Pasted text is held to the same limit.
+    let r = app
+        .post_json(&path, &json!({"text": "y".repeat(200_001)}))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(error_fields(r).await, vec!["text"]);
     let list: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     app.stop().await;
