@@ -1,10 +1,11 @@
 //! Chancery report output: HTML, PDF, cable text and charts, rendered from records.
 //!
-//! What exists now: SVG line charts for statistics (`chart`), and the table of State's
-//! geographic cable tags, which are output data only: a country field always reads ISO 3166,
-//! and only a renderer turns a country into a tag. The cable renderer and PDF arrive with the
-//! reports work.
+//! What exists now: the cable text renderer (`cable`), SVG line charts for statistics
+//! (`chart`), and the table of State's geographic cable tags, which are output data only: a
+//! country field always reads ISO 3166, and only a renderer turns a country into a tag. PDF
+//! arrives with the reports work.
 
+pub mod cable;
 pub mod chart;
 
 use chancery_domain::Country;

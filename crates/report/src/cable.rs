@@ -1,0 +1,660 @@
+//! Cable text: a small model of a cable's content and a pure renderer to State's plain-text
+//! cable layout.
+//!
+//! The layout rules are normative and live with the golden files in
+//! `../shared/domain/cables/README.md`; `render` must reproduce `golden-u.txt` and
+//! `golden-sbu.txt` byte for byte (checked by `tests/cable.rs`). In short:
+//!
+//! - classification line(s) from the highest paragraph marking (`UNCLASSIFIED`, or `UNCLAS`
+//!   then `SENSITIVE`), the captions, a blank line, `E.O. 13526: N/A`, `TAGS:`, `SUBJECT:` in
+//!   capitals, and `REF: A. ...  B. ...` when there are references;
+//! - paragraphs numbered `1. `, `2. `, ... unless there is only one, each with its marking,
+//!   `Summary:`/`End Summary.` and `Comment:`/`End Comment.` around summary and comment text,
+//!   citation markers `[n]` appended in order of first citation through the rendered document;
+//! - headings underlined with dashes; every line wrapped greedily at 72 columns on spaces only;
+//! - a `Sources:` list of every cited item once, in number order, then the signer's surname.
+//!
+//! `Cable::public` derives the public edition: SBU paragraphs dropped, citations renumbered
+//! (they follow the rendered order), and only the items still cited kept.
+
+use std::collections::{HashMap, HashSet};
+
+use chancery_domain::Marking;
+use chrono::NaiveDate;
+
+/// Width of a cable line, indents included.
+pub const LINE_WIDTH: usize = 72;
+
+/// Indent of the continuation lines of an entry in the `Sources:` list.
+const SOURCE_CONTINUATION_INDENT: usize = 4;
+
+/// The content of one cable. Built by the caller from records; not a storage format.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cable {
+    /// Caption lines printed under the classification line (`SIPDIS`; demo data always
+    /// carries `DEMO - NOT AN OFFICIAL COMMUNICATION`).
+    pub captions: Vec<String>,
+    /// TAGS, e.g. `PHUM`, `GM` (geographic tags come from [`crate::geo_tag`]).
+    pub tags: Vec<String>,
+    /// The subject as written; the renderer prints it in capitals.
+    pub subject: String,
+    /// References, printed `A.`, `B.`, ... in this order.
+    pub refs: Vec<String>,
+    pub paragraphs: Vec<Paragraph>,
+    /// Everything the paragraphs may cite, by key. Order is irrelevant: the Sources list
+    /// follows citation order, and an item nobody cites is not listed.
+    pub cited: Vec<CitedItem>,
+    /// The signer's surname as it should close the cable; printed in capitals.
+    pub signer: String,
+}
+
+/// One paragraph of a cable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    /// `U` or `SBU`: printed `(U)` / `(SBU)`, and the cable's classification is the highest.
+    pub marking: Marking,
+    pub kind: ParagraphKind,
+    /// A section heading standing above the paragraph.
+    pub heading: Option<String>,
+    /// Markdown subset: emphasis (`*x*`, `_x_`, `**x**`, `__x__`) is stripped on rendering,
+    /// and runs of whitespace (line breaks included) read as one space. Holds no citation
+    /// markers: the renderer appends them.
+    pub text: String,
+    /// Keys into [`Cable::cited`], in the order the paragraph cites them.
+    pub citations: Vec<CitationKey>,
+}
+
+/// What a paragraph is for; decides its opening and closing words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParagraphKind {
+    /// `Summary: ... End Summary.`
+    Summary,
+    /// Plain paragraph.
+    Fact,
+    /// Plain paragraph.
+    Analysis,
+    /// `Comment: ... End Comment.`
+    Comment,
+}
+
+/// The key by which a paragraph cites an item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CitationKey(pub String);
+
+impl CitationKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        CitationKey(key.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for CitationKey {
+    fn from(key: &str) -> Self {
+        CitationKey(key.to_string())
+    }
+}
+
+/// Something a cable cites, under its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedItem {
+    pub key: CitationKey,
+    pub item: Cited,
+}
+
+/// The kinds of evidence a cable cites. A date of `None` prints `n.d.`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cited {
+    /// `[n] Publisher, Title, YYYY-MM-DD.` plus ` URL` when there is one.
+    Source {
+        publisher: String,
+        title: String,
+        date: Option<NaiveDate>,
+        url: Option<String>,
+    },
+    /// `[n] Case: Title, YYYY-MM-DD.`
+    Case {
+        title: String,
+        date: Option<NaiveDate>,
+    },
+    /// `[n] Policy: Title, in force from YYYY-MM-DD.`
+    Policy {
+        title: String,
+        in_force_from: Option<NaiveDate>,
+    },
+    /// `[n] Engagement: Title, YYYY-MM-DD.`
+    Engagement {
+        title: String,
+        date: Option<NaiveDate>,
+    },
+}
+
+impl Cable {
+    /// The highest marking of any paragraph (`U` for a cable with no paragraphs).
+    pub fn highest_marking(&self) -> Marking {
+        self.paragraphs
+            .iter()
+            .map(|p| p.marking)
+            .max()
+            .unwrap_or(Marking::U)
+    }
+
+    /// The public edition: SBU paragraphs (with their headings) dropped, and only the items
+    /// still cited kept, so nothing cited only by a sensitive paragraph is listed. Citation
+    /// numbers renumber on rendering because they follow the rendered order.
+    pub fn public(&self) -> Cable {
+        let paragraphs: Vec<Paragraph> = self
+            .paragraphs
+            .iter()
+            .filter(|p| p.marking == Marking::U)
+            .cloned()
+            .collect();
+        let still_cited: HashSet<&CitationKey> =
+            paragraphs.iter().flat_map(|p| p.citations.iter()).collect();
+        let cited = self
+            .cited
+            .iter()
+            .filter(|c| still_cited.contains(&c.key))
+            .cloned()
+            .collect();
+        Cable {
+            captions: self.captions.clone(),
+            tags: self.tags.clone(),
+            subject: self.subject.clone(),
+            refs: self.refs.clone(),
+            paragraphs,
+            cited,
+            signer: self.signer.clone(),
+        }
+    }
+
+    /// Citation keys used by a paragraph but missing from [`Cable::cited`], in first-use
+    /// order. The renderer still numbers them and lists them as unresolved, so a caller
+    /// that wants a complete cable checks this first.
+    pub fn unresolved_citations(&self) -> Vec<CitationKey> {
+        let known: HashSet<&CitationKey> = self.cited.iter().map(|c| &c.key).collect();
+        let mut seen = HashSet::new();
+        self.paragraphs
+            .iter()
+            .flat_map(|p| p.citations.iter())
+            .filter(|k| !known.contains(k) && seen.insert(*k))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Renders the cable as text, byte for byte in the layout of the golden files. Pure.
+pub fn render(cable: &Cable) -> String {
+    let mut lines: Vec<String> = Vec::new();
+
+    match cable.highest_marking() {
+        Marking::U => lines.push("UNCLASSIFIED".to_string()),
+        Marking::SBU => {
+            lines.push("UNCLAS".to_string());
+            lines.push("SENSITIVE".to_string());
+        }
+    }
+    for caption in &cable.captions {
+        lines.extend(wrap(caption, LINE_WIDTH, 0));
+    }
+    lines.push(String::new());
+    lines.push("E.O. 13526: N/A".to_string());
+    lines.extend(wrap(
+        &format!("TAGS: {}", cable.tags.join(" ")),
+        LINE_WIDTH,
+        0,
+    ));
+    lines.extend(wrap(
+        &format!("SUBJECT: {}", cable.subject.to_uppercase()),
+        LINE_WIDTH,
+        0,
+    ));
+    if !cable.refs.is_empty() {
+        let refs: Vec<String> = cable
+            .refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{}. {}", ref_label(i), r))
+            .collect();
+        lines.push(String::new());
+        lines.extend(wrap(&format!("REF: {}", refs.join("  ")), LINE_WIDTH, 0));
+    }
+    lines.push(String::new());
+
+    // Citation numbers follow the order of first citation through the rendered document.
+    let mut numbers: HashMap<&CitationKey, usize> = HashMap::new();
+    let mut order: Vec<&CitationKey> = Vec::new();
+    let numbered = cable.paragraphs.len() > 1;
+
+    for (index, paragraph) in cable.paragraphs.iter().enumerate() {
+        if let Some(heading) = &paragraph.heading {
+            let heading = normalize(heading);
+            let heading_lines = wrap(&heading, LINE_WIDTH, 0);
+            if !heading_lines.is_empty() {
+                let underline = heading_lines
+                    .iter()
+                    .map(|l| l.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                lines.extend(heading_lines);
+                lines.push("-".repeat(underline));
+                lines.push(String::new());
+            }
+        }
+
+        let mut markers: Vec<String> = Vec::new();
+        let mut in_paragraph: HashSet<&CitationKey> = HashSet::new();
+        for key in &paragraph.citations {
+            if !in_paragraph.insert(key) {
+                continue;
+            }
+            let next = order.len() + 1;
+            let n = *numbers.entry(key).or_insert_with(|| {
+                order.push(key);
+                next
+            });
+            markers.push(format!("[{n}]"));
+        }
+
+        let mut parts: Vec<String> = Vec::new();
+        if numbered {
+            parts.push(format!("{}.", index + 1));
+        }
+        parts.push(format!("({})", paragraph.marking.as_str()));
+        match paragraph.kind {
+            ParagraphKind::Summary => parts.push("Summary:".to_string()),
+            ParagraphKind::Comment => parts.push("Comment:".to_string()),
+            ParagraphKind::Fact | ParagraphKind::Analysis => {}
+        }
+        let text = normalize(&paragraph.text);
+        if !text.is_empty() {
+            parts.push(text);
+        }
+        parts.extend(markers);
+        match paragraph.kind {
+            ParagraphKind::Summary => parts.push("End Summary.".to_string()),
+            ParagraphKind::Comment => parts.push("End Comment.".to_string()),
+            ParagraphKind::Fact | ParagraphKind::Analysis => {}
+        }
+        lines.extend(wrap(&parts.join(" "), LINE_WIDTH, 0));
+        lines.push(String::new());
+    }
+
+    if !order.is_empty() {
+        let items: HashMap<&CitationKey, &Cited> =
+            cable.cited.iter().map(|c| (&c.key, &c.item)).collect();
+        lines.push("Sources:".to_string());
+        for (i, key) in order.iter().enumerate() {
+            let entry = match items.get(key) {
+                Some(item) => source_entry(i + 1, item),
+                None => format!("[{}] Unresolved citation: {}.", i + 1, key.as_str()),
+            };
+            lines.extend(wrap(&entry, LINE_WIDTH, SOURCE_CONTINUATION_INDENT));
+        }
+        lines.push(String::new());
+    }
+
+    lines.push(cable.signer.trim().to_uppercase());
+
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Wraps `text` greedily at `width` columns (counted in characters, indents included),
+/// breaking only at spaces: never inside a word, never at a hyphen. The first line starts
+/// at column 1; continuation lines are indented `continuation_indent` spaces. A word longer
+/// than the line stays whole on its own line. Runs of spaces inside a line are kept as
+/// written (the `REF:` line separates references by two spaces); at a break they vanish.
+/// Blank text gives no lines.
+pub fn wrap(text: &str, width: usize, continuation_indent: usize) -> Vec<String> {
+    let indent = " ".repeat(continuation_indent);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_len = 0usize;
+    let mut started = false;
+
+    for (gap, word) in words_with_gaps(text) {
+        let word_len = word.chars().count();
+        if !started {
+            line.push_str(word);
+            line_len = word_len;
+            started = true;
+        } else if line_len + gap + word_len <= width {
+            line.extend(std::iter::repeat_n(' ', gap));
+            line.push_str(word);
+            line_len += gap + word_len;
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(&indent);
+            line.push_str(word);
+            line_len = continuation_indent + word_len;
+        }
+    }
+    if started {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Words separated by spaces, each with the number of spaces before it (leading and trailing
+/// spaces of the text are dropped).
+fn words_with_gaps(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text.trim_matches(' ');
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let gap = rest.len() - rest.trim_start_matches(' ').len();
+        rest = &rest[gap..];
+        let end = rest.find(' ').unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        Some((gap, word))
+    })
+}
+
+/// Paragraph and heading text as cable text: emphasis stripped, whitespace runs (line breaks
+/// included) collapsed to one space.
+fn normalize(markdown: &str) -> String {
+    let collapsed = markdown.split_whitespace().collect::<Vec<_>>().join(" ");
+    strip_emphasis(&collapsed)
+}
+
+/// Removes Markdown emphasis delimiters: `*x*`, `_x_`, `**x**`, `__x__`. A delimiter run
+/// opens when followed by a non-space and closes when preceded by one; underscores also need
+/// a word boundary outside (so `snake_case_name` is left alone). Unmatched delimiters and runs
+/// of three or more stay as written.
+pub fn strip_emphasis(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut remove = vec![false; chars.len()];
+    let run_at = |i: usize| {
+        let c = chars[i];
+        chars[i..].iter().take_while(|&&x| x == c).count()
+    };
+    let is_delim = |c: char| c == '*' || c == '_';
+
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if !is_delim(c) || remove[i] {
+            i += 1;
+            continue;
+        }
+        let run = run_at(i);
+        if run <= 2 && opens(&chars, i, run) {
+            let mut j = i + run;
+            let mut closer = None;
+            while j < chars.len() {
+                if chars[j] == c && !remove[j] {
+                    let r = run_at(j);
+                    if r == run && closes(&chars, j, run) {
+                        closer = Some(j);
+                        break;
+                    }
+                    j += r;
+                } else {
+                    j += 1;
+                }
+            }
+            if let Some(j) = closer {
+                remove[i..i + run].iter_mut().for_each(|r| *r = true);
+                remove[j..j + run].iter_mut().for_each(|r| *r = true);
+            }
+        }
+        i += run;
+    }
+
+    chars
+        .iter()
+        .zip(remove)
+        .filter(|(_, r)| !r)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+fn opens(chars: &[char], i: usize, run: usize) -> bool {
+    let next = chars.get(i + run);
+    let prev = i.checked_sub(1).map(|p| chars[p]);
+    let next_ok = next.is_some_and(|c| !c.is_whitespace());
+    let boundary_ok = chars[i] != '_' || prev.is_none_or(|c| !c.is_alphanumeric());
+    next_ok && boundary_ok
+}
+
+fn closes(chars: &[char], j: usize, run: usize) -> bool {
+    let prev = j.checked_sub(1).map(|p| chars[p]);
+    let next = chars.get(j + run);
+    let prev_ok = prev.is_some_and(|c| !c.is_whitespace());
+    let boundary_ok = chars[j] != '_' || next.is_none_or(|c| !c.is_alphanumeric());
+    prev_ok && boundary_ok
+}
+
+/// `A`, `B`, ... `Z`, `AA`, `AB`, ...
+fn ref_label(index: usize) -> String {
+    let mut n = index + 1;
+    let mut label = Vec::new();
+    while n > 0 {
+        n -= 1;
+        label.push(char::from(b'A' + (n % 26) as u8));
+        n /= 26;
+    }
+    label.iter().rev().collect()
+}
+
+fn date_or_nd(date: &Option<NaiveDate>) -> String {
+    match date {
+        Some(d) => d.format("%Y-%m-%d").to_string(),
+        None => "n.d.".to_string(),
+    }
+}
+
+/// Closes an entry with a full stop, unless it already ends with one (`n.d.` does).
+fn sentence(mut entry: String) -> String {
+    if !entry.ends_with('.') {
+        entry.push('.');
+    }
+    entry
+}
+
+fn source_entry(n: usize, item: &Cited) -> String {
+    match item {
+        Cited::Source {
+            publisher,
+            title,
+            date,
+            url,
+        } => {
+            let mut fields: Vec<String> = Vec::new();
+            if !publisher.trim().is_empty() {
+                fields.push(normalize(publisher));
+            }
+            fields.push(normalize(title));
+            fields.push(date_or_nd(date));
+            let mut entry = sentence(format!("[{n}] {}", fields.join(", ")));
+            if let Some(url) = url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                entry.push(' ');
+                entry.push_str(url);
+            }
+            entry
+        }
+        Cited::Case { title, date } => sentence(format!(
+            "[{n}] Case: {}, {}",
+            normalize(title),
+            date_or_nd(date)
+        )),
+        Cited::Policy {
+            title,
+            in_force_from,
+        } => sentence(format!(
+            "[{n}] Policy: {}, in force from {}",
+            normalize(title),
+            date_or_nd(in_force_from)
+        )),
+        Cited::Engagement { title, date } => sentence(format!(
+            "[{n}] Engagement: {}, {}",
+            normalize(title),
+            date_or_nd(date)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn para(marking: Marking, kind: ParagraphKind, text: &str, cites: &[&str]) -> Paragraph {
+        Paragraph {
+            marking,
+            kind,
+            heading: None,
+            text: text.to_string(),
+            citations: cites.iter().map(|&k| CitationKey::from(k)).collect(),
+        }
+    }
+
+    fn cable(paragraphs: Vec<Paragraph>) -> Cable {
+        Cable {
+            captions: vec![],
+            tags: vec!["PHUM".into(), "GM".into()],
+            subject: "Test".into(),
+            refs: vec![],
+            paragraphs,
+            cited: vec![CitedItem {
+                key: "a".into(),
+                item: Cited::Case {
+                    title: "A case".into(),
+                    date: None,
+                },
+            }],
+            signer: "Surname".into(),
+        }
+    }
+
+    #[test]
+    fn wrap_breaks_greedily_at_spaces() {
+        let text = "aaa bbb ccc ddd";
+        assert_eq!(wrap(text, 7, 0), vec!["aaa bbb", "ccc ddd"]);
+        assert_eq!(wrap(text, 11, 0), vec!["aaa bbb ccc", "ddd"]);
+        assert_eq!(wrap(text, 11, 4), vec!["aaa bbb ccc", "    ddd"]);
+        assert_eq!(wrap("", 72, 0), Vec::<String>::new());
+        assert_eq!(wrap("   ", 72, 0), Vec::<String>::new());
+    }
+
+    #[test]
+    fn wrap_keeps_a_word_longer_than_the_line_whole() {
+        let long = "x".repeat(80);
+        let text = format!("before {long} after");
+        let lines = wrap(&text, LINE_WIDTH, 0);
+        assert_eq!(
+            lines,
+            vec!["before".to_string(), long.clone(), "after".into()]
+        );
+        let lines = wrap(&format!("[1] {long}"), LINE_WIDTH, 4);
+        assert_eq!(lines, vec!["[1]".to_string(), format!("    {long}")]);
+        assert_eq!(wrap(&long, LINE_WIDTH, 0), vec![long]);
+    }
+
+    #[test]
+    fn wrap_never_splits_at_a_hyphen() {
+        // "well-known" would fit partly ("well-") on the first line; it must move whole.
+        let text = "abcdefgh well-known";
+        assert_eq!(wrap(text, 14, 0), vec!["abcdefgh", "well-known"]);
+        let text = format!("{} well-known word", "a".repeat(66));
+        let lines = wrap(&text, LINE_WIDTH, 0);
+        assert_eq!(lines[0], "a".repeat(66));
+        assert_eq!(lines[1], "well-known word");
+        for line in &lines {
+            assert!(line.chars().count() <= LINE_WIDTH);
+        }
+    }
+
+    #[test]
+    fn wrap_keeps_double_spaces_inside_a_line() {
+        assert_eq!(wrap("A. x  B. y", 72, 0), vec!["A. x  B. y"]);
+        assert_eq!(wrap("A. x  B. y", 5, 0), vec!["A. x", "B. y"]);
+    }
+
+    #[test]
+    fn a_lone_paragraph_is_not_numbered() {
+        let one = render(&cable(vec![para(
+            Marking::U,
+            ParagraphKind::Fact,
+            "Only one.",
+            &["a"],
+        )]));
+        assert!(one.contains("\n(U) Only one. [1]\n"), "{one}");
+        assert!(!one.contains("1. (U)"), "{one}");
+
+        let two = render(&cable(vec![
+            para(Marking::U, ParagraphKind::Fact, "First.", &["a"]),
+            para(Marking::U, ParagraphKind::Analysis, "Second.", &[]),
+        ]));
+        assert!(
+            two.contains("\n1. (U) First. [1]\n\n2. (U) Second.\n"),
+            "{two}"
+        );
+    }
+
+    #[test]
+    fn a_lone_summary_is_unnumbered_but_keeps_its_words() {
+        let out = render(&cable(vec![para(
+            Marking::SBU,
+            ParagraphKind::Summary,
+            "Short.",
+            &["a", "a"],
+        )]));
+        assert!(out.starts_with("UNCLAS\nSENSITIVE\n\n"), "{out}");
+        assert!(
+            out.contains("\n(SBU) Summary: Short. [1] End Summary.\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Sources:\n[1] Case: A case, n.d.\n\nSURNAME\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("SURNAME\n") && !out.ends_with("\n\n"));
+    }
+
+    #[test]
+    fn emphasis_is_stripped() {
+        assert_eq!(strip_emphasis("a *b* c"), "a b c");
+        assert_eq!(strip_emphasis("a _b_ c"), "a b c");
+        assert_eq!(strip_emphasis("a **b c** d"), "a b c d");
+        assert_eq!(strip_emphasis("**bold _it_**."), "bold it.");
+        assert_eq!(strip_emphasis("snake_case_name"), "snake_case_name");
+        assert_eq!(strip_emphasis("2 * 3 * 4"), "2 * 3 * 4");
+        assert_eq!(strip_emphasis("an *open only"), "an *open only");
+        let out = render(&cable(vec![para(
+            Marking::U,
+            ParagraphKind::Fact,
+            "A *very*\n  **important** _point_.",
+            &[],
+        )]));
+        assert!(out.contains("\n(U) A very important point.\n"), "{out}");
+    }
+
+    #[test]
+    fn refs_are_lettered_two_spaces_apart() {
+        let mut c = cable(vec![para(Marking::U, ParagraphKind::Fact, "x", &[])]);
+        c.refs = vec!["ONE".into(), "TWO".into(), "THREE".into()];
+        assert!(render(&c).contains("\n\nREF: A. ONE  B. TWO  C. THREE\n\n"));
+        assert_eq!(ref_label(0), "A");
+        assert_eq!(ref_label(25), "Z");
+        assert_eq!(ref_label(26), "AA");
+    }
+
+    #[test]
+    fn unresolved_citations_are_reported_and_listed() {
+        let c = cable(vec![para(
+            Marking::U,
+            ParagraphKind::Fact,
+            "x",
+            &["missing", "a"],
+        )]);
+        assert_eq!(c.unresolved_citations(), vec![CitationKey::from("missing")]);
+        let out = render(&c);
+        assert!(out.contains("[1] Unresolved citation: missing.\n[2] Case: A case, n.d.\n"));
+    }
+}
