@@ -24,6 +24,7 @@ pub mod post;
 pub mod quote;
 pub mod record;
 pub mod redaction;
+pub mod report;
 pub mod severity;
 pub mod source;
 pub mod text;
