@@ -143,18 +143,10 @@ pub async fn fetch(
         ));
     }
     let final_url = resp.url().to_string();
-    let media_type = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_else(|| "application/octet-stream".into());
+    let media_type = match crate::extract::media_type(resp.headers()) {
+        m if m.is_empty() => "application/octet-stream".to_string(),
+        m => m,
+    };
     let mut body: Vec<u8> = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(describe)? {
         if body.len() + chunk.len() > limit {
@@ -310,17 +302,7 @@ pub async fn api_archive(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let source = writable_source(&state, &user, &id).await?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let media = crate::extract::media_type(&headers);
     let file_name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())

@@ -251,17 +251,7 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     crate::access::check_open(&user, chancery_domain::Action::Create, &Case::collection())?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let media = crate::extract::media_type(&headers);
     let rows = rows_of(&media, &body).map_err(ApiError::Invalid)?;
     if rows.is_empty() {
         return Err(ApiError::Invalid(ValidationErrors::one(
