@@ -18,15 +18,6 @@ use serde_json::{Value, json};
 #[derive(Debug, Default)]
 pub struct Confirmations(Vec<(String, usize, usize)>);
 
-fn kind_str(k: PiiKind) -> &'static str {
-    match k {
-        PiiKind::PersonName => "person_name",
-        PiiKind::Email => "email",
-        PiiKind::Phone => "phone",
-        PiiKind::StreetAddress => "street_address",
-    }
-}
-
 fn describe(k: PiiKind) -> &'static str {
     match k {
         PiiKind::PersonName => "a name of a person",
@@ -93,7 +84,7 @@ pub async fn check_record<T: ApiRecord>(
     let mut to_record = Vec::new();
     for (field, text) in data.texts() {
         for hit in check(&text) {
-            let kind = kind_str(hit.kind);
+            let kind = hit.kind.as_str();
             if confirmed
                 .0
                 .iter()

@@ -39,6 +39,18 @@ pub enum PiiKind {
     StreetAddress,
 }
 
+impl PiiKind {
+    /// The snake_case name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PiiKind::PersonName => "person_name",
+            PiiKind::Email => "email",
+            PiiKind::Phone => "phone",
+            PiiKind::StreetAddress => "street_address",
+        }
+    }
+}
+
 /// One finding: `start..end` are offsets in Unicode scalar values (`char`s) of the checked
 /// text, `end` exclusive; `text` is that slice of the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

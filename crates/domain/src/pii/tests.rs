@@ -227,6 +227,14 @@ fn kind_serializes_as_snake_case() {
         serde_json::to_value(PiiKind::PersonName).expect("serializes"),
         "person_name"
     );
+    for k in [
+        PiiKind::PersonName,
+        PiiKind::Email,
+        PiiKind::Phone,
+        PiiKind::StreetAddress,
+    ] {
+        assert_eq!(serde_json::to_value(k).expect("serializes"), k.as_str());
+    }
 }
 
 #[test]
