@@ -11,6 +11,7 @@ pub mod access;
 pub mod account;
 pub mod case;
 pub mod case_detail;
+pub mod case_summary;
 pub mod country;
 pub mod date;
 pub mod engagement;

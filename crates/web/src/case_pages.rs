@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::access::audit_reads;
 use crate::auth::CurrentUser;
-use crate::case_analysis::{SELECTION_CAVEAT, comparison_json, summarise, visible_cases};
+use crate::case_analysis::{comparison_json, visible_cases};
 use crate::error::ApiError;
 use crate::pages::{PageResult, query_json, render};
 use crate::views::{
@@ -20,6 +20,7 @@ use chancery_domain::case::Citation;
 use chancery_domain::case_detail::{
     CaseDetail, MigrationBackground, PartyRole, ResidenceStatus, Sex,
 };
+use chancery_domain::case_summary::{SELECTION_CAVEAT, summarise};
 use chancery_domain::severity::{
     Component, CustodyMode, ExpulsionDecision, Measures, SeverityRank, Span, Subject, Term,
     Verdict, YouthDetention,
