@@ -21,6 +21,7 @@ mod redactions;
 mod register_forms;
 mod register_pages;
 pub mod routes;
+mod source_pages;
 pub mod statistics;
 mod stats_pages;
 mod views;

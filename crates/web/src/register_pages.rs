@@ -1,23 +1,19 @@
 //! Server-rendered pages of the policy register and of engagements (list, view, history), and
-//! the source page with its archived copies and a form to archive pasted text. Plain forms and
-//! links, no JavaScript; every page asks the policy through `access`, shows only what the user
+//! the helpers the view pages share (`Shown`, citation views). Plain forms and links, no
+//! JavaScript; every page asks the policy through `access`, shows only what the user
 //! may see, carries the highest marking it shows, and logs the reads of SBU material.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_update, load_visible};
+use crate::access::{ApiRecord, load_visible};
 use crate::api::ListQuery;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::extract::{FormBody, IdPath};
-use crate::pages::{
-    PageResult, history_page, next_href, query_json, render, see_other, stamp, visible_page,
-};
+use crate::extract::IdPath;
+use crate::pages::{PageResult, history_page, next_href, query_json, render, stamp, visible_page};
 use crate::views::{
-    Fact, Field, FormState, LinkView, PageMeta, SelectField, country_options, pairs, post_options,
-    source_facts,
+    Fact, FormState, LinkView, PageMeta, SelectField, country_options, pairs, post_options,
 };
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_domain::engagement::FollowUp;
@@ -26,20 +22,19 @@ use chancery_domain::{
     Action, Case, Citation, Engagement, FieldError, Marking, Policy, PolicyArea, PolicyVersion,
     Post, Record, Source, ValidationErrors, can,
 };
-use chancery_store::{ArchiveInfo, AuditEvent, EngagementFilter, PolicyFilter, Versioned};
+use chancery_store::{AuditEvent, EngagementFilter, PolicyFilter, Versioned};
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------- shared
 
 /// What a view page has shown so far: its highest marking and the reads of SBU material to log.
-struct Shown {
+pub(crate) struct Shown {
     marking: Marking,
     events: Vec<AuditEvent>,
 }
 
 impl Shown {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Shown {
             marking: Marking::U,
             events: Vec::new(),
@@ -47,7 +42,7 @@ impl Shown {
     }
 
     /// Counts a record as shown (the caller has checked that the user may see it).
-    fn add<T: ApiRecord>(&mut self, r: &Record<T>, clearance: Marking) {
+    pub(crate) fn add<T: ApiRecord>(&mut self, r: &Record<T>, clearance: Marking) {
         let m = r.data.marking_shown(clearance);
         self.marking = self.marking.max(m);
         if m == Marking::SBU {
@@ -62,17 +57,21 @@ impl Shown {
     }
 
     /// Counts a record of which only the title is shown (a link to it).
-    fn add_title<T: ApiRecord>(&mut self, r: &Record<T>) {
+    pub(crate) fn add_title<T: ApiRecord>(&mut self, r: &Record<T>) {
         self.add(r, r.data.marking());
     }
 
-    async fn log(self, state: &AppState, user: &CurrentUser) -> Result<Marking, ApiError> {
+    pub(crate) async fn log(
+        self,
+        state: &AppState,
+        user: &CurrentUser,
+    ) -> Result<Marking, ApiError> {
         state.store.audit(&user.ctx(), &self.events).await?;
         Ok(self.marking)
     }
 }
 
-fn may_read<T: ApiRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
+pub(crate) fn may_read<T: ApiRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
     can(&user.principal, Action::Read, &r.data.policy()).allowed()
 }
 
@@ -89,7 +88,7 @@ pub struct CiteView {
     pub withdrawn: Option<String>,
 }
 
-async fn citation_views(
+pub(crate) async fn citation_views(
     state: &AppState,
     user: &CurrentUser,
     cites: &[Citation],
@@ -145,7 +144,7 @@ async fn citation_views(
 
 /// The filters of the policy and engagement lists (`country`, `post`, and for policies
 /// `area`), each checked and named when wrong.
-fn register_filters(
+pub(crate) fn register_filters(
     raw: Option<&str>,
     allowed: &[&str],
 ) -> Result<(ListQuery, Option<PolicyArea>), ValidationErrors> {
@@ -178,7 +177,7 @@ fn register_filters(
     }
 }
 
-fn post_name(posts: &[Post], slug: &str) -> String {
+pub(crate) fn post_name(posts: &[Post], slug: &str) -> String {
     posts
         .iter()
         .find(|p| p.slug.as_str() == slug)
@@ -186,15 +185,15 @@ fn post_name(posts: &[Post], slug: &str) -> String {
         .unwrap_or_else(|| slug.to_string())
 }
 
-fn country_text(c: &chancery_domain::Country) -> String {
+pub(crate) fn country_text(c: &chancery_domain::Country) -> String {
     format!("{} ({})", c.name(), c.code())
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-fn list_status(errors: &ValidationErrors) -> StatusCode {
+pub(crate) fn list_status(errors: &ValidationErrors) -> StatusCode {
     if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -737,238 +736,6 @@ pub async fn engagement_history(
             facts.push(Fact::new("Citations", cites.join(", ")));
             facts
         },
-    )
-    .await
-}
-
-// ---------------------------------------------------------------- sources and their archives
-
-pub struct ArchiveView {
-    pub id: i64,
-    pub href: String,
-    pub sha256: String,
-    pub media_type: String,
-    pub size: String,
-    pub file_name: Option<String>,
-    pub original_url: Option<String>,
-    /// Where the fetch ended, when redirects led elsewhere.
-    pub final_url: Option<String>,
-    /// The URLs are http(s), so they may be shown as links.
-    pub original_link: bool,
-    pub final_link: bool,
-    pub http_status: Option<i64>,
-    pub retrieved_at: String,
-    pub has_text: bool,
-    pub has_translation: bool,
-}
-
-fn is_web(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
-}
-
-fn size_text(bytes: i64) -> String {
-    if bytes < 1024 {
-        format!("{bytes} bytes")
-    } else if bytes < 1024 * 1024 {
-        format!("{:.1} KiB ({bytes} bytes)", bytes as f64 / 1024.0)
-    } else {
-        format!(
-            "{:.1} MiB ({bytes} bytes)",
-            bytes as f64 / (1024.0 * 1024.0)
-        )
-    }
-}
-
-fn archive_view(a: &ArchiveInfo) -> ArchiveView {
-    ArchiveView {
-        id: a.id,
-        href: format!("/sources/{}/archives/{}/file", a.source_id, a.id),
-        sha256: a.sha256.clone(),
-        media_type: a.media_type.clone(),
-        size: size_text(a.size_bytes),
-        file_name: a.file_name.clone(),
-        original_link: a.original_url.as_deref().is_some_and(is_web),
-        final_link: a.final_url.as_deref().is_some_and(is_web),
-        original_url: a.original_url.clone(),
-        final_url: a
-            .final_url
-            .clone()
-            .filter(|f| Some(f) != a.original_url.as_ref()),
-        http_status: a.http_status,
-        retrieved_at: a.retrieved_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        has_text: a.has_text,
-        has_translation: a.has_translation,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "source_view.html")]
-pub struct SourcePage {
-    pub page: PageMeta,
-    pub heading: String,
-    pub self_href: String,
-    pub api_href: String,
-    pub reliability: String,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub status_reason: Option<String>,
-    pub retracted: bool,
-    pub superseded: bool,
-    pub facts: Vec<Fact>,
-    pub backlinks: Vec<LinkView>,
-    pub archives: Vec<ArchiveView>,
-    /// The user may edit the source, and so archive copies of it.
-    pub may_edit: bool,
-    pub archive_errors: Vec<String>,
-    pub archive_text: Field,
-    pub archive_text_en: Field,
-    pub archive_url: Field,
-    pub version: i64,
-    pub created: String,
-    pub updated: String,
-}
-
-/// The source page: the record, its status and reliability, the cases citing it, its archived
-/// copies, and (for those who may edit it) the form to archive pasted text, with `values` and
-/// `errors` of a failed submission.
-pub(crate) async fn source_view(
-    state: &AppState,
-    user: &CurrentUser,
-    record: Record<Source>,
-    values: &Value,
-    errors: &ValidationErrors,
-    status: StatusCode,
-) -> PageResult {
-    let clearance = user.principal.clearance();
-    let mut shown = Shown::new();
-    shown.add(&record, clearance);
-    let mut backlinks = Vec::new();
-    for case_id in state.store.cases_citing(record.id).await? {
-        if let Some(c) = state.store.get::<Case>(case_id).await?
-            && may_read(user, &c)
-        {
-            shown.add_title(&c);
-            backlinks.push(LinkView {
-                id: case_id.get(),
-                label: c.data.title.to_string(),
-                relation: String::new(),
-            });
-        }
-    }
-    let archives = state
-        .store
-        .archives_of(record.id)
-        .await?
-        .iter()
-        .map(archive_view)
-        .collect();
-    let marking = shown.log(state, user).await?;
-    let s = &record.data;
-    let may_edit = check_update(user, s, s).is_ok();
-    let form = FormState { values, errors };
-    let mut facts = source_facts(s);
-    if let Some(t) = &s.title_en {
-        facts.insert(0, Fact::new("Title in English", t.to_string()));
-    }
-    let t = SourcePage {
-        page: PageMeta::new(s.title.to_string(), marking, user),
-        heading: s.title.to_string(),
-        self_href: format!("/sources/{}", record.id),
-        api_href: format!("/api/v1/sources/{}", record.id),
-        reliability: s
-            .reliability
-            .map(|r| r.label().to_string())
-            .unwrap_or_else(|| "not assessed".into()),
-        status: s.status.as_str(),
-        status_label: s.status.label(),
-        status_reason: s.status_reason.as_ref().map(|r| r.to_string()),
-        retracted: s.status == SourceStatus::Retracted,
-        superseded: s.status == SourceStatus::Superseded,
-        facts,
-        backlinks,
-        archives,
-        may_edit,
-        archive_errors: form.summary(),
-        archive_text: form.text("text"),
-        archive_text_en: form.text("text_en"),
-        archive_url: form.text("url"),
-        version: record.version,
-        created: stamp(&record.created_at, &record.created_by),
-        updated: stamp(&record.updated_at, &record.updated_by),
-    };
-    Ok(render(status, &t))
-}
-
-/// `POST /sources/{id}/archives`: archives pasted text (with an optional English translation)
-/// or the document at a URL, then returns to the source page; a refusal shows the source page
-/// again with the message and what was typed.
-pub async fn archive_form(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    id: Result<IdPath, ApiError>,
-    FormBody(form): FormBody,
-) -> PageResult {
-    let IdPath(id) = id?;
-    let source = load_visible::<Source>(&state, &user, &id).await?;
-    check_update(&user, &source.data, &source.data)?;
-    let typed = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (text, text_en, url) = (typed("text"), typed("text_en"), typed("url"));
-    let given = |s: &str| !s.trim().is_empty();
-    let mut errors = ValidationErrors::default();
-    match (given(&text), given(&url)) {
-        (false, false) => errors.push(FieldError::new(
-            "text",
-            "paste the document's text, or give the URL to fetch it from",
-        )),
-        (true, true) => errors.push(FieldError::new(
-            "url",
-            "give either the pasted text or a URL, not both",
-        )),
-        _ => {}
-    }
-    if errors.is_empty() {
-        let mut body = Map::new();
-        // The text is archived exactly as sent: its sha256 is that of the bytes received.
-        if given(&text) {
-            body.insert("text".into(), Value::String(text.clone()));
-        }
-        if given(&text_en) {
-            body.insert("text_en".into(), Value::String(text_en.clone()));
-        }
-        if given(&url) {
-            body.insert("url".into(), Value::String(url.trim().to_string()));
-        }
-        let bytes = serde_json::to_vec(&Value::Object(body))
-            .map_err(|e| ApiError::Internal(format!("archive form body: {e}")))?;
-        match crate::archive::archive(
-            &state,
-            &user,
-            source.id,
-            "application/json",
-            Bytes::from(bytes),
-            None,
-        )
-        .await
-        {
-            Ok(_) => return Ok(see_other(format!("/sources/{}", source.id))),
-            Err(ApiError::Invalid(e)) => errors = e,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let values = serde_json::json!({"text": text, "text_en": text_en, "url": url});
-    source_view(
-        &state,
-        &user,
-        source,
-        &values,
-        &errors,
-        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::{
     AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
-    register_forms, register_pages, stats_pages,
+    register_forms, register_pages, source_pages, stats_pages,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -262,49 +262,49 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             M::GET,
             "/sources",
             Signed,
-            get(pages::sources_page),
+            get(source_pages::sources_page),
         ),
         r(
             "source_new",
             M::GET,
             "/sources/new",
             Signed,
-            get(pages::new_source),
+            get(source_pages::new_source),
         ),
         r(
             "source_create",
             M::POST,
             "/sources",
             Signed,
-            post(pages::create_source),
+            post(source_pages::create_source),
         ),
         r(
             "source_page",
             M::GET,
             "/sources/{id}",
             Signed,
-            get(pages::source_page),
+            get(source_pages::source_page),
         ),
         r(
             "source_edit",
             M::GET,
             "/sources/{id}/edit",
             Signed,
-            get(pages::edit_source),
+            get(source_pages::edit_source),
         ),
         r(
             "source_update",
             M::POST,
             "/sources/{id}/edit",
             Signed,
-            post(pages::update_source),
+            post(source_pages::update_source),
         ),
         r(
             "source_history_page",
             M::GET,
             "/sources/{id}/history",
             Signed,
-            get(pages::source_history),
+            get(source_pages::source_history),
         ),
         r(
             "api_sources",
@@ -375,7 +375,7 @@ pub fn registry() -> Vec<(RouteDef, MethodRouter<AppState>)> {
             M::POST,
             "/sources/{id}/archives",
             Signed,
-            post(register_pages::archive_form),
+            post(source_pages::archive_form),
         ),
         // Policy register and engagements.
         r(
