@@ -177,6 +177,12 @@ pub enum ResourceKind {
     Engagement,
     /// Imported official statistics (public figures, U).
     Statistics,
+    /// Reports (owned by a post; paragraph markings are enforced by the views).
+    Report,
+    /// Headquarters' taskings and report templates: HQ editors write them, everyone with
+    /// content access reads them.
+    Tasking,
+    Template,
 }
 
 /// The facts about a resource that the policy needs: its kind, its marking, and the post that
@@ -253,7 +259,7 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
     let role = user.role();
     let content = matches!(
         resource.kind,
-        K::Case | K::Source | K::Policy | K::Engagement
+        K::Case | K::Source | K::Policy | K::Engagement | K::Report
     );
     match (action, resource.kind) {
         (ManageOwnTokens, K::Token) => Allow,
@@ -271,6 +277,15 @@ pub fn can(user: &Principal, action: Action, resource: &Resource) -> Decision {
                 Allow
             } else {
                 Forbidden("HQ editors import statistics")
+            }
+        }
+        (Read | Create | Update, K::Tasking | K::Template) => {
+            if role == Admin {
+                Hidden("administrators manage accounts and configuration, not content")
+            } else if action == Read || role == HqEditor {
+                Allow
+            } else {
+                Forbidden("HQ editors issue taskings and edit templates")
             }
         }
         (ListPosts, K::Post) => Allow,

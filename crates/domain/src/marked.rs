@@ -5,6 +5,7 @@ use crate::engagement::Engagement;
 use crate::marking::Marking;
 use crate::policy::Policy;
 use crate::redaction::RedactionRequest;
+use crate::report::{Report, Tasking};
 use crate::source::Source;
 use serde_json::Value;
 
@@ -108,6 +109,65 @@ impl Marked for RedactionRequest {
     /// Always SBU: the reason may repeat the very text being removed.
     fn marking(&self) -> Marking {
         Marking::SBU
+    }
+
+    fn full_json(&self) -> Value {
+        self.to_json()
+    }
+}
+
+impl Marked for Report {
+    /// A report is U as a record: every role with content access may know it exists; its
+    /// SBU paragraphs are withheld from users without SBU access.
+    fn marking(&self) -> Marking {
+        Marking::U
+    }
+
+    fn full_json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn highest_marking(&self) -> Marking {
+        Marking::highest(self.paragraphs().map(|(_, p)| p.marking))
+    }
+
+    fn json_for(&self, clearance: Marking) -> Value {
+        let mut v = self.to_json();
+        let mut withheld = Vec::new();
+        if let Some(sections) = v["sections"].as_array_mut() {
+            for s in sections {
+                if let Some(ps) = s["paragraphs"].as_array_mut() {
+                    ps.retain(|p| {
+                        let m = Marking::parse(p["marking"].as_str().unwrap_or("SBU"))
+                            .unwrap_or(Marking::SBU);
+                        if m > clearance {
+                            withheld.push(p["id"].clone());
+                            false
+                        } else {
+                            true
+                        }
+                    });
+                }
+            }
+        }
+        if !withheld.is_empty() {
+            v["withheld_paragraphs"] = Value::Array(withheld);
+        }
+        v
+    }
+
+    fn marking_shown(&self, clearance: Marking) -> Marking {
+        Marking::highest(
+            self.paragraphs()
+                .map(|(_, p)| p.marking)
+                .filter(|m| *m <= clearance),
+        )
+    }
+}
+
+impl Marked for Tasking {
+    fn marking(&self) -> Marking {
+        Marking::U
     }
 
     fn full_json(&self) -> Value {

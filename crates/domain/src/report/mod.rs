@@ -3,11 +3,16 @@
 //! machine a report passes through on its way to publication. Pure rules, no IO.
 
 pub mod clearance;
+pub mod document;
 pub mod tasking;
 pub mod template;
 
 pub use clearance::{
     Compliance, ComplianceStatus, ReportAction, ReportState, compliance, transition,
+};
+pub use document::{
+    BlockSpec, CitedKind, ParagraphId, ParagraphKind, Report, ReportCitation, ReportParagraph,
+    ReportSection,
 };
 pub use tasking::{Recurrence, Tasking};
 pub use template::{ContentKind, Template, TemplateKey, TemplateSection};
