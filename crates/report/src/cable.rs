@@ -16,11 +16,19 @@
 //!
 //! `Cable::public` derives the public edition: SBU paragraphs dropped, citations renumbered
 //! (they follow the rendered order), and only the items still cited kept.
+//!
+//! [`Cable::from_doc`] builds a cable from a resolved report build ([`RenderDoc`]): one cable
+//! paragraph per report paragraph, marked with its effective marking, emphasis dropped, and a
+//! computed block printed under its paragraph as preformatted lines (title, the table as
+//! fixed-width text, group counts, caveats). A public cable is `Cable::from_doc(&doc.public())`.
 
 use std::collections::{HashMap, HashSet};
 
 use chancery_domain::Marking;
 use chrono::NaiveDate;
+
+use crate::doc::{Block, DEMO_CAPTION, ItemKind, ParaKind, RenderDoc, Row, Table};
+use crate::markup;
 
 /// Width of a cable line, indents included.
 pub const LINE_WIDTH: usize = 72;
@@ -62,6 +70,10 @@ pub struct Paragraph {
     pub text: String,
     /// Keys into [`Cable::cited`], in the order the paragraph cites them.
     pub citations: Vec<CitationKey>,
+    /// Lines printed as they are after the paragraph's wrapped text (one blank line between),
+    /// before the blank line that closes the paragraph: a computed block's title, table and
+    /// caveats. The caller keeps them within [`LINE_WIDTH`]; empty prints nothing.
+    pub preformatted: Vec<String>,
 }
 
 /// What a paragraph is for; decides its opening and closing words.
@@ -185,6 +197,129 @@ impl Cable {
     }
 }
 
+impl Cable {
+    /// The cable of a report build: captions (a demo build always carries [`DEMO_CAPTION`]),
+    /// tags, subject, references and signer from the build; one paragraph per report
+    /// paragraph with its effective marking, its section's heading on the section's first
+    /// paragraph, the text without emphasis, its citations, and its block (if any) as
+    /// preformatted lines; the cited items from [`RenderDoc::items`].
+    pub fn from_doc(doc: &RenderDoc) -> Cable {
+        let mut captions = doc.captions.clone();
+        if doc.demo && !captions.iter().any(|c| c.trim() == DEMO_CAPTION) {
+            captions.push(DEMO_CAPTION.to_string());
+        }
+        let mut paragraphs = Vec::new();
+        for section in &doc.sections {
+            let heading = Some(section.heading.trim())
+                .filter(|h| !h.is_empty())
+                .map(str::to_string);
+            for (i, para) in section.paragraphs.iter().enumerate() {
+                paragraphs.push(Paragraph {
+                    marking: para.effective_marking,
+                    kind: paragraph_kind(para.kind),
+                    heading: if i == 0 { heading.clone() } else { None },
+                    text: markup::plain(&para.text),
+                    citations: para
+                        .citations
+                        .iter()
+                        .map(|k| CitationKey::new(k.as_str()))
+                        .collect(),
+                    preformatted: para.block.as_ref().map(block_lines).unwrap_or_default(),
+                });
+            }
+        }
+        let cited = doc
+            .items
+            .iter()
+            .map(|i| CitedItem {
+                key: CitationKey::new(i.key.as_str()),
+                item: match i.kind {
+                    ItemKind::Source => Cited::Source {
+                        publisher: i.publisher.clone(),
+                        title: i.title.clone(),
+                        date: i.date,
+                        url: i.url.clone(),
+                    },
+                    ItemKind::Case => Cited::Case {
+                        title: i.title.clone(),
+                        date: i.date,
+                    },
+                    ItemKind::Policy => Cited::Policy {
+                        title: i.title.clone(),
+                        in_force_from: i.date,
+                    },
+                    ItemKind::Engagement => Cited::Engagement {
+                        title: i.title.clone(),
+                        date: i.date,
+                    },
+                },
+            })
+            .collect();
+        Cable {
+            captions,
+            tags: doc.tags.clone(),
+            subject: doc.subject.clone(),
+            refs: doc.refs.clone(),
+            paragraphs,
+            cited,
+            signer: doc.signer.clone(),
+        }
+    }
+}
+
+/// The cable text of a report build: `render(&Cable::from_doc(doc))`.
+pub fn render_doc(doc: &RenderDoc) -> String {
+    render(&Cable::from_doc(doc))
+}
+
+fn paragraph_kind(kind: ParaKind) -> ParagraphKind {
+    match kind {
+        ParaKind::Summary => ParagraphKind::Summary,
+        ParaKind::Fact => ParagraphKind::Fact,
+        ParaKind::Analysis => ParagraphKind::Analysis,
+        ParaKind::Comment => ParagraphKind::Comment,
+    }
+}
+
+/// A block as preformatted cable lines: its title, the table as fixed-width text, then after
+/// a blank line a case table's group counts, then after a blank line each caveat as
+/// `Caveat: ...`. Free text is wrapped at [`LINE_WIDTH`], whitespace runs (line breaks
+/// included) read as one space, in the title, the cells and the caveats.
+fn block_lines(block: &Block) -> Vec<String> {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut lines = wrap(&one_line(block.title()), LINE_WIDTH, 0);
+    let table = block.table();
+    let table = Table {
+        columns: table.columns.iter().map(|c| one_line(c)).collect(),
+        rows: table
+            .rows
+            .iter()
+            .map(|r| Row {
+                cells: r.cells.iter().map(|c| one_line(c)).collect(),
+                marking: r.marking,
+            })
+            .collect(),
+        internal_columns: table.internal_columns.clone(),
+    };
+    lines.extend(table.text_lines(LINE_WIDTH));
+    if let Block::CaseTable { summary, .. } = block
+        && !summary.is_empty()
+    {
+        lines.push(String::new());
+        for s in summary {
+            lines.extend(wrap(&one_line(s), LINE_WIDTH, 0));
+        }
+    }
+    let caveats = block.caveats();
+    if !caveats.is_empty() {
+        lines.push(String::new());
+        for c in &caveats {
+            lines.extend(wrap(&format!("Caveat: {}", one_line(c)), LINE_WIDTH, 0));
+        }
+    }
+    lines
+}
+
 /// Renders the cable as text, byte for byte in the layout of the golden files. Pure.
 pub fn render(cable: &Cable) -> String {
     let mut lines: Vec<String> = Vec::new();
@@ -279,6 +414,10 @@ pub fn render(cable: &Cable) -> String {
             ParagraphKind::Fact | ParagraphKind::Analysis => {}
         }
         lines.extend(wrap(&parts.join(" "), LINE_WIDTH, 0));
+        if !paragraph.preformatted.is_empty() {
+            lines.push(String::new());
+            lines.extend(paragraph.preformatted.iter().cloned());
+        }
         lines.push(String::new());
     }
 
@@ -503,6 +642,7 @@ fn source_entry(n: usize, item: &Cited) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::fixture;
 
     fn para(marking: Marking, kind: ParagraphKind, text: &str, cites: &[&str]) -> Paragraph {
         Paragraph {
@@ -511,6 +651,7 @@ mod tests {
             heading: None,
             text: text.to_string(),
             citations: cites.iter().map(|&k| CitationKey::from(k)).collect(),
+            preformatted: Vec::new(),
         }
     }
 
@@ -656,5 +797,216 @@ mod tests {
         assert_eq!(c.unresolved_citations(), vec![CitationKey::from("missing")]);
         let out = render(&c);
         assert!(out.contains("[1] Unresolved citation: missing.\n[2] Case: A case, n.d.\n"));
+    }
+
+    /// The whole cable of [`fixture`]: the internal edition.
+    const INTERNAL: &str = "\
+UNCLAS
+SENSITIVE
+SIPDIS
+DEMO - NOT AN OFFICIAL COMMUNICATION
+
+E.O. 13526: N/A
+TAGS: PHUM SMIG GM
+SUBJECT: GERMANY: COURTS ORDER EXPULSIONS AFTER CONVICTION
+
+REF: A. DEMO REF ONE  B. DEMO REF TWO
+
+Summary
+-------
+
+1. (SBU) Summary: Courts ordered three expulsions in 2024; one case is
+on appeal. [1] [2] End Summary.
+
+Background
+----------
+
+2. (U) The office <script>alert(1)</script> & \"others\" publish yearly
+tables. A second paragraph. [2] [3]
+
+Expulsion orders by year
+Year  Orders  Note
+----  ------  -----------
+2023  12      a|b
+2024  15      provisional
+
+Caveat: Counts are orders, not removals; a person may receive more than
+one order in a year and appear twice in this table.
+
+3. (U) Numbers rose; see the cases below. [4]
+
+Expulsion cases
+Case    Court          Victim
+------  -------------  --------
+Case A  Example court  adult, f
+Case B  Youth court    minor, m
+
+2 cases: 1 adult victim, 1 minor victim
+
+Caveat: Only cases with a final judgment.
+
+Comment
+-------
+
+4. (SBU) Comment: We expect more appeals. [5] [1] End Comment.
+
+Sources:
+[1] Case: Youth court case, 2024-11-05.
+[2] Example Statistics Office, Expulsion orders <b>by year</b>,
+    2025-03-01. https://example.org/t?a=1&b=2
+[3] Policy: Expulsion threshold, in force from 2022-07-01.
+[4] Example Court, Judgment 123/45, n.d.
+[5] Engagement: Meeting with the interior ministry, 2025-01-15.
+
+PLACEHOLDER
+";
+
+    #[test]
+    fn from_doc_renders_the_whole_build() {
+        assert_eq!(render_doc(&fixture()), INTERNAL);
+    }
+
+    #[test]
+    fn from_doc_maps_paragraphs_and_items() {
+        let doc = fixture();
+        let cable = Cable::from_doc(&doc);
+        assert_eq!(cable.captions, doc.captions);
+        assert_eq!(cable.tags, doc.tags);
+        assert_eq!(cable.refs, doc.refs);
+        assert_eq!(cable.signer, "PLACEHOLDER");
+        assert_eq!(cable.paragraphs.len(), 4);
+        let p = &cable.paragraphs;
+        assert_eq!(p[0].marking, Marking::SBU, "effective marking, not own");
+        assert_eq!(p[0].kind, ParagraphKind::Summary);
+        assert_eq!(p[0].heading.as_deref(), Some("Summary"));
+        assert_eq!(
+            p[0].text,
+            "Courts ordered three expulsions in 2024; one case is on appeal."
+        );
+        assert_eq!(p[1].heading.as_deref(), Some("Background"));
+        assert_eq!(p[2].heading, None, "heading only on a section's first");
+        assert_eq!(p[2].kind, ParagraphKind::Analysis);
+        assert_eq!(p[3].kind, ParagraphKind::Comment);
+        assert!(p[0].preformatted.is_empty());
+        assert_eq!(p[1].preformatted[0], "Expulsion orders by year");
+        assert_eq!(
+            p[1].citations,
+            vec![
+                CitationKey::from("source:12"),
+                CitationKey::from("policy:1"),
+                CitationKey::from("source:12"),
+            ]
+        );
+        assert_eq!(cable.cited.len(), doc.items.len());
+        assert_eq!(
+            cable.cited[3],
+            CitedItem {
+                key: "policy:1".into(),
+                item: Cited::Policy {
+                    title: "Expulsion threshold".into(),
+                    in_force_from: NaiveDate::from_ymd_opt(2022, 7, 1),
+                },
+            }
+        );
+        assert!(matches!(cable.cited[4].item, Cited::Engagement { .. }));
+        assert!(matches!(cable.cited[2].item, Cited::Case { .. }));
+        assert!(cable.unresolved_citations().is_empty());
+    }
+
+    #[test]
+    fn a_demo_build_always_carries_the_demo_caption() {
+        let mut doc = fixture();
+        doc.captions = vec!["SIPDIS".into()];
+        let out = render_doc(&doc);
+        assert!(
+            out.starts_with("UNCLAS\nSENSITIVE\nSIPDIS\nDEMO - NOT AN OFFICIAL COMMUNICATION\n\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_line_of_a_build_fits_72_columns() {
+        let mut doc = fixture();
+        // A long block title, caveat and refusal must wrap too.
+        if let Some(Block::Figure {
+            title,
+            caveats,
+            refusal,
+            ..
+        }) = &mut doc.sections[1].paragraphs[0].block
+        {
+            *title = "A very long figure title ".repeat(5);
+            caveats.push("A long caveat that goes on. ".repeat(6));
+            *refusal = Some("fewer than five cases in a period\nof the series".into());
+        }
+        for out in [render_doc(&doc), render_doc(&doc.public())] {
+            for line in out.lines() {
+                assert!(line.chars().count() <= LINE_WIDTH, "too long: {line:?}");
+            }
+        }
+        let out = render_doc(&doc);
+        assert!(
+            out.contains(
+                "\nCaveat: Not computed: fewer than five cases in a period of the series\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn public_edition_of_a_build_is_unclassified_and_renumbered() {
+        let out = render_doc(&fixture().public());
+        assert!(
+            out.starts_with("UNCLASSIFIED\nSIPDIS\nDEMO - NOT AN OFFICIAL COMMUNICATION\n\n"),
+            "{out}"
+        );
+        for gone in [
+            "(SBU)",
+            "SENSITIVE",
+            "Summary",
+            "Comment",
+            "Case:",
+            "Engagement:",
+            "Victim",
+            "minor",
+            "2 cases",
+        ] {
+            assert!(!out.contains(gone), "{gone:?} leaked into\n{out}");
+        }
+        assert!(
+            out.contains("\n\nBackground\n----------\n\n1. (U) The office"),
+            "{out}"
+        );
+        assert!(out.contains("A second paragraph. [1] [2]\n"), "{out}");
+        assert!(
+            out.contains("\n2. (U) Numbers rose; see the cases below. [3]\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "\nExpulsion cases\nCase    Court\n------  -------------\nCase A  Example court\n\n\
+                 Caveat: Only cases with a final judgment.\n\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(
+                "Sources:\n\
+                 [1] Example Statistics Office, Expulsion orders <b>by year</b>,\n    \
+                 2025-03-01. https://example.org/t?a=1&b=2\n\
+                 [2] Policy: Expulsion threshold, in force from 2022-07-01.\n\
+                 [3] Example Court, Judgment 123/45, n.d.\n\
+                 \n\
+                 PLACEHOLDER\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn rendering_a_build_is_deterministic() {
+        let doc = fixture();
+        assert_eq!(render_doc(&doc), render_doc(&doc.clone()));
+        assert_eq!(render_doc(&doc.public()), render_doc(&doc.public()));
     }
 }

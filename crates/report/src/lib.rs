@@ -7,6 +7,11 @@
 
 pub mod cable;
 pub mod chart;
+pub mod doc;
+pub mod html;
+pub mod markdown;
+pub mod markup;
+pub mod pdf;
 
 use chancery_domain::Country;
 

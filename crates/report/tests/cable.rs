@@ -76,6 +76,7 @@ fn load(name: &str) -> Cable {
                 .into_iter()
                 .map(CitationKey)
                 .collect(),
+            preformatted: Vec::new(),
         })
         .collect();
 
@@ -245,4 +246,64 @@ fn public_edition_of_sbu_golden_drops_sensitive_paragraphs_and_renumbers() {
 fn public_edition_of_an_unclassified_cable_is_unchanged() {
     let cable = load("golden-u.json");
     assert_eq!(render(&cable.public()), render(&cable));
+}
+
+/// Preformatted lines (a computed block) follow the paragraph's text after one blank line,
+/// printed as they are, and the paragraph still closes with one blank line.
+#[test]
+fn preformatted_lines_follow_the_paragraph_as_written() {
+    let para = |text: &str, preformatted: &[&str]| Paragraph {
+        marking: Marking::U,
+        kind: ParagraphKind::Fact,
+        heading: None,
+        text: text.to_string(),
+        citations: vec![CitationKey::from("s")],
+        preformatted: preformatted.iter().map(|l| l.to_string()).collect(),
+    };
+    let cable = Cable {
+        captions: vec![],
+        tags: vec!["PHUM".into(), "GM".into()],
+        subject: "Test".into(),
+        refs: vec![],
+        paragraphs: vec![
+            para(
+                "First *text*.",
+                &["Table title", "A   B", "--  --", "x    y", "", "Caveat: c."],
+            ),
+            para("Second.", &[]),
+        ],
+        cited: vec![CitedItem {
+            key: "s".into(),
+            item: Cited::Case {
+                title: "A case".into(),
+                date: None,
+            },
+        }],
+        signer: "Surname".into(),
+    };
+    assert_same_text(
+        &render(&cable),
+        "UNCLASSIFIED\n\
+         \n\
+         E.O. 13526: N/A\n\
+         TAGS: PHUM GM\n\
+         SUBJECT: TEST\n\
+         \n\
+         1. (U) First text. [1]\n\
+         \n\
+         Table title\n\
+         A   B\n\
+         --  --\n\
+         x    y\n\
+         \n\
+         Caveat: c.\n\
+         \n\
+         2. (U) Second. [1]\n\
+         \n\
+         Sources:\n\
+         [1] Case: A case, n.d.\n\
+         \n\
+         SURNAME\n",
+        "preformatted",
+    );
 }
