@@ -14,6 +14,7 @@ mod posts;
 mod records;
 mod redaction;
 mod registers;
+pub mod reports;
 pub mod schema;
 pub mod stats;
 #[cfg(feature = "testing")]
@@ -30,6 +31,7 @@ pub use records::{
 };
 pub use redaction::{AppliedRedaction, RedactionFilter};
 pub use registers::{EngagementFilter, PolicyFilter};
+pub use reports::{ReportBuild, ReportComment, ReportFilter, TaskingFilter, TemplateFilter};
 pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,

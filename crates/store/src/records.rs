@@ -70,6 +70,8 @@ impl Reference {
 pub enum Cell {
     Text(Option<String>),
     Int(i64),
+    /// A nullable integer column (a reference that may be absent).
+    OptInt(Option<i64>),
 }
 
 impl Cell {
@@ -329,8 +331,12 @@ macro_rules! check_references {
 macro_rules! index_references {
     ($tx:expr, $id:expr, $refs:expr) => {{
         for r in $refs {
-            if let (Some(index), RefKey::Id(k)) = (r.index_sql, &r.key) {
-                let mut q = sqlx::query(index).bind($id).bind(*k);
+            if let Some(index) = r.index_sql {
+                let q = sqlx::query(index).bind($id);
+                let mut q = match &r.key {
+                    RefKey::Id(k) => q.bind(*k),
+                    RefKey::Text(t) => q.bind(t.clone()),
+                };
                 if let Some(extra) = r.extra {
                     q = q.bind(extra);
                 }
@@ -455,6 +461,7 @@ impl Store {
                     q = match v {
                         Cell::Text(t) => q.bind(t.clone()),
                         Cell::Int(n) => q.bind(*n),
+                        Cell::OptInt(n) => q.bind(*n),
                     };
                 }
                 let id: i64 = q.bind(now).bind(author.0).fetch_one(&mut *tx).await?.try_get("id")?;
@@ -522,6 +529,7 @@ impl Store {
                 q = match v {
                     Cell::Text(t) => q.bind(t.clone()),
                     Cell::Int(n) => q.bind(*n),
+                        Cell::OptInt(n) => q.bind(*n),
                 };
             }
             let row = q.bind(now).bind(author.0).bind(id.get()).bind(expected)
