@@ -144,7 +144,7 @@ impl ListQuery {
 pub const CASE_FILTERS: &[&str] = &["country", "kind", "post"];
 pub const SOURCE_FILTERS: &[&str] = &["kind"];
 
-fn with_etag(mut resp: Response, version: i64) -> Response {
+pub(crate) fn with_etag(mut resp: Response, version: i64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         resp.headers_mut().insert(header::ETAG, v);
     }

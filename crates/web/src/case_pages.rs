@@ -186,7 +186,7 @@ fn term_text(t: &Term) -> String {
     .join(" ")
 }
 
-fn component_text(c: &Component) -> String {
+pub(crate) fn component_text(c: &Component) -> String {
     match c {
         Component::Custody(cu) => {
             let v = serde_json::to_value(cu).unwrap_or_default();

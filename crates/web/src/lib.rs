@@ -20,6 +20,8 @@ mod pii_gate;
 mod redactions;
 mod register_forms;
 mod register_pages;
+pub mod report_build;
+pub mod reports_api;
 pub mod routes;
 mod source_pages;
 pub mod statistics;

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 /// What the author confirmed: (field, start, end).
 #[derive(Debug, Default)]
-pub struct Confirmations(Vec<(String, usize, usize)>);
+pub struct Confirmations(pub Vec<(String, usize, usize)>);
 
 fn describe(k: PiiKind) -> &'static str {
     match k {
