@@ -1,8 +1,9 @@
 //! The demo data set (`demo/demo.json`): posts, sources (one with an archived document), the
-//! three cases of the statement in depth, a policy version and a SYNTHETIC engagement,
-//! loaded through the same domain parsing and store calls as any user input.
+//! three cases of the statement in depth, a policy version, SYNTHETIC engagements, a tasking
+//! addressed to every demo post and the Berlin post's draft report answering it, loaded through the same domain parsing and store calls as any user input.
 
 use anyhow::{Context, Result, bail};
+use chancery_domain::report::{Report, Tasking};
 use chancery_domain::{Account, Case, Engagement, Policy, Post, RecordId, Source};
 use chancery_store::AuditCtx;
 use chancery_store::Store;
@@ -77,6 +78,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
     }
     let hash = chancery_web::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut author = None;
+    let mut officer = None;
     for (email, name, role, post, sbu) in DEMO_USERS {
         let account = Account::from_json(
             &serde_json::json!({"email": email, "display_name": name, "role": role,
@@ -88,6 +90,9 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
             .await?;
         if *role == "hq_editor" {
             author = Some(id);
+        }
+        if *role == "post_officer" && *post == Some("berlin") {
+            officer = Some(id);
         }
     }
     let author = AuditCtx::user(author.context("a demo HQ editor")?, Some("local".into()));
@@ -187,15 +192,78 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         ids.resolve(&mut v, &key)?;
         let engagement =
             Engagement::from_json(&v).map_err(|e| anyhow::anyhow!("demo engagement {key}: {e}"))?;
-        store.create(&engagement, &author).await?;
+        let rec = store.create(&engagement, &author).await?;
+        ids.engagements.insert(key, rec.id.get());
         engagements += 1;
     }
+    // The tasking (issued by the HQ editor) and the Berlin post's draft answering it.
+    let mut taskings: HashMap<String, i64> = HashMap::new();
+    for t in demo["taskings"].as_array().into_iter().flatten() {
+        let (key, obj) = keyed(t)?;
+        let tasking = Tasking::from_json(&Value::Object(obj))
+            .map_err(|e| anyhow::anyhow!("demo tasking {key}: {e}"))?;
+        let rec = store.create(&tasking, &author).await?;
+        taskings.insert(key, rec.id.get());
+    }
+    let officer = AuditCtx::user(
+        officer.context("a demo Berlin officer")?,
+        Some("local".into()),
+    );
+    let mut reports = 0;
+    for r in demo["reports"].as_array().into_iter().flatten() {
+        let (key, mut obj) = keyed(r)?;
+        if let Some(Value::String(t)) = obj.remove("tasking") {
+            let id = taskings
+                .get(&t)
+                .with_context(|| format!("demo report {key}: unknown tasking {t}"))?;
+            obj.insert("tasking_id".into(), Value::from(*id));
+        }
+        for s in obj
+            .get_mut("sections")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            for p in s
+                .get_mut("paragraphs")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                let p = p.as_object_mut().context("demo paragraph")?;
+                let mut citations = Vec::new();
+                for c in p
+                    .remove("cite")
+                    .and_then(|c| c.as_array().cloned())
+                    .unwrap_or_default()
+                {
+                    let (kind, k) = (c[0].as_str().unwrap_or(""), c[1].as_str().unwrap_or(""));
+                    citations
+                        .push(serde_json::json!({"kind": kind, "id": ids.get(kind, k, &key)?}));
+                }
+                p.insert("citations".into(), Value::Array(citations));
+                if let Some(Value::Array(cases)) =
+                    p.get_mut("block").and_then(|b| b.get_mut("cases"))
+                {
+                    for c in cases.iter_mut() {
+                        let k = c.as_str().unwrap_or("").to_string();
+                        *c = Value::from(ids.get("case", &k, &key)?);
+                    }
+                }
+            }
+        }
+        let report = Report::from_json(&Value::Object(obj))
+            .map_err(|e| anyhow::anyhow!("demo report {key}: {e}"))?;
+        store.create(&report, &officer).await?;
+        reports += 1;
+    }
     Ok(format!(
-        "{} posts, {} sources ({archived} with an archived document), {} cases, {} policies, {engagements} engagement(s)",
+        "{} posts, {} sources ({archived} with an archived document), {} cases, {} policies, {engagements} engagement(s), {} tasking(s), {reports} draft report(s)",
         posts.len(),
         ids.sources.len(),
         ids.cases.len(),
         ids.policies.len(),
+        taskings.len(),
     ))
 }
 
@@ -222,9 +290,24 @@ struct Ids {
     sources: HashMap<String, i64>,
     cases: HashMap<String, i64>,
     policies: HashMap<String, i64>,
+    engagements: HashMap<String, i64>,
 }
 
 impl Ids {
+    /// The id of a record of `kind` (source, case, policy, engagement) by its demo key.
+    fn get(&self, kind: &str, key: &str, record: &str) -> Result<i64> {
+        let map = match kind {
+            "source" => &self.sources,
+            "case" => &self.cases,
+            "policy" => &self.policies,
+            "engagement" => &self.engagements,
+            other => bail!("demo record {record}: unknown kind {other}"),
+        };
+        map.get(key)
+            .copied()
+            .with_context(|| format!("demo record {record}: unknown {kind} {key}"))
+    }
+
     /// Replaces every `"source": key`, `"case": key` and `"policy": key` member, at any depth,
     /// by the stored id (`source_id`, `case_id`, `policy_id`).
     fn resolve(&self, v: &mut Value, record: &str) -> Result<()> {

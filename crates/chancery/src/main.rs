@@ -4,6 +4,7 @@ mod admin;
 mod config;
 mod demo;
 mod import;
+mod report;
 
 use anyhow::{Context, Result};
 use chancery_store::{Blobs, Store, redact_url};
@@ -87,6 +88,15 @@ enum Command {
         #[arg(long, global = true)]
         database: Option<String>,
     },
+    /// Build reports and render builds.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+        #[arg(long, global = true)]
+        data: Option<PathBuf>,
+        #[arg(long, global = true)]
+        database: Option<String>,
+    },
     /// Create the demo data in a new data directory (SQLite), then serve it.
     Demo {
         /// Data directory for the demo (default ./chancery-data).
@@ -120,6 +130,34 @@ enum ImportCommand {
         #[arg(long)]
         database: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Pin the report's current version as a new build (printing its id) and render it; or,
+    /// with --build, render an existing build again (byte-identical).
+    Build {
+        /// The report to build (omit with --build).
+        report_id: Option<i64>,
+        /// Render this existing build instead of making a new one.
+        #[arg(long)]
+        build: Option<i64>,
+        /// html, pdf, cable, md or manifest.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// The public edition: SBU paragraphs, anything computed from SBU records, victim
+        /// parties and group summaries dropped.
+        #[arg(long)]
+        public: bool,
+        /// Where to write the output.
+        #[arg(long)]
+        out: PathBuf,
+        /// The account the build is made as (its email), for the audit log.
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// List a report's builds.
+    Builds { report_id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -329,6 +367,21 @@ async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Report {
+            command,
+            data,
+            database,
+        } => {
+            let store = open(&Settings::load(Overrides {
+                data,
+                database_url: database,
+                listen: None,
+            })?)
+            .await?;
+            let r = report::run(&store, command).await;
+            store.close().await;
+            r
         }
         Command::Demo { data, listen } => {
             let settings = Settings::load(Overrides {
