@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod reports;
 mod stats;
 
 const BIN: &str = env!("CARGO_BIN_EXE_chancery");

@@ -1,0 +1,192 @@
+//! `chancery report build` on the demo: a new build prints its id, every format renders,
+//! `--build` re-renders byte for byte, the public edition drops the SBU paragraph, and bad
+//! input is refused with a reason and without writing.
+
+use crate::{get_json, run_cli, start, token_for};
+
+fn build(args: &[&str]) -> std::process::Output {
+    run_cli(args, "")
+}
+
+#[test]
+fn demo_report_builds_and_rerenders_byte_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo-data");
+    let data_s = data.to_str().unwrap();
+    {
+        let run = start(&["demo", "--data", data_s, "--listen", "127.0.0.1:0"], &[]);
+        assert!(
+            run.lines[0].contains("1 tasking(s), 1 draft report(s)"),
+            "{:?}",
+            run.lines
+        );
+        // The demo's tasking is addressed to every demo post; Berlin is drafting.
+        let token = token_for(data_s, "hq.editor@chancery.example");
+        let c = get_json(&format!("http://{}/api/v1/compliance", run.addr), &token);
+        let rows = c["items"].as_array().unwrap();
+        assert_eq!(rows.len(), 8, "{c}");
+        let berlin = rows.iter().find(|r| r["post"] == "berlin").unwrap();
+        assert_eq!(berlin["status"], "drafting");
+        assert_eq!(berlin["report_id"], 1);
+        assert!(
+            rows.iter()
+                .filter(|r| r["post"] != "berlin")
+                .all(|r| r["status"] == "not_started")
+        );
+    }
+    let out_dir = dir.path();
+    let path = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
+
+    // A new build needs an account.
+    let refused = build(&[
+        "report",
+        "build",
+        "1",
+        "--format",
+        "cable",
+        "--out",
+        &path("x.txt"),
+        "--data",
+        data_s,
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--as EMAIL"));
+    assert!(
+        !out_dir.join("x.txt").exists(),
+        "nothing written on refusal"
+    );
+
+    let made = build(&[
+        "report",
+        "build",
+        "1",
+        "--format",
+        "cable",
+        "--out",
+        &path("first.txt"),
+        "--as",
+        "hq.editor@chancery.example",
+        "--data",
+        data_s,
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let build_id = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert_eq!(build_id, "1");
+    let cable = std::fs::read_to_string(out_dir.join("first.txt")).unwrap();
+    assert!(
+        cable.starts_with("UNCLAS\nSENSITIVE\nSIPDIS\nDEMO - NOT AN OFFICIAL COMMUNICATION\n"),
+        "{cable}"
+    );
+    assert!(
+        cable.contains("TAGS: PHUM KCRM SMIG PREL GM\n"),
+        "geographic tag from the post's country"
+    );
+    assert!(cable.contains("(SBU) The Hamburg group rape verdict"));
+    assert!(
+        cable.trim_end().ends_with("PLACEHOLDER"),
+        "demo builds use a placeholder signer"
+    );
+    assert!(cable.lines().all(|l| l.chars().count() <= 72));
+
+    for format in ["html", "pdf", "cable", "md", "manifest"] {
+        let a = path(&format!("a.{format}"));
+        let b = path(&format!("b.{format}"));
+        for out in [&a, &b] {
+            let o = build(&[
+                "report", "build", "--build", &build_id, "--format", format, "--out", out,
+                "--data", data_s,
+            ]);
+            assert!(
+                o.status.success(),
+                "{format}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert!(x.len() > 500, "{format} is {} bytes", x.len());
+        assert_eq!(x, y, "{format}: re-rendering a build is byte-identical");
+    }
+    assert!(std::fs::read(path("a.pdf")).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(
+        std::fs::read_to_string(path("a.cable")).unwrap(),
+        cable,
+        "--build renders the build made"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("a.manifest")).unwrap()).unwrap();
+    assert_eq!(manifest["build_id"], 1);
+    let obs = manifest["observations"].as_array().unwrap();
+    assert_eq!(obs.len(), 20, "10 years of counts and populations");
+    let records = manifest["records"].as_array().unwrap();
+    let statement = records
+        .iter()
+        .find(|r| r["kind"] == "source" && r["paragraphs"] == serde_json::json!(["p1"]))
+        .unwrap();
+    assert_eq!(
+        statement["archive_sha256"].as_array().unwrap().len(),
+        1,
+        "the archived copy's sha256"
+    );
+    assert!(records.iter().any(|r| r["kind"] == "case"));
+
+    let public = build(&[
+        "report",
+        "build",
+        "--build",
+        &build_id,
+        "--public",
+        "--format",
+        "cable",
+        "--out",
+        &path("public.txt"),
+        "--data",
+        data_s,
+    ]);
+    assert!(public.status.success());
+    let p = std::fs::read_to_string(path("public.txt")).unwrap();
+    assert!(p.starts_with("UNCLASSIFIED\n"), "{p}");
+    assert!(
+        !p.contains("SBU") && !p.contains("Hamburg group rape"),
+        "{p}"
+    );
+    assert!(
+        !p.contains("Landgericht Hamburg"),
+        "sources cited only by the SBU paragraph go too"
+    );
+
+    let missing = build(&[
+        "report",
+        "build",
+        "--build",
+        "99",
+        "--format",
+        "cable",
+        "--out",
+        &path("none.txt"),
+        "--data",
+        data_s,
+    ]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no build with id 99"));
+    let bad_format = build(&[
+        "report",
+        "build",
+        "--build",
+        "1",
+        "--format",
+        "docx",
+        "--out",
+        &path("none.txt"),
+        "--data",
+        data_s,
+    ]);
+    assert!(String::from_utf8_lossy(&bad_format.stderr).contains("\"docx\" is not a format"));
+    assert!(!out_dir.join("none.txt").exists());
+
+    let list = build(&["report", "builds", "1", "--data", data_s]);
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("1\treport 1 v1\t"));
+}
