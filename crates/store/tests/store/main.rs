@@ -45,10 +45,13 @@ on_both_backends!(
     writes_are_audited_with_ids_and_hashes_only,
     redaction_blanks_every_version_and_keeps_the_chain,
     repeated_login_failures_lock_until_lifted,
+    reports_are_indexed_commented_and_built,
 );
 
 mod audit_tamper;
 mod legacy;
+mod reports;
+use reports::reports_are_indexed_commented_and_built;
 mod stats;
 
 /// An account to act as (created on first use).
