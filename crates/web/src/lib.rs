@@ -21,6 +21,7 @@ mod redactions;
 mod register_forms;
 mod register_pages;
 pub mod report_build;
+mod report_pages;
 pub mod reports_api;
 pub mod routes;
 mod source_pages;

@@ -133,7 +133,9 @@ pub async fn create_tasking(
     user: &CurrentUser,
     body: &Value,
 ) -> Result<Record<Tasking>, ApiError> {
-    let data = Tasking::parse(body)?;
+    let mut body = body.clone();
+    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
+    let data = Tasking::parse(&body)?;
     check_create(user, &data)?;
     if report_build::effective_template(&state.store, data.template_key.as_str())
         .await?
@@ -144,8 +146,10 @@ pub async fn create_tasking(
             format!("no template {}", data.template_key),
         ));
     }
-    crate::pii_gate::check_record(state, &data, &Default::default()).await?;
-    Ok(state.store.create(&data, &user.ctx()).await?)
+    let pii = crate::pii_gate::check_record(state, &data, &confirmed).await?;
+    let t = state.store.create(&data, &user.ctx()).await?;
+    crate::pii_gate::record_confirmed(state, user, &pii).await?;
+    Ok(t)
 }
 
 pub async fn api_taskings(
@@ -193,13 +197,16 @@ pub async fn api_tasking_update(
 ) -> Result<Response, ApiError> {
     let current = load_tasking(&state, &user, &id).await?;
     let expected = if_match(&headers)?;
+    let mut body = body;
+    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
     let next = Tasking::parse(&body)?;
     check_update(&user, &current.data, &next)?;
-    crate::pii_gate::check_record(&state, &next, &Default::default()).await?;
+    let pii = crate::pii_gate::check_record(&state, &next, &confirmed).await?;
     let t = state
         .store
         .update(current.id, expected, &next, &user.ctx())
         .await?;
+    crate::pii_gate::record_confirmed(&state, &user, &pii).await?;
     Ok(with_etag(
         Json(record_json(&t, Marking::U)).into_response(),
         t.version,
@@ -447,7 +454,12 @@ pub async fn api_template_update(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let expected = if_match(&headers)?;
+    // A template never edited is at version 0 (its shipped copy): If-Match "0" names it.
+    let never_edited = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().trim_start_matches("W/").trim_matches('"') == "0");
+    let expected = if never_edited { 0 } else { if_match(&headers)? };
     let t = save_template(&state, &user, &key, expected, &body).await?;
     Ok(Json(t.to_json()))
 }
@@ -479,6 +491,62 @@ async fn unconfirmed_pii(
         }
     }
     Ok(out)
+}
+
+/// Every record a report cites or embeds must be one its author may see: a post cannot put
+/// another post's case (or SBU material it cannot read) into its report by id. A record the
+/// author may not see reads as missing, as everywhere else.
+async fn check_cited_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    r: &Report,
+) -> Result<(), ApiError> {
+    use chancery_domain::report::BlockSpec;
+    let mut errors = ValidationErrors::default();
+    for (si, s) in r.sections.iter().enumerate() {
+        for (pi, p) in s.paragraphs.iter().enumerate() {
+            let base = format!("sections[{si}].paragraphs[{pi}]");
+            let mut wanted: Vec<(String, CitedKind, RecordId)> = p
+                .citations
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| (format!("{base}.citations[{ci}].id"), c.kind, c.id))
+                .collect();
+            if let Some(BlockSpec::CaseComparison { cases, .. }) = &p.block {
+                for (ci, c) in cases.iter().enumerate() {
+                    wanted.push((format!("{base}.block.cases[{ci}]"), CitedKind::Case, *c));
+                }
+            }
+            for (path, kind, id) in wanted {
+                let raw = id.to_string();
+                let visible = match kind {
+                    CitedKind::Source => load_visible::<Source>(state, user, &raw).await.is_ok(),
+                    CitedKind::Case => load_visible::<chancery_domain::Case>(state, user, &raw)
+                        .await
+                        .is_ok(),
+                    CitedKind::Policy => load_visible::<chancery_domain::Policy>(state, user, &raw)
+                        .await
+                        .is_ok(),
+                    CitedKind::Engagement => {
+                        load_visible::<chancery_domain::Engagement>(state, user, &raw)
+                            .await
+                            .is_ok()
+                    }
+                };
+                if !visible {
+                    errors.push(FieldError::new(
+                        path,
+                        format!("no {} with id {id}", kind.as_str()),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
 }
 
 /// Records confirmations sent with a save (`confirm_pii: [{"field", "span"}]`).
@@ -546,10 +614,15 @@ pub async fn clearance_problems(
                 push(
                     path_of(p.id.as_str()),
                     p.id.as_str(),
-                    format!(
-                        "cites source {} ({}), which has been retracted",
-                        c.id, s.data.title
-                    ),
+                    // The title only of a U source: the problem is shown with a U paragraph.
+                    if s.data.marking == Marking::U {
+                        format!(
+                            "cites source {} ({}), which has been retracted",
+                            c.id, s.data.title
+                        )
+                    } else {
+                        format!("cites source {}, which has been retracted", c.id)
+                    },
                 );
             }
         }
@@ -565,6 +638,32 @@ pub async fn clearance_problems(
         );
     }
     Ok(errors)
+}
+
+/// The clearance problems a user may see: those on paragraphs above their clearance are left
+/// out (a problem may quote the paragraph's text).
+pub fn problems_for(
+    user: &CurrentUser,
+    r: &Report,
+    problems: ValidationErrors,
+) -> ValidationErrors {
+    let hidden: Vec<&str> = r
+        .paragraphs()
+        .filter(|(_, p)| !user.principal.may_see(p.marking))
+        .map(|(_, p)| p.id.as_str())
+        .collect();
+    ValidationErrors {
+        errors: problems
+            .errors
+            .into_iter()
+            .filter(|e| {
+                !e.extra
+                    .get("paragraph")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| hidden.contains(&p))
+            })
+            .collect(),
+    }
 }
 
 pub async fn create_report(
@@ -602,6 +701,7 @@ pub async fn create_report(
             ));
         }
     }
+    check_cited_visible(state, user, &data).await?;
     confirm(state, user, &data, &confirmed).await?;
     Ok(state.store.create(&data, &user.ctx()).await?)
 }
@@ -621,6 +721,16 @@ pub async fn update_report(
     let mut next = Report::parse(&body)?;
     next.state = current.data.state;
     check_update(user, &current.data, &next)?;
+    if next == current.data && confirmed.0.is_empty() {
+        // Nothing changed: no new version (and a published report stays published).
+        if expected != current.version {
+            return Err(ApiError::Conflict {
+                expected,
+                current: current.version,
+            });
+        }
+        return Ok(current);
+    }
     if !next.same_content(&current.data) {
         let chain = chain_of(state, &current.data).await?;
         next.state = transition(
@@ -631,6 +741,7 @@ pub async fn update_report(
         )
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
     }
+    check_cited_visible(state, user, &next).await?;
     confirm(state, user, &next, &confirmed).await?;
     Ok(state
         .store
@@ -638,7 +749,7 @@ pub async fn update_report(
         .await?)
 }
 
-async fn chain_of(
+pub async fn chain_of(
     state: &AppState,
     r: &Report,
 ) -> Result<Vec<chancery_domain::access::Role>, ApiError> {
@@ -667,6 +778,18 @@ pub async fn act(
     let chain = chain_of(state, &current.data).await?;
     let next_state = transition(current.data.state, action, user.principal.role(), &chain)
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    // Submitting, clearing and publishing sign off on the whole text: not by an account that
+    // cannot see all of it.
+    if matches!(
+        action,
+        ReportAction::Submit | ReportAction::Clear | ReportAction::Publish
+    ) && current.data.highest_marking() > user.principal.clearance()
+    {
+        return Err(ApiError::Forbidden(
+            "this report has SBU paragraphs the account cannot see, so it cannot sign off on them"
+                .into(),
+        ));
+    }
     if matches!(action, ReportAction::Submit | ReportAction::Clear) {
         let problems = clearance_problems(state, &current).await?;
         if !problems.is_empty() {
@@ -728,9 +851,11 @@ pub async fn api_report(
     IdPath(id): IdPath,
 ) -> Result<Response, ApiError> {
     let r = load_visible::<Report>(&state, &user, &id).await?;
+    crate::access::audit_reads(&state, &user, "read", &[&r]).await?;
     let mut v = record_json(&r, user.principal.clearance());
     v["flags"] = json!(report_flags(&state, &r).await?);
-    v["clearance_problems"] = json!(clearance_problems(&state, &r).await?.errors);
+    let problems = problems_for(&user, &r.data, clearance_problems(&state, &r).await?);
+    v["clearance_problems"] = json!(problems.errors);
     Ok(with_etag(Json(v).into_response(), r.version))
 }
 
@@ -912,7 +1037,7 @@ pub fn output(
     format: &str,
     public: bool,
 ) -> Result<Response, ApiError> {
-    let f = Format::parse(format).map_err(|e| ApiError::NotFound(e))?;
+    let f = Format::parse(format).map_err(ApiError::NotFound)?;
     let public = public || !user.principal.may_see(Marking::SBU);
     let bytes = report_build::render(b, f, public).map_err(build_err)?;
     let name = format!(

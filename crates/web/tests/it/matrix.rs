@@ -4,6 +4,7 @@
 //! computed by the policy function under test. A route without a row here fails the test.
 
 use crate::{TestApp, case_json, source_json, spawn_app};
+use chancery_domain::report::{Report, ReportState, Tasking};
 use chancery_domain::{RecordId, RedactionRequest};
 use chancery_store::{AuditCtx, Backend};
 use chancery_web::routes::table;
@@ -127,6 +128,17 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         403
     } else {
         OK
+    };
+    let editor_only = |ok: u16| if w.role == Role::Editor { ok } else { 403 };
+    let sees_report = w.reads_content() && (!w.role.at_post() || w.own);
+    let whole_report = |ok: u16| {
+        if !sees_report {
+            404
+        } else if !w.role.writes_content() || (w.sbu_target && !w.sbu) {
+            403
+        } else {
+            ok
+        }
     };
     Some(match route {
         "healthz" | "style" | "login_form" | "openapi" | "posts_page" | "api_posts" | "tokens"
@@ -259,17 +271,87 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "statistics_page" | "rate_page" | "dataset_page" | "dataset_csv" | "api_datasets"
         | "api_observations" | "api_indicator" => list,
         "api_redaction_decide" => redaction_decide,
+        // Taskings and templates: every content role reads them; HQ editors issue and edit
+        // them; the administrator does not see them (a tasking by id is a 404, lists 403).
+        "taskings_page" | "api_taskings" | "api_compliance" => list,
+        "tasking_page" | "api_tasking" => read(w.reads_content(), OK),
+        "tasking_create" => editor_only(REDIRECT),
+        "api_tasking_create" => editor_only(CREATED),
+        "api_tasking_update" => {
+            if !w.reads_content() {
+                404
+            } else {
+                editor_only(OK)
+            }
+        }
+        // Starting the report for a tasking: a post user whose post is addressed (both are).
+        "tasking_report_create" => {
+            if !w.reads_content() {
+                404
+            } else if w.role.at_post() {
+                REDIRECT
+            } else {
+                403
+            }
+        }
+        "templates_page" | "api_templates" | "template_page" | "api_template" => list,
+        "template_update" => editor_only(REDIRECT),
+        "api_template_update" => editor_only(OK),
+        // Reports: owned by a post like policies, but U records with SBU paragraphs: whoever
+        // sees the report gets it (200) without the paragraphs above their clearance. Replacing
+        // a report with SBU paragraphs, or signing off on one (submit), needs SBU access.
+        "reports_page" | "api_reports" => list,
+        "report_new" => new_form,
+        "report_create" => {
+            if w.role.writes_content() && (!w.role.at_post() || w.own) {
+                REDIRECT
+            } else {
+                403
+            }
+        }
+        "api_report_create" => {
+            if create_case {
+                CREATED
+            } else {
+                403
+            }
+        }
+        "report_page"
+        | "api_report"
+        | "api_report_history"
+        | "api_report_comments"
+        | "api_report_builds"
+        | "build_output"
+        | "api_build_output"
+        | "build_diff_page"
+        | "api_build_diff" => read(sees_report, OK),
+        "report_edit" => whole_report(OK),
+        "report_update" | "report_action" => whole_report(REDIRECT),
+        "api_report_update" | "api_report_action" => whole_report(OK),
+        // Comments (on a U paragraph) and builds: by those who write the report.
+        "report_comment_create" | "report_build_create" => write(sees_report, REDIRECT),
+        "api_report_comment_create" | "api_report_build_create" => write(sees_report, CREATED),
         _ => return None,
     })
 }
 
 /// Whether a route's answer depends on the target record; others are asked once per user.
 fn per_target(route: &str) -> bool {
+    if route.contains("tasking") || route.contains("template") {
+        // One tasking (addressed to both posts) and one template serve every combination;
+        // starting a report for the tasking uses up a due date, so it is asked once per user.
+        return false;
+    }
     route.contains("case")
         || route.contains("source")
         || route.contains("polic")
         || route.contains("engagement")
+        || route.contains("report")
+        || route.contains("build")
 }
+
+/// Text only the SBU paragraph of the SBU-target reports holds: never shown without SBU access.
+const SBU_MARK: &str = "withheld sbu comment zebra";
 
 struct Fixture {
     source_id: i64,
@@ -283,6 +365,83 @@ struct Fixture {
     policies: [[i64; 2]; 2],
     engagements: [[i64; 2]; 2],
     account: i64,
+    /// A tasking addressed to berlin and stockholm.
+    tasking: i64,
+    /// [sbu_target][own] reports (a U paragraph; an SBU paragraph too for sbu_target) and
+    /// one build of each.
+    reports: [[i64; 2]; 2],
+    builds: [[i64; 2]; 2],
+}
+
+fn tasking_json() -> Value {
+    json!({"title": "Matrix tasking", "instructions": "Report on the year.", "topics": ["arrests"],
+           "template_key": "hr-classic", "posts": ["berlin", "stockholm"], "due": "2016-01-15",
+           "recurrence": "annual"})
+}
+
+fn report_json(post: &str, sbu: bool) -> Value {
+    let mut paragraphs = vec![json!({"id": "p1", "kind": "analysis", "marking": "U",
+        "text": "the matrix analysis paragraph."})];
+    if sbu {
+        paragraphs.push(json!({"id": "p2", "kind": "comment", "marking": "SBU",
+            "text": format!("the {SBU_MARK}.")}));
+    }
+    json!({"post": post, "template_key": "hr-classic", "subject": "Matrix report", "tags": ["PHUM"],
+           "sections": [{"heading": "Executive Summary", "paragraphs": paragraphs}]})
+}
+
+/// A report as the fields of its edit form.
+fn report_form(r: &Value, version: i64) -> Vec<(String, String)> {
+    vec![
+        ("subject".into(), r["subject"].as_str().unwrap().to_string()),
+        ("tags".into(), "PHUM".into()),
+        ("refs".into(), String::new()),
+        ("captions".into(), String::new()),
+        (
+            "sections".into(),
+            serde_json::to_string_pretty(&r["sections"]).unwrap(),
+        ),
+        ("version".into(), version.to_string()),
+    ]
+}
+
+async fn report_record(app: &TestApp, id: i64) -> chancery_domain::Record<Report> {
+    app.store()
+        .get::<Report>(RecordId::new(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Puts a report back to draft (a submit in the matrix moved it on).
+async fn back_to_draft(app: &TestApp, id: i64, actor: i64) -> i64 {
+    let r = report_record(app, id).await;
+    if r.data.state == ReportState::Draft {
+        return r.version;
+    }
+    let mut d = r.data.clone();
+    d.state = ReportState::Draft;
+    app.store()
+        .update(
+            r.id,
+            r.version,
+            &d,
+            &AuditCtx::user(chancery_domain::UserId(actor), None),
+        )
+        .await
+        .unwrap()
+        .version
+}
+
+/// The stored version of a template (0: never edited).
+async fn template_version(app: &TestApp, key: &str) -> i64 {
+    let v: Value = app
+        .get(&format!("/api/v1/templates/{key}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["version"].as_i64().unwrap()
 }
 
 fn policy_json(post: &str, marking: &str, source_id: i64) -> Value {
@@ -340,6 +499,28 @@ async fn fixture(app: &TestApp) -> Fixture {
             engagements[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
         }
     }
+    let r = app.post_json("/api/v1/taskings", &tasking_json()).await;
+    assert_eq!(r.status(), 201);
+    let tasking = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let mut reports = [[0; 2]; 2];
+    let mut builds = [[0; 2]; 2];
+    for m in 0..2 {
+        for (o, post) in ["stockholm", "berlin"].into_iter().enumerate() {
+            let r = app
+                .post_json("/api/v1/reports", &report_json(post, m == 1))
+                .await;
+            assert_eq!(r.status(), 201);
+            reports[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            let r = app
+                .post_json(
+                    &format!("/api/v1/reports/{}/builds", reports[m][o]),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(r.status(), 201);
+            builds[m][o] = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        }
+    }
     let account = app
         .account(
             "subject@test.example",
@@ -363,6 +544,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         policies,
         engagements,
         account,
+        tasking,
+        reports,
+        builds,
     }
 }
 
@@ -475,6 +659,10 @@ async fn ask(
     let case_id = fx.cases[m][o];
     let source_id = fx.sources[m];
     let id = match name {
+        n if n.contains("tasking") => fx.tasking.to_string(),
+        n if n.contains("template") => "hr-classic".into(),
+        n if n.contains("report") => fx.reports[m][o].to_string(),
+        n if n.contains("build") => fx.builds[m][o].to_string(),
         n if n.contains("polic") => fx.policies[m][o].to_string(),
         n if n.contains("engagement") => fx.engagements[m][o].to_string(),
         n if n.contains("case") => case_id.to_string(),
@@ -490,10 +678,15 @@ async fn ask(
             .replace("{id}", &id)
             .replace("{code}", &id)
             .replace("{aid}", &fx.archives[m].to_string())
-            .replace("{other}", &id),
+            .replace("{other}", &id)
+            .replace("{key}", &id)
+            .replace("{format}", "md"),
     );
     if name == "api_policy_in_force" {
         url.push_str("?date=2025-10-15");
+    }
+    if name == "api_reports" {
+        url.push_str("?limit=500");
     }
     let post = if w.own { "berlin" } else { "stockholm" };
     let mut new_case = case_json(post, "DE", "Matrix case", fx.source_id);
@@ -570,6 +763,69 @@ async fn ask(
                 req.form(&f)
             }
         }
+        "api_tasking_create" | "api_tasking_update" => {
+            let v = app
+                .store()
+                .get::<Tasking>(RecordId::new(fx.tasking).unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .version;
+            req.header("If-Match", v.to_string()).json(&tasking_json())
+        }
+        "tasking_create" => req.form(&[
+            ("title", "Matrix tasking by form"),
+            ("instructions", "Report on the year."),
+            ("topics", "arrests\nexpulsions"),
+            ("template_key", "hr-classic"),
+            ("posts", "berlin"),
+            ("posts", "stockholm"),
+            ("due", "2027-03-01"),
+            ("recurrence", "one_off"),
+        ]),
+        "api_template_update" | "template_update" => {
+            let v = template_version(app, "hr-classic").await;
+            let t = chancery_domain::report::Template::shipped_by_key("hr-classic")
+                .unwrap()
+                .to_json();
+            if name == "template_update" {
+                req.form(&[
+                    ("template", serde_json::to_string_pretty(&t).unwrap()),
+                    ("version", v.to_string()),
+                ])
+            } else {
+                req.header("If-Match", format!("\"{v}\"")).json(&t)
+            }
+        }
+        "api_report_create" => req.json(&report_json(post, w.sbu_target)),
+        "report_create" => req.form(&[
+            ("post", post),
+            ("template_key", "hr-classic"),
+            ("subject", "Matrix report by form"),
+        ]),
+        "api_report_update" | "report_update" => {
+            let body = report_json(post, w.sbu_target);
+            let v = report_record(app, fx.reports[m][o]).await.version;
+            if name == "report_update" {
+                req.form(&report_form(&body, v))
+            } else {
+                req.header("If-Match", v.to_string()).json(&body)
+            }
+        }
+        "api_report_action" | "report_action" => {
+            let v = back_to_draft(app, fx.reports[m][o], fx.account).await;
+            if name == "report_action" {
+                req.form(&[("action", "submit".to_string()), ("version", v.to_string())])
+            } else {
+                req.header("If-Match", v.to_string())
+                    .json(&json!({"action": "submit"}))
+            }
+        }
+        "api_report_comment_create" => {
+            req.json(&json!({"paragraph": "p1", "body": "a matrix comment"}))
+        }
+        "report_comment_create" => req.form(&[("paragraph", "p1"), ("body", "a matrix comment")]),
+        "api_report_build_create" => req.json(&json!({})),
         "login" => req.form(&[
             ("email", "nobody@test.example"),
             ("password", "wrong password"),
@@ -674,6 +930,34 @@ async fn run_matrix(backend: Backend) {
                         route.path,
                         body.chars().take(160).collect::<String>()
                     ));
+                }
+                // The SBU paragraph of a report never reaches a user without SBU access.
+                if sbu_target && !*sbu && got < 400 && body.contains(SBU_MARK) {
+                    failures.push(format!(
+                        "{} {} as {w:?}: the SBU paragraph was shown",
+                        route.method, route.path
+                    ));
+                }
+                if route.name == "api_reports" && got == OK {
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    let ids: Vec<i64> = v["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|c| c["id"].as_i64().unwrap())
+                        .collect();
+                    for mm in [false, true] {
+                        for oo in [false, true] {
+                            let listed =
+                                ids.contains(&fx.reports[usize::from(mm)][usize::from(oo)]);
+                            let sees = w.role != Role::Admin && (!w.role.at_post() || oo);
+                            if listed != sees {
+                                failures.push(format!(
+                                    "GET /api/v1/reports as {w:?}: report [{mm}][{oo}] listed={listed}"
+                                ));
+                            }
+                        }
+                    }
                 }
                 // Lists show exactly the records the user may see.
                 if route.name == "api_cases" && got == OK {
