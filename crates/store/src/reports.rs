@@ -351,7 +351,7 @@ impl Store {
             e.record_type = Some("report".into());
             e.record_id = Some(report.get());
             e.content_hash = Some(sha256_hex(body));
-            audit_append!(tx, ctx, vec![e]);
+            audit_append!(tx, ctx, [e]);
             tx.commit().await?;
             id
         });
@@ -421,7 +421,7 @@ impl Store {
             e.record_id = Some(report.get());
             e.version = Some(report_version);
             e.content_hash = Some(hash);
-            audit_append!(tx, ctx, vec![e]);
+            audit_append!(tx, ctx, [e]);
             tx.commit().await?;
             id
         });
