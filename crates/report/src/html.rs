@@ -165,15 +165,27 @@ fn header(h: &mut String, doc: &RenderDoc) {
         field("Captions", captions.join("<br>"));
     }
     field("State", escape(&doc.state));
+    // Build id 0 is a preview: resolved like a build, stored nowhere.
     field(
         "Build",
-        format!(
-            "{} (report {}, version {})",
-            doc.build_id, doc.report_id, doc.report_version
-        ),
+        if doc.build_id == 0 {
+            format!(
+                "preview, not a build (report {}, version {})",
+                doc.report_id, doc.report_version
+            )
+        } else {
+            format!(
+                "{} (report {}, version {})",
+                doc.build_id, doc.report_id, doc.report_version
+            )
+        },
     );
     field(
-        "Built",
+        if doc.build_id == 0 {
+            "Resolved"
+        } else {
+            "Built"
+        },
         format!(
             "<time datetime=\"{}\">{}</time>",
             doc.built_at.format("%Y-%m-%dT%H:%M:%SZ"),

@@ -221,6 +221,8 @@ pub struct ComplianceRow {
     pub post: String,
     pub due: NaiveDate,
     pub status: String,
+    /// The status in words ("Not started").
+    pub status_label: String,
     pub late: bool,
     pub report_id: Option<i64>,
     pub flags: Vec<String>,
@@ -284,6 +286,7 @@ pub async fn compliance_rows(
                     post: post.to_string(),
                     due: *due,
                     status: c.status.as_str().to_string(),
+                    status_label: c.status.label().to_string(),
                     late: c.late,
                     report_id,
                     flags,

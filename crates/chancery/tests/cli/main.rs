@@ -210,7 +210,14 @@ fn demo_creates_data_once_and_serves_it() {
     );
     assert_eq!(policy["linked_cases"].as_array().unwrap().len(), 2);
     let engagements = get_json(&format!("{base}/api/v1/engagements"), &editor);
-    assert_eq!(engagements["items"].as_array().unwrap().len(), 1);
+    // Stockholm's SBU meeting and Berlin's U meeting, both SYNTHETIC.
+    let engagements = engagements["items"].as_array().unwrap();
+    assert_eq!(engagements.len(), 2);
+    assert!(
+        engagements
+            .iter()
+            .all(|e| e["title"].as_str().unwrap().starts_with("SYNTHETIC"))
+    );
     // One source has an archived document (the demo refuses to load a quote not found in it).
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     let mut archived = 0;

@@ -33,6 +33,12 @@ fn demo_report_builds_and_rerenders_byte_identically() {
                 .filter(|r| r["post"] != "berlin")
                 .all(|r| r["status"] == "not_started")
         );
+        // The draft is not ready: one fact paragraph has no source yet, and says so.
+        let r = get_json(&format!("http://{}/api/v1/reports/1", run.addr), &token);
+        let problems = r["clearance_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{r}");
+        assert_eq!(problems[0]["paragraph"], "p6");
+        assert_eq!(problems[0]["link"], "/reports/1#p6");
     }
     let out_dir = dir.path();
     let path = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
