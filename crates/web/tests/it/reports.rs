@@ -13,6 +13,7 @@ crate::on_both_backends!(
     the_diff_between_builds_shows_the_changed_paragraph,
     the_report_pages_work_without_javascript,
     a_report_cannot_cite_what_its_author_cannot_see,
+    an_overturned_verdict_flags_the_build,
 );
 
 const FORMATS: [&str; 5] = ["html", "pdf", "cable", "md", "manifest"];
@@ -1179,4 +1180,84 @@ async fn a_report_cannot_cite_what_its_author_cannot_see(app: &TestApp) {
         .unwrap()
         .truncate(1);
     created(app.post_json("/api/v1/reports", &body).await).await;
+}
+
+/// A verdict overturned after a build: the case's outcomes change, and the build (and the
+/// report through its latest build) is flagged, naming the case and its versions.
+async fn an_overturned_verdict_flags_the_build(app: &TestApp) {
+    let s1 = app.seed().await;
+    let s2 = app.seed().await;
+    let group = created(
+        app.post_json("/api/v1/cases", &crate::cases_depth::group_case(s1, s2))
+            .await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut speech_body = crate::cases_depth::speech_case(s1, group);
+    let speech = created(app.post_json("/api/v1/cases", &speech_body).await).await["id"]
+        .as_i64()
+        .unwrap();
+    let body = report_body(
+        "berlin",
+        vec![json!({"id": "p1", "kind": "fact", "marking": "SBU",
+            "text": "The two cases side by side.",
+            "citations": [{"kind": "case", "id": speech}],
+            "block": {"kind": "case_comparison", "title": "Side by side", "cases": [group, speech]}})],
+    );
+    let id = created(app.post_json("/api/v1/reports", &body).await).await["id"]
+        .as_i64()
+        .unwrap();
+    let build = created(
+        app.client
+            .post(app.url(&format!("/api/v1/reports/{id}/builds")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let bid = build["id"].as_i64().unwrap();
+    let (status, _, html) = bytes(&app.client, app, &format!("/api/v1/builds/{bid}/html")).await;
+    assert_eq!(status, 200);
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("Victim parties") && html.contains("The victim"),
+        "internal edition"
+    );
+    let builds = get_json(&app.client, app, &format!("/api/v1/reports/{id}/builds")).await;
+    assert_eq!(builds["items"][0]["flags"], json!([]));
+
+    // On appeal the speech conviction is quashed: the outcome now reads acquitted.
+    speech_body["outcomes"][0]["outcome"]["verdict"] = json!("acquitted");
+    speech_body["outcomes"][0]["outcome"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sentence");
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/cases/{speech}")))
+        .header("If-Match", "1")
+        .json(&speech_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let builds = get_json(&app.client, app, &format!("/api/v1/reports/{id}/builds")).await;
+    let flags = builds["items"][0]["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 1, "{builds}");
+    let flag = flags[0].as_str().unwrap();
+    assert!(
+        flag.contains(&format!("case {speech}")) && flag.contains("version 1 to 2"),
+        "{flag}"
+    );
+    let report = get_json(&app.client, app, &format!("/api/v1/reports/{id}")).await;
+    assert!(
+        report["flags"].as_array().unwrap().iter().any(|f| f
+            .as_str()
+            .unwrap()
+            .contains(&format!("build {bid}: case {speech}"))),
+        "{report}"
+    );
+    // The group case did not change: it is not flagged.
+    assert!(!flag.contains(&format!("case {group}:")));
 }
