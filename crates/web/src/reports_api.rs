@@ -545,6 +545,21 @@ async fn check_cited_visible(
             }
         }
     }
+    // A figure's indicator must be a request the statistics API would take, so that a
+    // malformed one is refused on save rather than at the first build.
+    for (si, s) in r.sections.iter().enumerate() {
+        for (pi, p) in s.paragraphs.iter().enumerate() {
+            if let Some(BlockSpec::StatisticsFigure { indicator, .. }) = &p.block
+                && let Err(e) =
+                    serde_json::from_value::<crate::statistics::IndicatorRequest>(indicator.clone())
+            {
+                errors.push(FieldError::new(
+                    format!("sections[{si}].paragraphs[{pi}].block.indicator"),
+                    format!("not an indicator request: {e}"),
+                ));
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

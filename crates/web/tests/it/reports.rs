@@ -1155,6 +1155,13 @@ async fn a_report_cannot_cite_what_its_author_cannot_see(app: &TestApp) {
     body["sections"][0]["paragraphs"].as_array_mut().unwrap().push(json!({
         "id": "p2", "kind": "analysis", "marking": "SBU", "text": "",
         "block": {"kind": "case_comparison", "title": "Side by side", "cases": [other, other + 1000]}}));
+    body["sections"][0]["paragraphs"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+        "id": "p3", "kind": "fact", "marking": "U", "text": "",
+        "block": {"kind": "statistics_figure", "title": "A rate",
+                  "indicator": {"indicator": "rate", "geo": "DE"}}}));
     let r = officer
         .post(app.url("/api/v1/reports"))
         .json(&body)
@@ -1170,6 +1177,10 @@ async fn a_report_cannot_cite_what_its_author_cannot_see(app: &TestApp) {
     assert!(
         fields.contains(&"sections[0].paragraphs[1].block.cases[0]".to_string()),
         "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"sections[0].paragraphs[2].block.indicator".to_string()),
+        "a malformed indicator is refused on save: {fields:?}"
     );
     let listed = get_json(&officer, app, "/api/v1/reports").await;
     assert_eq!(listed["items"], json!([]), "nothing was written");
