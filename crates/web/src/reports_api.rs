@@ -152,6 +152,10 @@ pub async fn create_tasking(
     Ok(t)
 }
 
+#[utoipa::path(get, path = "/api/v1/taskings", tag = "taskings",
+    responses(
+        (status = 200, description = "The taskings the user may see (a post: those addressed to it)", body = serde_json::Value),
+    ))]
 pub async fn api_taskings(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -164,6 +168,12 @@ pub async fn api_taskings(
     Ok(Json(json!({ "items": items })))
 }
 
+#[utoipa::path(post, path = "/api/v1/taskings", tag = "taskings", request_body(content = serde_json::Value, description = "Tasking JSON: title, instructions, topics, template_key, posts, due, recurrence (annual, quarterly, one_off)"),
+    responses(
+        (status = 201, description = "Issued (HQ editors); ETag holds the version", body = serde_json::Value),
+        (status = 403, description = "Not an HQ editor", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_tasking_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -177,6 +187,11 @@ pub async fn api_tasking_create(
     Ok(with_etag(resp, t.version))
 }
 
+#[utoipa::path(get, path = "/api/v1/taskings/{id}", tag = "taskings",
+    responses(
+        (status = 200, description = "The tasking with its compliance rows", body = serde_json::Value),
+        (status = 404, description = "No such tasking, or not addressed to the user's post", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_tasking(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -188,6 +203,12 @@ pub async fn api_tasking(
     Ok(with_etag(Json(v).into_response(), t.version))
 }
 
+#[utoipa::path(put, path = "/api/v1/taskings/{id}", tag = "taskings", request_body(content = serde_json::Value, description = "The tasking as a whole; If-Match names the version read"),
+    responses(
+        (status = 200, description = "Saved", body = serde_json::Value),
+        (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_tasking_update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -333,6 +354,10 @@ pub async fn report_flags(
     Ok(flags)
 }
 
+#[utoipa::path(get, path = "/api/v1/compliance", tag = "taskings",
+    responses(
+        (status = 200, description = "For each tasking, addressed post and due date: not_started, drafting, in_clearance, submitted or withdrawn, late, the report and its flags", body = serde_json::Value),
+    ))]
 pub async fn api_compliance(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -418,6 +443,10 @@ pub async fn save_template(
     Ok(t)
 }
 
+#[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
+    responses(
+        (status = 200, description = "Every template: the shipped ones (or HQ's edited copies) and HQ's own", body = serde_json::Value),
+    ))]
 pub async fn api_templates(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -435,6 +464,11 @@ pub async fn api_templates(
     Ok(Json(json!({ "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/v1/templates/{key}", tag = "templates",
+    responses(
+        (status = 200, description = "The template", body = serde_json::Value),
+        (status = 404, description = "No such template", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_template(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -450,6 +484,12 @@ pub async fn api_template(
     Ok(Json(j))
 }
 
+#[utoipa::path(put, path = "/api/v1/templates/{key}", tag = "templates", request_body(content = serde_json::Value, description = "Template JSON: key, title, provisional, clearance_chain, sections (heading, guidance, expected); If-Match names the stored version (0 for a shipped template never edited)"),
+    responses(
+        (status = 200, description = "Saved (HQ editors)", body = serde_json::Value),
+        (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_template_update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -822,6 +862,10 @@ pub async fn act(
         .await?)
 }
 
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    responses(
+        (status = 200, description = "A page of reports the user may see, SBU paragraphs withheld without SBU access", body = serde_json::Value),
+    ))]
 pub async fn api_reports(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -846,6 +890,11 @@ pub async fn api_reports(
     Ok(Json(json!({"items": items, "next": page.next})))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body(content = serde_json::Value, description = "Report JSON: post, tasking_id, due, template_key, subject, tags, refs, captions, demo, sections of paragraphs (id, kind, marking, text, citations, block); optional confirm_pii"),
+    responses(
+        (status = 201, description = "Created as a draft", body = serde_json::Value),
+        (status = 422, description = "Invalid fields, each named (a cited record the author may not see reads as missing)", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -863,6 +912,11 @@ pub async fn api_report_create(
     Ok(with_etag(resp, r.version))
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports",
+    responses(
+        (status = 200, description = "The report, its flags and the problems that refuse clearance, each with a link to its paragraph", body = serde_json::Value),
+        (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -877,6 +931,13 @@ pub async fn api_report(
     Ok(with_etag(Json(v).into_response(), r.version))
 }
 
+#[utoipa::path(put, path = "/api/v1/reports/{id}", tag = "reports", request_body(content = serde_json::Value, description = "The report as a whole; If-Match names the version read. An edit in or after clearance restarts the chain at draft"),
+    responses(
+        (status = 200, description = "Saved", body = serde_json::Value),
+        (status = 403, description = "Published or withdrawn reports are not edited", body = chancery_domain::ValidationErrors),
+        (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report_update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -892,6 +953,10 @@ pub async fn api_report_update(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{id}/history", tag = "reports",
+    responses(
+        (status = 200, description = "Every version, oldest first", body = serde_json::Value),
+    ))]
 pub async fn api_report_history(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -911,6 +976,12 @@ pub async fn api_report_history(
     Ok(Json(json!({ "items": items })))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports/{id}/actions", tag = "reports", request_body(content = serde_json::Value, description = r#"{"action": "submit" | "clear" | "return_to_draft" | "publish" | "withdraw"}; If-Match names the version read"#),
+    responses(
+        (status = 200, description = "Done", body = serde_json::Value),
+        (status = 403, description = "Not this role's step", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Clearance refused: each problem with its paragraph and link", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report_action(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -991,6 +1062,10 @@ pub async fn visible_comments(
         .collect())
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{id}/comments", tag = "reports",
+    responses(
+        (status = 200, description = "Comments on the paragraphs the user may see", body = serde_json::Value),
+    ))]
 pub async fn api_report_comments(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1002,6 +1077,11 @@ pub async fn api_report_comments(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports/{id}/comments", tag = "reports", request_body(content = serde_json::Value, description = r#"{"paragraph": "p3", "body": "..."}"#),
+    responses(
+        (status = 201, description = "Added", body = serde_json::Value),
+        (status = 422, description = "No such paragraph, or an empty comment", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report_comment_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1077,6 +1157,10 @@ pub fn output(
     Ok(resp)
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{id}/builds", tag = "reports",
+    responses(
+        (status = 200, description = "The report's builds, newest first, each with its snapshot sha256 and flags", body = serde_json::Value),
+    ))]
 pub async fn api_report_builds(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1096,6 +1180,11 @@ pub async fn api_report_builds(
     Ok(Json(json!({ "items": items })))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports/{id}/builds", tag = "reports",
+    responses(
+        (status = 201, description = "A new build pinning the current version, statistics releases and record versions", body = serde_json::Value),
+        (status = 422, description = "The report cannot be resolved (a block's data is missing)", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_report_build_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1112,6 +1201,11 @@ pub async fn api_report_build_create(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/builds/{id}/{format}", tag = "reports",
+    responses(
+        (status = 200, description = "The build rendered as html, pdf, cable, md or manifest; ?public=1 for the public edition (always public without SBU access); byte-identical on every request", body = serde_json::Value),
+        (status = 404, description = "No such build or format", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_build_output(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1151,6 +1245,10 @@ pub async fn diff_builds(
     Ok((ba, bb, d))
 }
 
+#[utoipa::path(get, path = "/api/v1/builds/{id}/diff/{other}", tag = "reports",
+    responses(
+        (status = 200, description = "What changed between two builds, paragraph by paragraph", body = serde_json::Value),
+    ))]
 pub async fn api_build_diff(
     State(state): State<AppState>,
     user: CurrentUser,

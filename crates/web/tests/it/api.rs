@@ -438,6 +438,27 @@ async fn openapi_document_describes_the_api(app: &TestApp) {
     }
     assert!(paths["/api/v1/cases/{id}"]["put"]["responses"]["409"].is_object());
     assert!(paths["/api/v1/cases"]["post"]["requestBody"].is_object());
+    // Every report route of the registry is in the document, with its method.
+    for route in chancery_web::routes::table() {
+        let path = route.path;
+        let reportish = [
+            "/api/v1/taskings",
+            "/api/v1/compliance",
+            "/api/v1/templates",
+            "/api/v1/reports",
+            "/api/v1/builds",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        if reportish {
+            let method = route.method.as_str().to_lowercase();
+            assert!(
+                paths[path][&method].is_object(),
+                "{method} {path} missing from the OpenAPI document"
+            );
+        }
+    }
+    assert!(paths["/api/v1/reports/{id}/actions"]["post"]["responses"]["422"].is_object());
 }
 
 /// A body over the configured limit gets 413 in the error shape, before anything is read or
