@@ -622,12 +622,9 @@ impl Builder<'_> {
                     .to_vec();
                     table.rows.push(Row {
                         cells: vec![
-                            r["numerator"]["label"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string(),
+                            text(&r["numerator"]["label"]),
                             r["basis"].as_str().unwrap_or_default().replace('_', " "),
-                            r["period"].as_str().unwrap_or_default().to_string(),
+                            text(&r["period"]),
                             n(&r["count"]),
                             n(&r["denominator_value"]),
                             format!(
@@ -636,7 +633,7 @@ impl Builder<'_> {
                                 r["per_label"].as_str().unwrap_or_default()
                             ),
                             ci(&r["interval"], 1.0),
-                            r["flags"].as_str().unwrap_or_default().to_string(),
+                            text(&r["flags"]),
                         ],
                         marking: Marking::U,
                     });
@@ -656,14 +653,14 @@ impl Builder<'_> {
                     .to_vec();
                     table.rows.push(Row {
                         cells: vec![
-                            r["part"]["label"].as_str().unwrap_or_default().to_string(),
-                            r["whole"]["label"].as_str().unwrap_or_default().to_string(),
-                            r["period"].as_str().unwrap_or_default().to_string(),
+                            text(&r["part"]["label"]),
+                            text(&r["whole"]["label"]),
+                            text(&r["period"]),
                             n(&r["part_count"]),
                             n(&r["whole_count"]),
                             n(&r["percent"]),
                             ci(&r["interval"], 100.0),
-                            r["flags"].as_str().unwrap_or_default().to_string(),
+                            text(&r["flags"]),
                         ],
                         marking: Marking::U,
                     });
@@ -772,6 +769,11 @@ impl Builder<'_> {
             marking: Marking::U,
         })
     }
+}
+
+/// A JSON string member as text ("" when absent).
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
 }
 
 /// Victim parties of a case, described by role label only (never a name).

@@ -30,7 +30,6 @@ use chancery_domain::report::{
 use chancery_domain::{
     Action, FieldError, Marked, Marking, Record, Resource, ResourceKind, ValidationErrors, can,
 };
-use chancery_store::ReportFilter;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
@@ -512,15 +511,7 @@ pub async fn reports_page(
     let values = crate::pages::query_json(raw.as_deref());
     let (errors, page) = match ListQuery::parse(raw.as_deref(), &["post"]) {
         Ok(q) => {
-            let mut filter = ReportFilter {
-                post: q.post.clone(),
-                ..Default::default()
-            };
-            Report::scope(&mut filter, &user.principal);
-            let page = state
-                .store
-                .list::<Report>(&filter, q.cursor.as_deref(), q.limit)
-                .await?;
+            let page = crate::reports_api::list_reports(&state, &user, &q).await?;
             (ValidationErrors::default(), Some(page))
         }
         Err(e) => (e, None),

@@ -862,6 +862,24 @@ pub async fn act(
         .await?)
 }
 
+/// A page of the reports the user may see (a post: its own), newest first.
+pub async fn list_reports(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &crate::api::ListQuery,
+) -> Result<chancery_store::Page<Report>, ApiError> {
+    check_open(user, Action::Read, &Report::collection())?;
+    let mut filter = ReportFilter {
+        post: q.post.clone(),
+        ..Default::default()
+    };
+    Report::scope(&mut filter, &user.principal);
+    Ok(state
+        .store
+        .list::<Report>(&filter, q.cursor.as_deref(), q.limit)
+        .await?)
+}
+
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
     responses(
         (status = 200, description = "A page of reports the user may see, SBU paragraphs withheld without SBU access", body = serde_json::Value),
@@ -871,17 +889,8 @@ pub async fn api_reports(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    check_open(&user, Action::Read, &Report::collection())?;
     let q = crate::api::ListQuery::parse(raw.as_deref(), &["post"])?;
-    let mut filter = ReportFilter {
-        post: q.post.clone(),
-        ..Default::default()
-    };
-    Report::scope(&mut filter, &user.principal);
-    let page = state
-        .store
-        .list::<Report>(&filter, q.cursor.as_deref(), q.limit)
-        .await?;
+    let page = list_reports(&state, &user, &q).await?;
     let items: Vec<Value> = page
         .items
         .iter()
