@@ -561,6 +561,73 @@ impl Builder<'_> {
         }
     }
 
+    /// The data lines of a figure (`Data: publisher, title (code; release N)`) and whether
+    /// any dataset it reads is synthetic.
+    async fn data_sources(
+        &self,
+        indicator: &Value,
+        answer: &Value,
+    ) -> Result<(Vec<String>, bool), BuildError> {
+        let mut codes: Vec<String> = Vec::new();
+        if let Some(o) = indicator.as_object() {
+            for v in o.values() {
+                if let Some(code) = v["dataset"].as_str() {
+                    let code = code.trim().to_lowercase();
+                    if !codes.contains(&code) {
+                        codes.push(code);
+                    }
+                }
+            }
+        }
+        let mut releases: Vec<i64> = answer["observations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["release_id"].as_i64())
+            .collect();
+        releases.sort_unstable();
+        releases.dedup();
+        let mut lines = Vec::new();
+        let mut synthetic = false;
+        for code in codes {
+            let Some(meta) = self.store.dataset(&code).await? else {
+                continue;
+            };
+            let said = |x: &Option<String>| x.as_deref().is_some_and(|t| t.contains("SYNTHETIC"));
+            if said(&meta.title) || said(&meta.publisher) || said(&meta.notes) {
+                synthetic = true;
+            }
+            let mut line = format!(
+                "Data: {}, {} ({code}",
+                meta.publisher
+                    .as_deref()
+                    .unwrap_or("publisher not recorded"),
+                meta.title.as_deref().unwrap_or("untitled dataset"),
+            );
+            let mut mine = Vec::new();
+            for r in &releases {
+                if let Some(info) = self.store.release(*r).await?
+                    && info.dataset == code
+                {
+                    mine.push(format!("{} of {}", r, info.imported_at.format("%Y-%m-%d")));
+                }
+            }
+            if !mine.is_empty() {
+                line.push_str(&format!("; release {}", mine.join(", ")));
+            }
+            line.push_str(").");
+            lines.push(line);
+        }
+        if synthetic {
+            lines.insert(
+                0,
+                "SYNTHETIC data: these numbers are made up for illustration and are not official figures."
+                    .to_string(),
+            );
+        }
+        Ok((lines, synthetic))
+    }
+
     async fn figure(
         &mut self,
         title: &str,
@@ -592,12 +659,18 @@ impl Builder<'_> {
         }
         let refusal = answer["refusal"]["message"].as_str().map(str::to_string);
         let r = &answer["result"];
-        let caveats: Vec<String> = r["caveats"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["text"].as_str().map(str::to_string))
-            .collect();
+        // Where the numbers come from, first: each dataset's publisher and title with the
+        // releases used; synthetic data says so whatever the drafter's title says.
+        let (data_lines, synthetic) = self.data_sources(indicator, &answer).await?;
+        let n_data = data_lines.len();
+        let mut caveats: Vec<String> = data_lines;
+        caveats.extend(
+            r["caveats"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["text"].as_str().map(str::to_string)),
+        );
         let n = |v: &Value| v.as_f64().map(fmt_num).unwrap_or_else(|| "n/a".into());
         let ci = |i: &Value, scale: f64| match (i["lower"].as_f64(), i["upper"].as_f64()) {
             (Some(a), Some(b)) => format!("{} to {}", fmt_num(a * scale), fmt_num(b * scale)),
@@ -744,11 +817,12 @@ impl Builder<'_> {
                             label: r["label"].as_str().unwrap_or("series").to_string(),
                             points,
                         }],
-                        synthetic: false,
+                        synthetic,
                     };
                     svg = chart::line_chart_svg(&spec).ok();
-                    let mut all = trend_caveats;
-                    all.extend(caveats);
+                    // The data lines first, then the fit, then the indicator's caveats.
+                    let mut all = caveats;
+                    all.splice(n_data..n_data, trend_caveats);
                     return Ok(Block::Figure {
                         title: title.to_string(),
                         svg,

@@ -97,6 +97,15 @@ fn demo_report_builds_and_rerenders_byte_identically() {
         "demo builds use a placeholder signer"
     );
     assert!(cable.lines().all(|l| l.chars().count() <= 72));
+    // The figure names its data and says it is synthetic, whatever its title says.
+    assert!(
+        cable.contains("Caveat: SYNTHETIC data: these numbers are made up"),
+        "{cable}"
+    );
+    assert!(
+        cable.contains("Caveat: Data: Chancery demo data (SYNTHETIC),"),
+        "{cable}"
+    );
 
     for format in ["html", "pdf", "cable", "md", "manifest"] {
         let a = path(&format!("a.{format}"));
