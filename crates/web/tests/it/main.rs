@@ -13,6 +13,7 @@ mod matrix;
 mod pages;
 mod register_forms;
 mod register_pages;
+mod report_rules;
 mod reports;
 mod robustness;
 mod statistics;
