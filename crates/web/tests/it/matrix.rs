@@ -325,8 +325,14 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         | "api_build_output"
         | "build_diff_page"
         | "api_build_diff" => read(sees_report, OK),
-        "report_edit" => whole_report(OK),
-        "report_update" | "report_action" => whole_report(REDIRECT),
+        "report_history_page" => read(sees_report, OK),
+        "report_edit" | "report_paragraph_edit" | "report_paragraph_new" => whole_report(OK),
+        "report_update"
+        | "report_action"
+        | "report_paragraph_update"
+        | "report_paragraph_create"
+        | "report_paragraph_delete"
+        | "report_paragraph_move" => whole_report(REDIRECT),
         "api_report_update" | "api_report_action" => whole_report(OK),
         // Comments (on a U paragraph) and builds: by those who write the report.
         "report_comment_create" | "report_build_create" => write(sees_report, REDIRECT),
@@ -421,6 +427,36 @@ async fn back_to_draft(app: &TestApp, id: i64, actor: i64) -> i64 {
     }
     let mut d = r.data.clone();
     d.state = ReportState::Draft;
+    app.store()
+        .update(
+            r.id,
+            r.version,
+            &d,
+            &AuditCtx::user(chancery_domain::UserId(actor), None),
+        )
+        .await
+        .unwrap()
+        .version
+}
+
+/// The paragraph the matrix deletes and moves around (added again when a delete took it).
+const EXTRA_PARAGRAPH: &str = "p50";
+
+/// Makes sure a report has the extra paragraph; returns the report's version.
+async fn ensure_extra_paragraph(app: &TestApp, id: i64, actor: i64) -> i64 {
+    let r = report_record(app, id).await;
+    if r.data
+        .paragraphs()
+        .any(|(_, p)| p.id.as_str() == EXTRA_PARAGRAPH)
+    {
+        return r.version;
+    }
+    let mut v = r.data.to_json();
+    v["sections"][0]["paragraphs"].as_array_mut().unwrap().push(
+        json!({"id": EXTRA_PARAGRAPH, "kind": "analysis", "marking": "U",
+            "text": "an extra matrix paragraph."}),
+    );
+    let d = Report::from_json(&v).unwrap();
     app.store()
         .update(
             r.id,
@@ -673,9 +709,16 @@ async fn ask(
         "dataset_page" | "dataset_csv" | "api_observations" => "matrix_ds".into(),
         _ => String::new(),
     };
+    let pid = if name == "report_paragraph_delete" {
+        EXTRA_PARAGRAPH
+    } else {
+        "p1"
+    };
     let mut url = app.url(
         &path
             .replace("{id}", &id)
+            .replace("{pid}", pid)
+            .replace("{n}", "0")
             .replace("{code}", &id)
             .replace("{aid}", &fx.archives[m].to_string())
             .replace("{other}", &id)
@@ -820,6 +863,36 @@ async fn ask(
                 req.header("If-Match", v.to_string())
                     .json(&json!({"action": "submit"}))
             }
+        }
+        "report_paragraph_update" | "report_paragraph_create" => {
+            let v = report_record(app, fx.reports[m][o]).await.version;
+            let text = if name == "report_paragraph_update" {
+                "the matrix analysis paragraph."
+            } else {
+                "a matrix paragraph added by form."
+            };
+            req.form(&[
+                ("kind", "analysis".to_string()),
+                ("marking", "U".to_string()),
+                ("text", text.to_string()),
+                ("citations", String::new()),
+                ("block", String::new()),
+                ("version", v.to_string()),
+            ])
+        }
+        "report_paragraph_delete" => {
+            let v = ensure_extra_paragraph(app, fx.reports[m][o], fx.account).await;
+            req.form(&[("version", v.to_string())])
+        }
+        "report_paragraph_move" => {
+            let v = ensure_extra_paragraph(app, fx.reports[m][o], fx.account).await;
+            let r = report_record(app, fx.reports[m][o]).await;
+            let first = r.data.sections[0].paragraphs[0].id.as_str() == "p1";
+            let direction = if first { "down" } else { "up" };
+            req.form(&[
+                ("direction", direction.to_string()),
+                ("version", v.to_string()),
+            ])
         }
         "api_report_comment_create" => {
             req.json(&json!({"paragraph": "p1", "body": "a matrix comment"}))

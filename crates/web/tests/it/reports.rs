@@ -14,6 +14,11 @@ crate::on_both_backends!(
     the_report_pages_work_without_javascript,
     a_report_cannot_cite_what_its_author_cannot_see,
     an_overturned_verdict_flags_the_build,
+    the_paragraph_editor_adds_edits_moves_and_deletes,
+    a_bad_paragraph_form_names_the_citations_field_and_writes_nothing,
+    a_paragraph_edit_in_clearance_returns_the_report_to_draft,
+    the_history_page_lists_versions_authors_and_changes,
+    the_history_page_hides_sbu_paragraphs_without_sbu_access,
 );
 
 const FORMATS: [&str; 5] = ["html", "pdf", "cable", "md", "manifest"];
@@ -1271,4 +1276,527 @@ async fn an_overturned_verdict_flags_the_build(app: &TestApp) {
     );
     // The group case did not change: it is not flagged.
     assert!(!flag.contains(&format!("case {group}:")));
+}
+
+// ---------------------------------------------------------------- the paragraph editor
+
+/// A draft at berlin with two sections ("Crime trends" holding `p1`, "Comment" empty), made by
+/// `client`; returns its id.
+async fn two_section_report(client: &reqwest::Client, app: &TestApp, p1: Value) -> i64 {
+    let body = json!({"post": "berlin", "template_key": "migration-impacts",
+        "subject": "Paragraph editor", "tags": ["SMIG"],
+        "sections": [{"heading": "Crime trends", "paragraphs": [p1]},
+                     {"heading": "Comment", "paragraphs": []}]});
+    let r = created(
+        client
+            .post(app.url("/api/v1/reports"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r["id"].as_i64().unwrap()
+}
+
+/// The ids of each section's paragraphs, as the API gives them.
+fn paragraph_ids(report: &Value) -> Vec<Vec<String>> {
+    report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["paragraphs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The paragraph form's fields.
+fn paragraph_form<'a>(
+    kind: &'a str,
+    text: &'a str,
+    citations: &'a str,
+    version: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", kind),
+        ("marking", "U"),
+        ("text", text),
+        ("citations", citations),
+        ("block", ""),
+        ("version", version),
+    ]
+}
+
+async fn the_paragraph_editor_adds_edits_moves_and_deletes(app: &TestApp) {
+    let src = app.seed().await;
+    let case = created(
+        app.post_json(
+            "/api/v1/cases",
+            &crate::case_json("berlin", "DE", "A cited case", src),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let reader = app.client_as("hq_reader", None, true).await;
+    let id = two_section_report(
+        &officer,
+        app,
+        json!({"id": "p1", "kind": "analysis", "marking": "U", "text": "The first paragraph."}),
+    )
+    .await;
+    let href = format!("/reports/{id}");
+    let api = format!("/api/v1/reports/{id}");
+
+    // The report page lists the paragraphs with their controls, for those who may edit.
+    let (status, html) = page(&officer, app, &href).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"paragraphs\""), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{href}/paragraphs/p1\"")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("action=\"{href}/paragraphs/p1/move\"")));
+    assert!(html.contains(&format!("action=\"{href}/paragraphs/p1/delete\"")));
+    assert!(html.contains(&format!("href=\"{href}/sections/1/paragraphs/new\"")));
+    assert!(html.contains(&format!("href=\"{href}/history\"")));
+    let (_, html) = page(&reader, app, &href).await;
+    assert!(
+        !html.contains(&format!("{href}/paragraphs/p1/delete")),
+        "a reader edits nothing"
+    );
+    let (status, _) = page(&reader, app, &format!("{href}/paragraphs/p1")).await;
+    assert_eq!(status, 403);
+
+    // The new-paragraph form shows the section's template guidance and the block examples.
+    let new_href = format!("{href}/sections/0/paragraphs/new");
+    let (status, html) = page(&officer, app, &new_href).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Section: Crime trends"), "{html}");
+    assert!(
+        html.contains("Statistics caveats, binding"),
+        "the guidance: {html}"
+    );
+    assert!(html.contains("name=\"citations\"") && html.contains("case_comparison"));
+    assert!(
+        html.contains("Paragraph <strong>p2</strong>"),
+        "the next free id"
+    );
+    let (status, _) = page(&officer, app, &format!("{href}/sections/7/paragraphs/new")).await;
+    assert_eq!(status, 404);
+
+    // Added through the form, at the end of its section.
+    let cite = format!("source:{src}");
+    let r = form(
+        &officer,
+        app,
+        &new_href,
+        &paragraph_form("fact", "Recorded arrests rose.", &cite, "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(location(&r), format!("{href}#p2"));
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(report["version"], 2);
+    assert_eq!(paragraph_ids(&report), vec![vec!["p1", "p2"], vec![]]);
+    let p2 = &report["sections"][0]["paragraphs"][1];
+    assert_eq!(p2["kind"], "fact");
+    assert_eq!(p2["text"], "Recorded arrests rose.");
+    assert_eq!(p2["citations"], json!([{"kind": "source", "id": src}]));
+
+    // Edited: the form shows it as stored; text and citations (comma or space separated) saved.
+    let (status, html) = page(&officer, app, &format!("{href}/paragraphs/p2")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Recorded arrests rose.") && html.contains(&format!("value=\"{cite}\"")));
+    let cites = format!("source:{src}, case:{case}");
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/paragraphs/p2"),
+        &paragraph_form("fact", "Recorded arrests rose by a tenth.", &cites, "2"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{href}#p2"));
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(report["version"], 3);
+    let p2 = &report["sections"][0]["paragraphs"][1];
+    assert_eq!(p2["text"], "Recorded arrests rose by a tenth.");
+    assert_eq!(
+        p2["citations"],
+        json!([{"kind": "source", "id": src}, {"kind": "case", "id": case}])
+    );
+
+    // Moved up, then up again past the report's start: refused, nothing written.
+    let move_href = format!("{href}/paragraphs/p2/move");
+    let r = form(
+        &officer,
+        app,
+        &move_href,
+        &[("direction", "up"), ("version", "3")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{href}#edit-p2"));
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(paragraph_ids(&report), vec![vec!["p2", "p1"], vec![]]);
+    assert_eq!(report["version"], 4);
+    let r = form(
+        &officer,
+        app,
+        &move_href,
+        &[("direction", "up"), ("version", "4")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("already the first paragraph")
+    );
+    // Down past the section's end: to the start of the next section.
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/paragraphs/p1/move"),
+        &[("direction", "down"), ("version", "4")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(paragraph_ids(&report), vec![vec!["p2"], vec!["p1"]]);
+    assert_eq!(report["version"], 5);
+
+    // A stale form changes nothing.
+    let delete_href = format!("{href}/paragraphs/p1/delete");
+    let r = form(&officer, app, &delete_href, &[("version", "4")]).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(get_json(&officer, app, &api).await["version"], 5);
+
+    // Deleted.
+    let r = form(&officer, app, &delete_href, &[("version", "5")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{href}#paragraphs"));
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(paragraph_ids(&report), vec![vec!["p2"], vec![]]);
+    assert_eq!(report["version"], 6);
+    let (status, _) = page(&officer, app, &format!("{href}/paragraphs/p1")).await;
+    assert_eq!(status, 404, "a deleted paragraph has no form");
+    // The JSON form stays as the fallback for everything.
+    let (status, html) = page(&officer, app, &format!("{href}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("the next free id is p3"), "{html}");
+}
+
+async fn a_bad_paragraph_form_names_the_citations_field_and_writes_nothing(app: &TestApp) {
+    let src = app.seed().await;
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let id = two_section_report(
+        &officer,
+        app,
+        json!({"id": "p1", "kind": "fact", "marking": "U", "text": "A cited fact.",
+               "citations": [{"kind": "source", "id": src}]}),
+    )
+    .await;
+    let href = format!("/reports/{id}");
+    let api = format!("/api/v1/reports/{id}");
+
+    // A token of an unknown kind: named at the citations field; the typing is kept.
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/paragraphs/p1"),
+        &paragraph_form("fact", "A changed fact.", "sauce:3", "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"citations-error\""), "{html}");
+    let at_field = html
+        .split("id=\"citations-error\">")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        at_field.contains("sauce:3") && at_field.contains("is not a kind of record"),
+        "{at_field}"
+    );
+    assert!(html.contains("A changed fact."), "what was typed is kept");
+    assert!(html.contains("value=\"sauce:3\""));
+    // A malformed token too.
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/paragraphs/p1"),
+        &paragraph_form("fact", "A changed fact.", "source:x", "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("is not a record id"));
+
+    // An id that does not exist: the store's refusal comes back at the field, naming the token.
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/paragraphs/p1"),
+        &paragraph_form("fact", "A changed fact.", "source:999999", "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    let at_field = html
+        .split("id=\"citations-error\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{html}"))
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        at_field.contains("source:999999") && at_field.contains("no source with id 999999"),
+        "{at_field}"
+    );
+    // The same for a new paragraph, and for bad block JSON beside the block field.
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/sections/1/paragraphs/new"),
+        &paragraph_form("comment", "A new comment.", "sauce:3", "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"citations-error\""));
+    let mut fields = paragraph_form("comment", "", "", "1");
+    fields.retain(|(k, _)| *k != "block");
+    fields.push(("block", "{\"kind\": \"case_table\""));
+    let r = form(
+        &officer,
+        app,
+        &format!("{href}/sections/1/paragraphs/new"),
+        &fields,
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"block-error\"") && html.contains("is not valid JSON"),
+        "{html}"
+    );
+
+    // Nothing was written.
+    let report = get_json(&officer, app, &api).await;
+    assert_eq!(report["version"], 1);
+    assert_eq!(
+        report["sections"][0]["paragraphs"][0]["text"],
+        "A cited fact."
+    );
+    assert_eq!(paragraph_ids(&report), vec![vec!["p1"], vec![]]);
+}
+
+async fn a_paragraph_edit_in_clearance_returns_the_report_to_draft(app: &TestApp) {
+    let src = app.seed().await;
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let id = two_section_report(
+        &officer,
+        app,
+        json!({"id": "p1", "kind": "fact", "marking": "U", "text": "A cited fact.",
+               "citations": [{"kind": "source", "id": src}]}),
+    )
+    .await;
+    let r = json_ok(act(&officer, app, id, 1, "submit").await).await;
+    assert_eq!(state_of(&r), ("in_clearance".into(), Some(0)));
+    let cite = format!("source:{src}");
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/paragraphs/p1"),
+        &paragraph_form("fact", "A cited fact, reworded.", &cite, "2"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let report = get_json(&officer, app, &format!("/api/v1/reports/{id}")).await;
+    assert_eq!(state_of(&report), ("draft".into(), None));
+    assert_eq!(report["version"], 3);
+    assert_eq!(
+        report["sections"][0]["paragraphs"][0]["text"],
+        "A cited fact, reworded."
+    );
+}
+
+// ---------------------------------------------------------------- the history page
+
+async fn the_history_page_lists_versions_authors_and_changes(app: &TestApp) {
+    let src = app.seed().await;
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let reviewer = app.client_as("post_reviewer", Some("berlin"), true).await;
+    let id = two_section_report(
+        &officer,
+        app,
+        json!({"id": "p1", "kind": "fact", "marking": "U", "text": "A cited fact.",
+               "citations": [{"kind": "source", "id": src}]}),
+    )
+    .await;
+    let cite = format!("source:{src}");
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/paragraphs/p1"),
+        &paragraph_form("fact", "A cited fact, reworded.", &cite, "1"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    json_ok(act(&officer, app, id, 2, "submit").await).await;
+    json_ok(act(&reviewer, app, id, 3, "clear").await).await;
+    let report = get_json(&officer, app, &format!("/api/v1/reports/{id}")).await;
+    let officer_name = report["created_by"]["name"].as_str().unwrap().to_string();
+    let reviewer_name = report["updated_by"]["name"].as_str().unwrap().to_string();
+    assert_ne!(officer_name, reviewer_name);
+
+    let (status, html) = page(&reviewer, app, &format!("/reports/{id}/history")).await;
+    assert_eq!(status, 200);
+    let row = |v: i64| -> String {
+        html.split(&format!("<tr id=\"v{v}\">"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row for version {v}: {html}"))
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let v1 = row(1);
+    assert!(
+        v1.contains("created") && v1.contains(&officer_name) && v1.contains("draft"),
+        "{v1}"
+    );
+    let v2 = row(2);
+    assert!(
+        v2.contains("edited: p1 text") && v2.contains(&officer_name),
+        "{v2}"
+    );
+    let v3 = row(3);
+    assert!(
+        v3.contains("submitted") && v3.contains("in clearance: step 1 of 2"),
+        "{v3}"
+    );
+    let v4 = row(4);
+    assert!(
+        v4.contains("cleared step 1") && v4.contains(&reviewer_name),
+        "{v4}"
+    );
+    assert!(v4.contains("in clearance: step 2 of 2"), "{v4}");
+    // Newest first.
+    let at = |v: i64| html.find(&format!("<tr id=\"v{v}\">")).unwrap();
+    assert!(at(4) < at(3) && at(3) < at(2) && at(2) < at(1));
+    // An edit in clearance says so; added, moved and removed paragraphs are named.
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/sections/1/paragraphs/new"),
+        &paragraph_form("comment", "The post's view.", "", "4"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/paragraphs/p2/move"),
+        &[("direction", "up"), ("version", "5")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/paragraphs/p1/delete"),
+        &[("version", "6")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&officer, app, &format!("/reports/{id}/history")).await;
+    assert!(
+        html.contains("edited: p2 added; returned to draft"),
+        "{html}"
+    );
+    assert!(html.contains("edited: p2 moved"), "{html}");
+    assert!(html.contains("edited: p1 removed"), "{html}");
+    // The report page links to it.
+    let (_, html) = page(&officer, app, &format!("/reports/{id}")).await;
+    assert!(html.contains(&format!("href=\"/reports/{id}/history\"")));
+    let (status, _) = page(&officer, app, "/reports/999999/history").await;
+    assert_eq!(status, 404);
+}
+
+async fn the_history_page_hides_sbu_paragraphs_without_sbu_access(app: &TestApp) {
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let no_sbu = app.client_as("post_officer", Some("berlin"), false).await;
+    let id = two_section_report(
+        &officer,
+        app,
+        json!({"id": "p1", "kind": "analysis", "marking": "U", "text": "An open paragraph."}),
+    )
+    .await;
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/sections/1/paragraphs/new"),
+        &[
+            ("kind", "comment"),
+            ("marking", "SBU"),
+            ("text", "The quokka channel is sensitive."),
+            ("citations", ""),
+            ("block", ""),
+            ("version", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = form(
+        &officer,
+        app,
+        &format!("/reports/{id}/paragraphs/p2"),
+        &[
+            ("kind", "comment"),
+            ("marking", "SBU"),
+            ("text", "The quokka channel is very sensitive."),
+            ("citations", ""),
+            ("block", ""),
+            ("version", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+
+    let (status, html) = page(&officer, app, &format!("/reports/{id}/history")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("edited: p2 added") && html.contains("edited: p2 text"),
+        "{html}"
+    );
+    assert!(html.contains("banner-SBU"), "it names an SBU paragraph");
+
+    let (status, html) = page(&no_sbu, app, &format!("/reports/{id}/history")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("quokka"), "{html}");
+    assert!(
+        !html.contains("p2 added") && !html.contains("p2 text"),
+        "{html}"
+    );
+    assert!(html.contains("SBU paragraph(s) withheld"), "{html}");
+    assert!(!html.contains("banner-SBU"));
+    // Nor does its JSON twin show it.
+    let (_, json_text) = page(&no_sbu, app, &format!("/api/v1/reports/{id}/history")).await;
+    assert!(!json_text.contains("quokka"));
+    // And the paragraph editor is not theirs: the report holds SBU text they cannot see.
+    let (status, _) = page(&no_sbu, app, &format!("/reports/{id}/paragraphs/p1")).await;
+    assert_eq!(status, 403);
 }
