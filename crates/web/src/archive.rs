@@ -116,13 +116,18 @@ pub async fn fetch(
             attempt.follow()
         }
     });
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5).min(timeout))
         .timeout(timeout)
         .redirect(redirects)
-        .user_agent("Chancery source archiver")
-        .build()
-        .map_err(|e| e.to_string())?;
+        .user_agent("Chancery source archiver");
+    if !private {
+        // Every connection, the first and each redirect's, resolves through this resolver,
+        // so a name that resolves to an internal address at connect time (DNS rebinding, or
+        // a redirect to such a name) is refused too, not only what the check above saw.
+        builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
     let describe = |e: reqwest::Error| {
         if e.is_timeout() {
             format!("no complete answer within {} s", timeout.as_secs())
@@ -162,6 +167,29 @@ pub async fn fetch(
         media_type,
         bytes: Bytes::from(body),
     })
+}
+
+/// A resolver that answers only public addresses: a name with an internal address among its
+/// answers is refused whole, so a connection can never reach the network the server runs in.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(a) = addrs.iter().find(|a| is_internal(a.ip())) {
+                return Err(format!(
+                    "the host {host} resolves to an internal address ({}); Chancery archives public documents",
+                    a.ip()
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
 }
 
 /// Loopback, private, link-local, unspecified, unique-local or multicast.
@@ -409,5 +437,24 @@ pub async fn check_quotes<T: ApiRecord>(state: &AppState, data: &T) -> Result<()
         Ok(())
     } else {
         Err(ApiError::Invalid(errors))
+    }
+}
+
+#[cfg(test)]
+mod resolver_tests {
+    use super::PublicOnly;
+    use reqwest::dns::{Name, Resolve};
+    use std::str::FromStr;
+
+    #[tokio::test]
+    async fn names_resolving_to_internal_addresses_are_refused_at_connect_time() {
+        let err = match PublicOnly
+            .resolve(Name::from_str("localhost").unwrap())
+            .await
+        {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("localhost resolved through the public-only resolver"),
+        };
+        assert!(err.contains("internal address"), "{err}");
     }
 }
