@@ -27,19 +27,26 @@ use chancery_domain::severity::{
 };
 use chancery_domain::{Case, Country, Marking, Record, ValidationErrors};
 use serde_json::Value;
+use std::collections::HashMap;
 
 // ---------------------------------------------------------------- view models
 
 /// A citation inside the detail: a link to the source and the pinpoint.
 pub struct CiteRef {
     pub source_id: i64,
+    /// "Publisher, title", or "source N (withheld: SBU)" for a source the viewer may not see.
+    pub label: String,
     pub pinpoint: String,
 }
 
-fn cites(cs: &[Citation]) -> Vec<CiteRef> {
+fn cites(cs: &[Citation], labels: &HashMap<i64, String>) -> Vec<CiteRef> {
     cs.iter()
         .map(|c| CiteRef {
             source_id: c.source_id.get(),
+            label: labels
+                .get(&c.source_id.get())
+                .cloned()
+                .unwrap_or_else(|| format!("source {}", c.source_id)),
             pinpoint: [
                 c.page.as_ref().map(|p| format!("p. {p}")),
                 c.paragraph.as_ref().map(|p| format!("para. {p}")),
@@ -300,7 +307,7 @@ fn law_text(m: &Measures) -> String {
 
 /// Builds the view of a case's detail. Victim parties (present only on SBU cases) show their
 /// age band and sex and nothing else.
-pub fn detail_view(d: &CaseDetail) -> DetailView {
+pub fn detail_view(d: &CaseDetail, labels: &HashMap<i64, String>) -> DetailView {
     let party_label = |i: usize| {
         d.parties
             .get(i)
@@ -329,7 +336,7 @@ pub fn detail_view(d: &CaseDetail) -> DetailView {
             date: t.date.to_string(),
             status: t.status.label().to_string(),
             note: t.note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
-            citations: cites(&t.citations),
+            citations: cites(&t.citations, labels),
         })
         .collect();
     let offences = d
@@ -346,7 +353,7 @@ pub fn detail_view(d: &CaseDetail) -> DetailView {
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
             party: o.party.map(party_label).unwrap_or_default(),
-            citations: cites(&o.citations),
+            citations: cites(&o.citations, labels),
         })
         .collect();
     let parties = d
@@ -366,7 +373,7 @@ pub fn detail_view(d: &CaseDetail) -> DetailView {
                         .into_iter()
                         .map(|(v, cs)| StatementView {
                             value: value_label(name, &v),
-                            citations: cites(cs),
+                            citations: cites(cs, labels),
                         })
                         .collect(),
                     disagree: conflicts
@@ -438,7 +445,7 @@ pub fn detail_view(d: &CaseDetail) -> DetailView {
                     .as_ref()
                     .map(|p| (p.policy_id.get(), p.version.to_string())),
                 appeal: o.appeal.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                citations: cites(&o.citations),
+                citations: cites(&o.citations, labels),
             }
         })
         .collect();

@@ -646,6 +646,7 @@ pub async fn case_page(
         ));
     }
     let mut citations = Vec::new();
+    let mut labels: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for cit in &c.citations {
         let src = state.store.get::<Source>(cit.source_id).await?;
         let (label, unverified) = match &src {
@@ -674,6 +675,7 @@ pub async fn case_page(
         .into_iter()
         .flatten()
         .collect();
+        labels.insert(cit.source_id.get(), label.clone());
         citations.push(CitationView {
             source_id: cit.source_id.get(),
             label,
@@ -681,6 +683,30 @@ pub async fn case_page(
             quote: cit.quote.clone(),
             unverified,
         });
+    }
+    // Sources cited only inside the detail (parties, offences, outcomes, timeline).
+    for (_, cit) in c.all_citations() {
+        let id = cit.source_id.get();
+        if labels.contains_key(&id) {
+            continue;
+        }
+        let label = match state.store.get::<Source>(cit.source_id).await? {
+            Some(s) if user.principal.may_see(s.data.marking) => {
+                marking = marking.max(s.data.marking);
+                if s.data.marking == Marking::SBU {
+                    events.push(AuditEvent::record(
+                        "read",
+                        "source",
+                        s.id.get(),
+                        s.version,
+                        &s.content_hash,
+                    ));
+                }
+                format!("{}, {}", s.data.publisher, s.data.title)
+            }
+            _ => format!("source {id} (withheld: SBU)"),
+        };
+        labels.insert(id, label);
     }
     let mut links = Vec::new();
     let mut compare_links = Vec::new();
@@ -754,7 +780,7 @@ pub async fn case_page(
             created: stamp(&record.created_at, &record.created_by),
             updated: stamp(&record.updated_at, &record.updated_by),
         },
-        detail: crate::case_pages::detail_view(&c.detail),
+        detail: crate::case_pages::detail_view(&c.detail, &labels),
         compare_links,
         compare_backlinks,
     };

@@ -50,6 +50,12 @@ async fn case_page_shows_the_detail(app: &TestApp) {
     assert!(html.contains("Juvenile law"));
     assert!(html.contains(&format!("href=\"/sources/{s1}\"")));
     assert!(html.contains(&format!("href=\"/sources/{s2}\"")));
+    // A source cited only inside the detail reads by publisher and title, not by number.
+    assert!(
+        html.contains(&format!("href=\"/sources/{s2}\">Example Court, Seed source</a>")),
+        "{html}"
+    );
+    assert!(!html.contains(&format!(">source {s2}<")));
 
     let (status, html) = page(app, &format!("/cases/{speech}")).await;
     assert_eq!(status, 200);
