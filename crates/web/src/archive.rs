@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::access::{ApiRecord, check_update, load_visible};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::extract::IdPath;
+use crate::extract::{IdPair, IdPath};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_domain::{FieldError, RecordId, Source, ValidationErrors};
@@ -368,7 +368,7 @@ async fn visible_archive(
 pub async fn archive_file(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((source, archive)): Path<(String, String)>,
+    IdPair(source, archive): IdPair,
 ) -> Result<Response, ApiError> {
     let a = visible_archive(&state, &user, &source, &archive).await?;
     let bytes = state
@@ -405,7 +405,7 @@ pub async fn archive_file(
 pub async fn archive_text(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((source, archive)): Path<(String, String)>,
+    IdPair(source, archive): IdPair,
 ) -> Result<Json<Value>, ApiError> {
     let a = visible_archive(&state, &user, &source, &archive).await?;
     let (text, text_en) = state.store.archive_text(a.id).await?;

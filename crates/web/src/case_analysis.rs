@@ -7,8 +7,9 @@ use crate::access::{ApiRecord, audit_reads, check_open, load_visible};
 use crate::api::{CASE_FILTERS, ListQuery};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::extract::IdPair;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chancery_domain::severity::{CONVENTIONS, CompareContext, compare, scale_description};
 use chancery_domain::{Action, Case, FieldError, Marking, Record, ValidationErrors};
 use serde_json::{Value, json};
@@ -45,7 +46,7 @@ fn notes_of(record: &Record<Case>) -> Vec<String> {
 pub async fn api_compare(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((a, b)): Path<(String, String)>,
+    IdPair(a, b): IdPair,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(comparison_json(&state, &user, &a, &b).await?))
 }

@@ -8,13 +8,14 @@ use crate::access::audit_reads;
 use crate::auth::CurrentUser;
 use crate::case_analysis::{comparison_json, visible_cases};
 use crate::error::ApiError;
+use crate::extract::IdPair;
 use crate::pages::{PageResult, query_json, render};
 use crate::views::{
     Fact, FormState, PageMeta, RecordPage, SelectField, case_kind_options, country_options,
     post_options,
 };
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_domain::case::Citation;
 use chancery_domain::case_detail::{
@@ -598,7 +599,7 @@ fn pair_view(c: &Value) -> PairView {
 pub async fn case_compare_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((a, b)): Path<(String, String)>,
+    IdPair(a, b): IdPair,
 ) -> PageResult {
     let v = comparison_json(&state, &user, &a, &b).await?;
     let marking = Marking::parse(v["marking"].as_str().unwrap_or("SBU")).unwrap_or(Marking::SBU);

@@ -112,12 +112,40 @@ impl FromRequest<AppState> for FormBody {
 pub struct IdPath(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdPath {
-    type Rejection = ApiError;
+    /// JSON under the API, a page elsewhere (as for unknown routes).
+    type Rejection = axum::response::Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|p| IdPath(p.0))
-            .map_err(|_| ApiError::NotFound("no record at this path".into()))
+        use axum::response::IntoResponse;
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(IdPath(p.0)),
+            Err(_) if parts.uri.path().starts_with("/api/") => {
+                Err(ApiError::NotFound("no record at this path".into()).into_response())
+            }
+            Err(_) => Err(crate::pages::not_found_page(
+                "There is no record at this address.",
+            )),
+        }
+    }
+}
+
+/// Two path segments (`/cases/{id}/compare/{other}`), as text; a segment that does not decode
+/// is a 404 in the route's own language, as for [`IdPath`].
+pub struct IdPair(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(IdPair(p.0.0, p.0.1)),
+            Err(_) if parts.uri.path().starts_with("/api/") => {
+                Err(ApiError::NotFound("no record at this path".into()).into_response())
+            }
+            Err(_) => Err(crate::pages::not_found_page(
+                "There is no record at this address.",
+            )),
+        }
     }
 }

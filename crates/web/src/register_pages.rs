@@ -379,10 +379,9 @@ fn policy_facts(p: &Policy, post: &str) -> Vec<Fact> {
 pub async fn policy_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let IdPath(id) = id?;
     let record = load_visible::<Policy>(&state, &user, &id).await?;
     let clearance = user.principal.clearance();
     let p = &record.data;
@@ -461,9 +460,8 @@ pub async fn policy_page(
 pub async fn policy_history(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
 ) -> PageResult {
-    let IdPath(id) = id?;
     history_page::<Policy>(
         &state,
         &user,
@@ -650,9 +648,8 @@ fn official_text(o: &chancery_domain::engagement::Official) -> String {
 pub async fn engagement_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
 ) -> PageResult {
-    let IdPath(id) = id?;
     let record = load_visible::<Engagement>(&state, &user, &id).await?;
     let clearance = user.principal.clearance();
     let e = &record.data;
@@ -692,9 +689,8 @@ pub async fn engagement_page(
 pub async fn engagement_history(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
 ) -> PageResult {
-    let IdPath(id) = id?;
     history_page::<Engagement>(
         &state,
         &user,

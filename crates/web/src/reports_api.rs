@@ -6,10 +6,10 @@ use crate::access::{ApiRecord, check_create, check_open, check_update, load_visi
 use crate::api::with_etag;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::extract::{IdPath, JsonBody, if_match};
+use crate::extract::{IdPair, IdPath, JsonBody, if_match};
 use crate::report_build::{self, Format};
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_domain::access::{Action, Principal, Resource, ResourceKind};
@@ -472,7 +472,7 @@ pub async fn api_templates(
 pub async fn api_template(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(key): Path<String>,
+    IdPath(key): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let (t, v) = all_templates(&state, &user)
         .await?
@@ -493,7 +493,7 @@ pub async fn api_template(
 pub async fn api_template_update(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(key): Path<String>,
+    IdPath(key): IdPath,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
@@ -1218,7 +1218,7 @@ pub async fn api_report_build_create(
 pub async fn api_build_output(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, format)): Path<(String, String)>,
+    IdPair(id, format): IdPair,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let b = load_build(&state, &user, &id).await?;
@@ -1261,7 +1261,7 @@ pub async fn diff_builds(
 pub async fn api_build_diff(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((a, b)): Path<(String, String)>,
+    IdPair(a, b): IdPair,
 ) -> Result<Json<Value>, ApiError> {
     let (ba, bb, d) = diff_builds(&state, &user, &a, &b).await?;
     let changes: Vec<Value> = d

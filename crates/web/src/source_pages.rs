@@ -119,10 +119,8 @@ pub async fn create_source(
 pub async fn source_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
 ) -> PageResult {
-    // An id that does not even decode is a page's 404 too, not the API's.
-    let IdPath(id) = id?;
     let record = load_visible::<Source>(&state, &user, &id).await?;
     source_view(
         &state,
@@ -384,10 +382,9 @@ pub(crate) async fn source_view(
 pub async fn archive_form(
     State(state): State<AppState>,
     user: CurrentUser,
-    id: Result<IdPath, ApiError>,
+    IdPath(id): IdPath,
     FormBody(form): FormBody,
 ) -> PageResult {
-    let IdPath(id) = id?;
     let source = load_visible::<Source>(&state, &user, &id).await?;
     check_update(&user, &source.data, &source.data)?;
     let typed = |name: &str| {

@@ -52,7 +52,9 @@ async fn case_page_shows_the_detail(app: &TestApp) {
     assert!(html.contains(&format!("href=\"/sources/{s2}\"")));
     // A source cited only inside the detail reads by publisher and title, not by number.
     assert!(
-        html.contains(&format!("href=\"/sources/{s2}\">Example Court, Seed source</a>")),
+        html.contains(&format!(
+            "href=\"/sources/{s2}\">Example Court, Seed source</a>"
+        )),
         "{html}"
     );
     assert!(!html.contains(&format!(">source {s2}<")));

@@ -57,3 +57,41 @@ fn arbitrary_input_never_gets_a_server_error() {
     });
     rt.block_on(app.stop());
 }
+
+/// An id segment that does not even decode (`%FF`) is a 404 on every GET route that takes
+/// one: in the error shape under the API, a page elsewhere.
+#[test]
+fn undecodable_ids_are_not_found_in_the_routes_own_language() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app(Backend::Sqlite)).unwrap();
+    let mut checked = 0;
+    for route in chancery_web::routes::table() {
+        if route.method != reqwest::Method::GET || !route.path.contains("{id}") {
+            continue;
+        }
+        let path = route
+            .path
+            .replace("{id}", "%FF")
+            .replace("{pid}", "p1")
+            .replace("{n}", "0")
+            .replace("{format}", "html")
+            .replace("{other}", "1")
+            .replace("{aid}", "1")
+            .replace("{code}", "x")
+            .replace("{key}", "x");
+        let (status, body) = rt.block_on(async {
+            let r = app.client.get(app.url(&path)).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        });
+        assert_eq!(status, 404, "{path}: {body}");
+        if path.starts_with("/api/") {
+            let v: Value = serde_json::from_str(&body).expect("API answers are JSON");
+            assert!(v.get("errors").is_some(), "{path}: {v}");
+        } else {
+            assert!(body.contains("Not found"), "{path}: {body}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} routes checked");
+    rt.block_on(app.stop());
+}
