@@ -57,6 +57,14 @@ pub enum PostKind {
 }
 
 impl PostKind {
+    /// "Embassy", "Consulate": how a post's name begins.
+    pub fn label(&self) -> &'static str {
+        match self {
+            PostKind::Embassy => "Embassy",
+            PostKind::Consulate => "Consulate",
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             PostKind::Embassy => "embassy",

@@ -946,14 +946,7 @@ pub async fn snapshot(
             .map(|t| t.title.to_string())
             .unwrap_or_else(|| r.template_key.to_string()),
         post: r.post.to_string(),
-        post_name: format!(
-            "{} {}",
-            match post.kind {
-                chancery_domain::PostKind::Embassy => "Embassy",
-                chancery_domain::PostKind::Consulate => "Consulate",
-            },
-            post.city
-        ),
+        post_name: format!("{} {}", post.kind.label(), post.city),
         country: post.country.name().to_string(),
         subject: r.subject.to_string(),
         tags,

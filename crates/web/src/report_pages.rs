@@ -690,6 +690,8 @@ pub struct ActionButton {
 
 pub struct CommentView {
     pub paragraph: String,
+    /// The paragraph has since been deleted: the comment stays, unlinked.
+    pub removed: bool,
     pub body: String,
     pub author: String,
     pub at: String,
@@ -973,6 +975,7 @@ async fn show_report(
         .await?
         .into_iter()
         .map(|c| CommentView {
+            removed: !r.paragraphs().any(|(_, p)| p.id.as_str() == c.paragraph),
             paragraph: c.paragraph,
             body: c.body,
             author: c.author,

@@ -240,6 +240,8 @@ pub struct ComplianceRow {
     pub tasking_id: i64,
     pub tasking: String,
     pub post: String,
+    /// "Embassy Berlin".
+    pub post_name: String,
     pub due: NaiveDate,
     pub status: String,
     /// The status in words ("Not started").
@@ -261,6 +263,16 @@ pub async fn compliance_rows(
         None => visible_taskings(state, user).await?,
     };
     let today = Utc::now().date_naive();
+    let names: std::collections::HashMap<String, String> = state
+        .store
+        .list_posts()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let kind = p.kind.label();
+            (p.slug.to_string(), format!("{kind} {}", p.city))
+        })
+        .collect();
     let mut rows = Vec::new();
     for t in &taskings {
         let reports = state.store.reports_for_tasking(t.id).await?;
@@ -305,6 +317,10 @@ pub async fn compliance_rows(
                     tasking_id: t.id.get(),
                     tasking: t.data.title.to_string(),
                     post: post.to_string(),
+                    post_name: names
+                        .get(post.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| post.to_string()),
                     due: *due,
                     status: c.status.as_str().to_string(),
                     status_label: c.status.label().to_string(),

@@ -88,6 +88,9 @@ async fn an_overdue_report_is_late_until_cleared(app: &TestApp) {
     assert!(past.iter().all(|r| r["status"] == "not_started"));
     assert_eq!(rows.len(), 4, "and the next due date is listed: {rows:?}");
     assert_eq!(rows[0]["due"], json!(first));
+    assert_eq!(rows[0]["post"], "berlin");
+    assert_eq!(rows[0]["post_name"], "Embassy Berlin");
+    assert_eq!(rows[0]["status_label"], "Not started");
 
     // Berlin answers the first due date; it stays late while drafting and in clearance.
     let officer = app.client_as("post_officer", Some("berlin"), true).await;
