@@ -209,4 +209,39 @@ async fn a_template_edited_by_hq_sets_the_clearance_chain(app: &TestApp) {
         cleared["state"]["state"], "cleared",
         "one step: cleared at once"
     );
+    // Only an HQ editor publishes and withdraws; a withdrawn report is not edited.
+    let r = officer
+        .post(app.url(&format!("/api/v1/reports/{id}/actions")))
+        .header("If-Match", "3")
+        .json(&json!({"action": "publish"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let published = act(&app.client, app, id, 3, "publish").await;
+    assert_eq!(published["state"]["state"], "published");
+    let withdrawn = act(&app.client, app, id, 4, "withdraw").await;
+    assert_eq!(withdrawn["state"]["state"], "withdrawn");
+    let mut changed = body.clone();
+    changed["subject"] = json!("Changed");
+    let r = officer
+        .put(app.url(&format!("/api/v1/reports/{id}")))
+        .header("If-Match", "5")
+        .json(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a withdrawn report is not edited");
+    let history = ok(app.get(&format!("/api/v1/reports/{id}/history")).await, 200).await;
+    let states: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["data"]["state"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["draft", "in_clearance", "cleared", "published", "withdrawn"],
+        "every step is a version"
+    );
 }
