@@ -2430,12 +2430,7 @@ pub async fn build_output(
     let Path((id, format)) =
         path.map_err(|_| ApiError::NotFound("no build at this path".into()))?;
     let b = reports_api::load_build(&state, &user, &id).await?;
-    Ok(reports_api::output(
-        &user,
-        &b,
-        &format,
-        public_asked(raw.as_deref()),
-    )?)
+    Ok(reports_api::output(&state, &user, &b, &format, public_asked(raw.as_deref())).await?)
 }
 
 pub struct DiffRow {

@@ -1153,8 +1153,11 @@ pub async fn load_build(
     Ok(b)
 }
 
-/// Renders a build for a user: the internal edition only with SBU access.
-pub fn output(
+/// Renders a build for a user: the internal edition only with SBU access. Handing out an
+/// internal edition that holds SBU paragraphs is a read of SBU material: it is audited (the
+/// build's id and its snapshot's sha256, never text).
+pub async fn output(
+    state: &AppState,
     user: &CurrentUser,
     b: &ReportBuild,
     format: &str,
@@ -1163,6 +1166,20 @@ pub fn output(
     let f = Format::parse(format).map_err(ApiError::NotFound)?;
     let public = public || !user.principal.may_see(Marking::SBU);
     let bytes = report_build::render(b, f, public).map_err(build_err)?;
+    if !public
+        && report_build::read_snapshot(b)
+            .map_err(build_err)?
+            .doc
+            .banner()
+            == Marking::SBU
+    {
+        let mut e = chancery_store::AuditEvent::new("read");
+        e.record_type = Some("report_build".into());
+        e.record_id = Some(b.id);
+        e.version = Some(b.report_version);
+        e.content_hash = Some(b.snapshot_sha256.clone());
+        state.store.audit(&user.ctx(), &[e]).await?;
+    }
     let name = format!(
         "report-{}-build-{}{}.{}",
         b.report_id,
@@ -1241,7 +1258,7 @@ pub async fn api_build_output(
     let public = raw
         .as_deref()
         .is_some_and(|q| q.split('&').any(|p| p == "public=1" || p == "public=true"));
-    output(&user, &b, &format, public)
+    output(&state, &user, &b, &format, public).await
 }
 
 /// The diff between two builds, paragraph by paragraph, as the user may see them.

@@ -1240,6 +1240,39 @@ async fn an_overturned_verdict_flags_the_build(app: &TestApp) {
         html.contains("Victim parties") && html.contains("The victim"),
         "internal edition"
     );
+    // Handing out an internal edition with SBU paragraphs is an audited read of SBU material.
+    let audit = app
+        .store()
+        .audit_entries(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    let reads: Vec<_> = audit
+        .iter()
+        .filter(|a| {
+            a.action == "read"
+                && a.record_type.as_deref() == Some("report_build")
+                && a.record_id == Some(bid)
+        })
+        .collect();
+    assert_eq!(reads.len(), 1, "one audited read of the build");
+    assert_eq!(
+        reads[0].content_hash.as_deref(),
+        build["snapshot_sha256"].as_str()
+    );
+    // The public edition holds no SBU material: no read is logged for it.
+    let (status, _, _) = bytes(
+        &app.client,
+        app,
+        &format!("/api/v1/builds/{bid}/cable?public=1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let after = app
+        .store()
+        .audit_entries(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), audit.len());
     let builds = get_json(&app.client, app, &format!("/api/v1/reports/{id}/builds")).await;
     assert_eq!(builds["items"][0]["flags"], json!([]));
 
