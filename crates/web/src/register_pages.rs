@@ -56,6 +56,13 @@ impl Shown {
         }
     }
 
+    /// Counts an SBU record shown through something computed from it (a report's preview).
+    pub(crate) fn add_sbu_read(&mut self, record_type: &str, id: i64, version: i64, hash: &str) {
+        self.marking = Marking::SBU;
+        self.events
+            .push(AuditEvent::record("read", record_type, id, version, hash));
+    }
+
     /// Counts a record of which only the title is shown (a link to it).
     pub(crate) fn add_title<T: ApiRecord>(&mut self, r: &Record<T>) {
         self.add(r, r.data.marking());

@@ -926,6 +926,12 @@ async fn show_report(
     let (preview, preview_error) =
         match report_build::snapshot(&state.store, record, 0, chrono::Utc::now()).await {
             Ok(snap) => {
+                // The SBU records the internal preview shows are reads of SBU material.
+                if sees_sbu {
+                    for u in snap.records.iter().filter(|u| u.marking == Marking::SBU) {
+                        shown.add_sbu_read(&u.kind, u.id, u.version, &u.content_hash);
+                    }
+                }
                 let doc = if sees_sbu {
                     snap.doc
                 } else {

@@ -1309,6 +1309,36 @@ async fn an_overturned_verdict_flags_the_build(app: &TestApp) {
     );
     // The group case did not change: it is not flagged.
     assert!(!flag.contains(&format!("case {group}:")));
+    // The report page's preview shows both SBU cases: each is an audited read.
+    let case_reads = |audit: &[chancery_store::AuditEntry], case: i64| {
+        audit
+            .iter()
+            .filter(|a| {
+                a.action == "read"
+                    && a.record_type.as_deref() == Some("case")
+                    && a.record_id == Some(case)
+            })
+            .count()
+    };
+    let before = app
+        .store()
+        .audit_entries(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    let (status, _) = page(&app.client, app, &format!("/reports/{id}")).await;
+    assert_eq!(status, 200);
+    let after = app
+        .store()
+        .audit_entries(&Default::default(), 10_000)
+        .await
+        .unwrap();
+    for case in [group, speech] {
+        assert_eq!(
+            case_reads(&after, case),
+            case_reads(&before, case) + 1,
+            "case {case} read through the preview is audited"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- the paragraph editor
