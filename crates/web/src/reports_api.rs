@@ -1153,6 +1153,16 @@ pub async fn load_build(
     Ok(b)
 }
 
+/// The audit entry for a read of a build's SBU content: its id and snapshot hash, never text.
+fn build_read(b: &ReportBuild) -> chancery_store::AuditEvent {
+    let mut e = chancery_store::AuditEvent::new("read");
+    e.record_type = Some("report_build".into());
+    e.record_id = Some(b.id);
+    e.version = Some(b.report_version);
+    e.content_hash = Some(b.snapshot_sha256.clone());
+    e
+}
+
 /// Renders a build for a user: the internal edition only with SBU access. Handing out an
 /// internal edition that holds SBU paragraphs is a read of SBU material: it is audited (the
 /// build's id and its snapshot's sha256, never text).
@@ -1173,12 +1183,7 @@ pub async fn output(
             .banner()
             == Marking::SBU
     {
-        let mut e = chancery_store::AuditEvent::new("read");
-        e.record_type = Some("report_build".into());
-        e.record_id = Some(b.id);
-        e.version = Some(b.report_version);
-        e.content_hash = Some(b.snapshot_sha256.clone());
-        state.store.audit(&user.ctx(), &[e]).await?;
+        state.store.audit(&user.ctx(), &[build_read(b)]).await?;
     }
     let name = format!(
         "report-{}-build-{}{}.{}",
@@ -1282,6 +1287,14 @@ pub async fn diff_builds(
     if !user.principal.may_see(Marking::SBU) {
         sa.doc = sa.doc.public();
         sb.doc = sb.doc.public();
+    } else {
+        // Comparing internal editions with SBU paragraphs reads them: audited per build.
+        let events: Vec<chancery_store::AuditEvent> = [(&ba, &sa), (&bb, &sb)]
+            .into_iter()
+            .filter(|(_, s)| s.doc.banner() == Marking::SBU)
+            .map(|(b, _)| build_read(b))
+            .collect();
+        state.store.audit(&user.ctx(), &events).await?;
     }
     let d = report_build::diff(&sa, &sb);
     Ok((ba, bb, d))
