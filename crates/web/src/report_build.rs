@@ -814,7 +814,13 @@ impl Builder<'_> {
                             "count".into()
                         },
                         lines: vec![chart::Line {
-                            label: r["label"].as_str().unwrap_or("series").to_string(),
+                            // The legend says what is drawn; the series itself is named
+                            // in the figure's data line.
+                            label: if with_exposure {
+                                "per 100,000 of the same group".to_string()
+                            } else {
+                                "count".to_string()
+                            },
                             points,
                         }],
                         synthetic,
