@@ -814,13 +814,9 @@ impl Builder<'_> {
                             "count".into()
                         },
                         lines: vec![chart::Line {
-                            // The legend says what is drawn; the series itself is named
-                            // in the figure's data line.
-                            label: if with_exposure {
-                                "per 100,000 of the same group".to_string()
-                            } else {
-                                "count".to_string()
-                            },
+                            // One line: the y axis says what is drawn and the data line
+                            // names the series, so no legend covers the line.
+                            label: String::new(),
                             points,
                         }],
                         synthetic,
