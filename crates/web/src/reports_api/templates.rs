@@ -1,0 +1,141 @@
+//! Templates: the shipped ones and HQ's edited copies, read by all and saved by HQ editors.
+
+use super::*;
+
+/// Every template: the shipped ones (or HQ's edited copies of them) and HQ's own.
+pub async fn all_templates(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<(Template, Option<i64>)>, ApiError> {
+    check_open(user, Action::Read, &Resource::of(ResourceKind::Template))?;
+    let stored = state
+        .store
+        .list::<Template>(&TemplateFilter::default(), None, 500)
+        .await?
+        .items;
+    let mut out: Vec<(Template, Option<i64>)> = Template::shipped()
+        .into_iter()
+        .map(|t| match stored.iter().find(|s| s.data.key == t.key) {
+            Some(s) => (s.data.clone(), Some(s.version)),
+            None => (t, None),
+        })
+        .collect();
+    for s in stored {
+        if !out.iter().any(|(t, _)| t.key == s.data.key) {
+            out.push((s.data, Some(s.version)));
+        }
+    }
+    Ok(out)
+}
+
+/// Saves a template (HQ editors): the first edit of a shipped template stores a copy.
+/// `expected` is the stored version read (0 for a template never edited).
+pub async fn save_template(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    expected: i64,
+    body: &Value,
+) -> Result<Template, ApiError> {
+    check_open(user, Action::Update, &Resource::of(ResourceKind::Template))?;
+    let t = Template::from_json(body)?;
+    if t.key.as_str() != key {
+        return Err(bad(
+            "key",
+            format!("the key is {key}: a template's key does not change"),
+        ));
+    }
+    let existing = state
+        .store
+        .list::<Template>(
+            &TemplateFilter {
+                key: Some(key.to_string()),
+            },
+            None,
+            1,
+        )
+        .await?
+        .items;
+    match existing.first() {
+        Some(rec) => {
+            state
+                .store
+                .update(rec.id, expected, &t, &user.ctx())
+                .await?;
+        }
+        None => {
+            if expected != 0 {
+                return Err(ApiError::Conflict {
+                    expected,
+                    current: 0,
+                });
+            }
+            state.store.create(&t, &user.ctx()).await?;
+        }
+    }
+    Ok(t)
+}
+
+#[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
+    responses(
+        (status = 200, description = "Every template: the shipped ones (or HQ's edited copies) and HQ's own", body = serde_json::Value),
+    ))]
+pub async fn api_templates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let items: Vec<Value> = all_templates(&state, &user)
+        .await?
+        .into_iter()
+        .map(|(t, v)| {
+            let mut j = t.to_json();
+            j["version"] = json!(v.unwrap_or(0));
+            j["edited"] = json!(v.is_some());
+            j
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{key}", tag = "templates",
+    responses(
+        (status = 200, description = "The template", body = serde_json::Value),
+        (status = 404, description = "No such template", body = chancery_domain::ValidationErrors),
+    ))]
+pub async fn api_template(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(key): IdPath,
+) -> Result<Json<Value>, ApiError> {
+    let (t, v) = all_templates(&state, &user)
+        .await?
+        .into_iter()
+        .find(|(t, _)| t.key.as_str() == key)
+        .ok_or_else(|| ApiError::NotFound(format!("no template {key:?}")))?;
+    let mut j = t.to_json();
+    j["version"] = json!(v.unwrap_or(0));
+    Ok(Json(j))
+}
+
+#[utoipa::path(put, path = "/api/v1/templates/{key}", tag = "templates", request_body(content = serde_json::Value, description = "Template JSON: key, title, provisional, clearance_chain, sections (heading, guidance, expected); If-Match names the stored version (0 for a shipped template never edited)"),
+    responses(
+        (status = 200, description = "Saved (HQ editors)", body = serde_json::Value),
+        (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+    ))]
+pub async fn api_template_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(key): IdPath,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    // A template never edited is at version 0 (its shipped copy): If-Match "0" names it.
+    let never_edited = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().trim_start_matches("W/").trim_matches('"') == "0");
+    let expected = if never_edited { 0 } else { if_match(&headers)? };
+    let t = save_template(&state, &user, &key, expected, &body).await?;
+    Ok(Json(t.to_json()))
+}
