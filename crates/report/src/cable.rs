@@ -499,75 +499,7 @@ fn words_with_gaps(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// included) collapsed to one space.
 fn normalize(markdown: &str) -> String {
     let collapsed = markdown.split_whitespace().collect::<Vec<_>>().join(" ");
-    strip_emphasis(&collapsed)
-}
-
-/// Removes Markdown emphasis delimiters: `*x*`, `_x_`, `**x**`, `__x__`. A delimiter run
-/// opens when followed by a non-space and closes when preceded by one; underscores also need
-/// a word boundary outside (so `snake_case_name` is left alone). Unmatched delimiters and runs
-/// of three or more stay as written.
-pub fn strip_emphasis(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut remove = vec![false; chars.len()];
-    let run_at = |i: usize| {
-        let c = chars[i];
-        chars[i..].iter().take_while(|&&x| x == c).count()
-    };
-    let is_delim = |c: char| c == '*' || c == '_';
-
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if !is_delim(c) || remove[i] {
-            i += 1;
-            continue;
-        }
-        let run = run_at(i);
-        if run <= 2 && opens(&chars, i, run) {
-            let mut j = i + run;
-            let mut closer = None;
-            while j < chars.len() {
-                if chars[j] == c && !remove[j] {
-                    let r = run_at(j);
-                    if r == run && closes(&chars, j, run) {
-                        closer = Some(j);
-                        break;
-                    }
-                    j += r;
-                } else {
-                    j += 1;
-                }
-            }
-            if let Some(j) = closer {
-                remove[i..i + run].iter_mut().for_each(|r| *r = true);
-                remove[j..j + run].iter_mut().for_each(|r| *r = true);
-            }
-        }
-        i += run;
-    }
-
-    chars
-        .iter()
-        .zip(remove)
-        .filter(|(_, r)| !r)
-        .map(|(c, _)| *c)
-        .collect()
-}
-
-fn opens(chars: &[char], i: usize, run: usize) -> bool {
-    let next = chars.get(i + run);
-    let prev = i.checked_sub(1).map(|p| chars[p]);
-    let next_ok = next.is_some_and(|c| !c.is_whitespace());
-    let boundary_ok = chars[i] != '_' || prev.is_none_or(|c| !c.is_alphanumeric());
-    next_ok && boundary_ok
-}
-
-fn closes(chars: &[char], j: usize, run: usize) -> bool {
-    let prev = j.checked_sub(1).map(|p| chars[p]);
-    let next = chars.get(j + run);
-    let prev_ok = prev.is_some_and(|c| !c.is_whitespace());
-    let boundary_ok = chars[j] != '_' || next.is_none_or(|c| !c.is_alphanumeric());
-    prev_ok && boundary_ok
+    crate::markup::strip_emphasis(&collapsed)
 }
 
 /// `A`, `B`, ... `Z`, `AA`, `AB`, ...
@@ -760,13 +692,19 @@ mod tests {
 
     #[test]
     fn emphasis_is_stripped() {
-        assert_eq!(strip_emphasis("a *b* c"), "a b c");
-        assert_eq!(strip_emphasis("a _b_ c"), "a b c");
-        assert_eq!(strip_emphasis("a **b c** d"), "a b c d");
-        assert_eq!(strip_emphasis("**bold _it_**."), "bold it.");
-        assert_eq!(strip_emphasis("snake_case_name"), "snake_case_name");
-        assert_eq!(strip_emphasis("2 * 3 * 4"), "2 * 3 * 4");
-        assert_eq!(strip_emphasis("an *open only"), "an *open only");
+        assert_eq!(crate::markup::strip_emphasis("a *b* c"), "a b c");
+        assert_eq!(crate::markup::strip_emphasis("a _b_ c"), "a b c");
+        assert_eq!(crate::markup::strip_emphasis("a **b c** d"), "a b c d");
+        assert_eq!(crate::markup::strip_emphasis("**bold _it_**."), "bold it.");
+        assert_eq!(
+            crate::markup::strip_emphasis("snake_case_name"),
+            "snake_case_name"
+        );
+        assert_eq!(crate::markup::strip_emphasis("2 * 3 * 4"), "2 * 3 * 4");
+        assert_eq!(
+            crate::markup::strip_emphasis("an *open only"),
+            "an *open only"
+        );
         let out = render(&cable(vec![para(
             Marking::U,
             ParagraphKind::Fact,
