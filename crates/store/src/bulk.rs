@@ -3,10 +3,12 @@
 //! `BEGIN IMMEDIATE` transaction. sqlx's per-statement overhead (a worker thread and a channel
 //! per statement) and its cost per bound parameter make multi-row statements slow on SQLite;
 //! this loop is what the import benchmark measures. PostgreSQL keeps the sqlx path.
+//!
+//! Its failures are database errors (`StoreError::Sqlite`), but for a repeated observation.
 
 use crate::StoreError;
 use chancery_domain::{FieldError, ValidationErrors};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -16,27 +18,22 @@ pub struct BulkLoader {
     conn: Connection,
 }
 
-fn err(e: rusqlite::Error) -> StoreError {
-    StoreError::Config(format!("sqlite bulk loader: {e}"))
-}
-
 impl BulkLoader {
     pub fn open(path: &Path) -> Result<BulkLoader, StoreError> {
         // One thread uses this connection at a time: SQLite's own mutexes are not needed.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
         // A 16 MiB page cache keeps the growing index in memory without passing the
         // import's memory budget.
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;",
-        )
-        .map_err(err)?;
+        )?;
         Ok(BulkLoader { conn })
     }
 
-    /// Writes one batch in one transaction. `dims` names the key columns of every row; a row
-    /// whose key equals the previous row's reuses its series without a lookup.
+    /// Writes one batch in one transaction, or nothing of it. `dims` names the key columns of
+    /// every row; a row whose key equals the previous row's reuses its series without a lookup.
     #[allow(clippy::too_many_arguments)]
     pub fn stage(
         &mut self,
@@ -49,23 +46,19 @@ impl BulkLoader {
     ) -> Result<(), StoreError> {
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut new_series = tx
-                .prepare("INSERT INTO stat_series (dataset_id, series_key, first_release_id) VALUES (?1, ?2, ?3)")
-                .map_err(err)?;
-            let mut find = tx
-                .prepare("SELECT id FROM stat_series WHERE dataset_id = ?1 AND series_key = ?2")
-                .map_err(err)?;
-            let mut new_dim = tx
-                .prepare("INSERT INTO stat_series_dims (series_id, dim, code) VALUES (?1, ?2, ?3)")
-                .map_err(err)?;
+                .prepare("INSERT INTO stat_series (dataset_id, series_key, first_release_id) VALUES (?1, ?2, ?3)")?;
+            let mut find =
+                tx.prepare("SELECT id FROM stat_series WHERE dataset_id = ?1 AND series_key = ?2")?;
+            let mut new_dim = tx.prepare(
+                "INSERT INTO stat_series_dims (series_id, dim, code) VALUES (?1, ?2, ?3)",
+            )?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO stat_observations (release_id, series_id, period, value, flags) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(err)?;
+                )?;
             let mut prev: Option<(&[String], i64)> = None;
             for row in rows {
                 let id = match prev {
@@ -79,8 +72,7 @@ impl BulkLoader {
                             Some(id) => Some(*id),
                             None => find
                                 .query_row(params![dataset_id, key], |r| r.get::<_, i64>(0))
-                                .optional()
-                                .map_err(err)?,
+                                .optional()?,
                         };
                         let id = match cached {
                             Some(id) => {
@@ -88,12 +80,10 @@ impl BulkLoader {
                                 id
                             }
                             None => {
-                                new_series
-                                    .execute(params![dataset_id, key, release_id])
-                                    .map_err(err)?;
+                                new_series.execute(params![dataset_id, key, release_id])?;
                                 let id = tx.last_insert_rowid();
                                 for (d, c) in dims.iter().zip(&row.key) {
-                                    new_dim.execute(params![id, d, c]).map_err(err)?;
+                                    new_dim.execute(params![id, d, c])?;
                                 }
                                 series.insert(key, id);
                                 id
@@ -106,7 +96,7 @@ impl BulkLoader {
                 match insert.execute(params![release_id, id, row.period, row.value, row.flags]) {
                     Ok(_) => {}
                     Err(rusqlite::Error::SqliteFailure(e, _))
-                        if e.code == ErrorCode::ConstraintViolation =>
+                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
                     {
                         return Err(StoreError::Invalid(ValidationErrors::one(
                             FieldError::general(format!(
@@ -117,10 +107,10 @@ impl BulkLoader {
                             )),
                         )));
                     }
-                    Err(e) => return Err(err(e)),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }
-        tx.commit().map_err(err)
+        Ok(tx.commit()?)
     }
 }

@@ -22,6 +22,13 @@ pub enum StoreError {
     Config(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A failure of the SQLite bulk loader's own connection (`bulk`): a database error, as
+    /// `Database` is for sqlx.
+    #[error("database: sqlite bulk loader: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store's own machinery failed (a worker thread): a bug, never input or configuration.
+    #[error("internal: {0}")]
+    Internal(String),
 }

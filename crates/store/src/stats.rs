@@ -294,7 +294,8 @@ impl Store {
                 (bulk, series, r)
             })
             .await
-            .map_err(|e| StoreError::Config(format!("bulk loader thread: {e}")))?;
+            // A panicked or cancelled thread is the store's own failure.
+            .map_err(|e| StoreError::Internal(format!("bulk loader thread: {e}")))?;
             st.bulk = Some(bulk);
             st.series = series;
             return result;

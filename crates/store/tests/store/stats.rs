@@ -2,7 +2,9 @@
 //! the same bytes twice change nothing, older releases stay readable.
 
 use chancery_store::testing::TestDb;
-use chancery_store::{AuditCtx, Backend, DatasetMeta, ReleaseSummary, StageStart, StagedObs};
+use chancery_store::{
+    AuditCtx, Backend, DatasetMeta, ReleaseSummary, StageStart, StagedObs, Staging, StoreError,
+};
 
 fn obs(geo: &str, period: &str, value: Option<f64>, flags: &str, line: u64) -> StagedObs {
     StagedObs {
@@ -138,4 +140,87 @@ async fn sqlite_staged_releases() {
 #[tokio::test]
 async fn postgres_staged_releases() {
     staged_releases(Backend::Postgres).await;
+}
+
+/// A staging release of `sha` on a fresh or existing dataset.
+async fn begin(db: &TestDb, sha: &str) -> Staging {
+    match db
+        .store
+        .stage_begin(&meta(), sha, "test.tsv", "sdmx-tsv", &AuditCtx::system())
+        .await
+        .unwrap()
+    {
+        StageStart::New(st) => st,
+        StageStart::Existing(_) => panic!("{sha} was imported before"),
+    }
+}
+
+fn dims() -> Vec<String> {
+    vec!["geo".into(), "unit".into()]
+}
+
+/// Stages `batches` one after the other and returns the first batch's error, aborting the
+/// import; the abort must leave no trace.
+async fn refused(db: &TestDb, sha: &str, batches: &[&[StagedObs]]) -> StoreError {
+    let mut st = begin(db, sha).await;
+    for batch in batches {
+        if let Err(e) = db.store.stage_rows(&mut st, &dims(), batch.to_vec()).await {
+            db.store.stage_abort(st).await.unwrap();
+            return e;
+        }
+    }
+    panic!("{sha}: every batch was accepted");
+}
+
+/// The SQLite bulk loader's failures are database errors: neither configuration nor, when
+/// the database refuses a row for another reason than a repeat, a repeated observation.
+#[tokio::test]
+async fn sqlite_bulk_loader_failures_are_database_errors() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap().unwrap();
+    let rows = [
+        obs("DE", "2021", Some(1.0), "", 2),
+        obs("DE", "1999", Some(1.0), "", 3),
+    ];
+    let database_error = |e: &StoreError, names: &str| {
+        assert!(matches!(e, StoreError::Sqlite(_)), "{e:?}");
+        let m = e.to_string();
+        assert!(m.starts_with("database: ") && m.contains(names), "{m}");
+    };
+
+    // A trigger raises: a constraint failure that is not a repeated key.
+    db.store
+        .execute_raw(
+            "CREATE TRIGGER frozen BEFORE INSERT ON stat_observations WHEN NEW.period = '1999'
+             BEGIN SELECT RAISE(ABORT, 'the 1999 figures are frozen'); END",
+        )
+        .await
+        .unwrap();
+    let e = refused(&db, "trigger", &[&rows]).await;
+    database_error(&e, "the 1999 figures are frozen");
+    db.store.execute_raw("DROP TRIGGER frozen").await.unwrap();
+
+    // The staging table is gone from the file after the import began.
+    let mut st = begin(&db, "moved").await;
+    db.store
+        .execute_raw("ALTER TABLE stat_observations RENAME TO stat_observations_moved")
+        .await
+        .unwrap();
+    let e = db
+        .store
+        .stage_rows(&mut st, &dims(), rows.to_vec())
+        .await
+        .unwrap_err();
+    database_error(&e, "no such table");
+    assert!(e.to_string().contains("stat_observations"), "{e}");
+    db.store
+        .execute_raw("ALTER TABLE stat_observations_moved RENAME TO stat_observations")
+        .await
+        .unwrap();
+    db.store.stage_abort(st).await.unwrap();
+
+    // Nothing of either import remains, and the file takes the rows once it is whole again.
+    assert!(db.store.datasets().await.unwrap()[0].releases.is_empty());
+    let id = import(&db, "whole", &rows).await.unwrap();
+    assert_eq!(db.store.observations(id, &[]).await.unwrap().len(), 2);
+    db.cleanup().await;
 }
