@@ -4,10 +4,10 @@
 //! per statement) and its cost per bound parameter make multi-row statements slow on SQLite;
 //! this loop is what the import benchmark measures. PostgreSQL keeps the sqlx path.
 //!
-//! Its failures are database errors (`StoreError::Sqlite`), but for a repeated observation.
+//! Its failures are database errors (`StoreError::Sqlite`); which of them is a repeated
+//! observation, and on which line, `stats` decides for both backends.
 
 use crate::StoreError;
-use chancery_domain::{FieldError, ValidationErrors};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::Path;
@@ -34,12 +34,10 @@ impl BulkLoader {
 
     /// Writes one batch in one transaction, or nothing of it. `dims` names the key columns of
     /// every row; a row whose key equals the previous row's reuses its series without a lookup.
-    #[allow(clippy::too_many_arguments)]
     pub fn stage(
         &mut self,
         dataset_id: i64,
         release_id: i64,
-        file: &str,
         dims: &[String],
         rows: &[super::stats::StagedObs],
         series: &mut HashMap<String, i64>,
@@ -93,22 +91,7 @@ impl BulkLoader {
                         id
                     }
                 };
-                match insert.execute(params![release_id, id, row.period, row.value, row.flags]) {
-                    Ok(_) => {}
-                    Err(rusqlite::Error::SqliteFailure(e, _))
-                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
-                    {
-                        return Err(StoreError::Invalid(ValidationErrors::one(
-                            FieldError::general(format!(
-                                "{file}:{}:1: a second observation for series {} in period {}",
-                                row.line,
-                                super::stats::series_key_of(dims, &row.key),
-                                row.period
-                            )),
-                        )));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                insert.execute(params![release_id, id, row.period, row.value, row.flags])?;
             }
         }
         Ok(tx.commit()?)

@@ -32,3 +32,20 @@ pub enum StoreError {
     #[error("internal: {0}")]
     Internal(String),
 }
+
+impl StoreError {
+    /// Whether the database refused a row for repeating a unique key (on either connection).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(e) => e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation()),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
+        }
+    }
+}

@@ -131,6 +131,8 @@ pub fn series_key_of(dims: &[String], codes: &[String]) -> String {
 const ROWS_PER_STATEMENT: usize = 1000;
 /// New series per INSERT statement.
 const SERIES_PER_STATEMENT: usize = 500;
+/// (series, period) pairs per query when looking for a repeat.
+const PAIRS_PER_STATEMENT: usize = 500;
 /// Series ids kept in memory during an import before the cache starts afresh.
 pub(crate) const SERIES_CACHE: usize = 50_000;
 
@@ -272,8 +274,9 @@ impl Store {
         }))
     }
 
-    /// Writes a batch of observations of a staging release in one transaction. A repeated
-    /// (series, period) is refused naming the line of the repeat.
+    /// Writes a batch of observations of a staging release in one transaction, or nothing of
+    /// it. A repeated (series, period), within the batch or of an earlier batch, is refused
+    /// naming the line of the first repeat, on both backends alike (`first_repeat`).
     pub async fn stage_rows(
         &self,
         st: &mut Staging,
@@ -283,23 +286,94 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        if let Some(mut bulk) = st.bulk.take() {
+        let (rows, result) = if let Some(mut bulk) = st.bulk.take() {
             // SQLite: a plain prepared-statement loop on a blocking thread.
-            let (dataset_id, release_id, file) =
-                (st.dataset_id, st.release_id, st.file_name.clone());
+            let (dataset_id, release_id) = (st.dataset_id, st.release_id);
             let dims = dims.to_vec();
             let mut series = std::mem::take(&mut st.series);
-            let (bulk, series, result) = tokio::task::spawn_blocking(move || {
-                let r = bulk.stage(dataset_id, release_id, &file, &dims, &rows, &mut series);
-                (bulk, series, r)
+            let (bulk, series, rows, result) = tokio::task::spawn_blocking(move || {
+                let r = bulk.stage(dataset_id, release_id, &dims, &rows, &mut series);
+                (bulk, series, rows, r)
             })
             .await
             // A panicked or cancelled thread is the store's own failure.
             .map_err(|e| StoreError::Internal(format!("bulk loader thread: {e}")))?;
             st.bulk = Some(bulk);
             st.series = series;
-            return result;
+            (rows, result)
+        } else {
+            let result = self.stage_rows_sql(st, dims, &rows).await;
+            (rows, result)
+        };
+        match result {
+            // The batch wrote nothing; find the repeat to name its line. Should the search
+            // itself fail, the database's own error is the better report.
+            Err(e) if e.is_unique_violation() => match self.first_repeat(st, dims, &rows).await {
+                Ok(Some(row)) => Err(duplicate(&st.file_name, dims, row)),
+                Ok(None) | Err(_) => Err(e),
+            },
+            result => result,
         }
+    }
+
+    /// The first row of a batch the database refused for a repeated key (so nothing of the
+    /// batch was written): the first that repeats an earlier row of the batch or an observation
+    /// an earlier batch staged, or `None` if the refusal was about something else. The one
+    /// place either backend tells a repeated observation.
+    async fn first_repeat<'r>(
+        &self,
+        st: &Staging,
+        dims: &[String],
+        rows: &'r [StagedObs],
+    ) -> Result<Option<&'r StagedObs>, StoreError> {
+        // Within the batch: its rows share `dims`, so equal codes are the same series.
+        let mut seen: HashSet<(&[String], &str)> = HashSet::with_capacity(rows.len());
+        let within = rows
+            .iter()
+            .position(|r| !seen.insert((r.key.as_slice(), r.period.as_str())));
+        // Of an earlier batch: only a row before the first repeat within the batch comes first.
+        let before = &rows[..within.unwrap_or(rows.len())];
+        for chunk in before.chunks(PAIRS_PER_STATEMENT) {
+            let keys: Vec<String> = chunk.iter().map(|r| series_key_of(dims, &r.key)).collect();
+            let mut sql = String::from(
+                "SELECT s.series_key, o.period FROM stat_observations o JOIN stat_series s ON s.id = o.series_id
+                 WHERE o.release_id = $1 AND s.dataset_id = $2 AND (s.series_key, o.period) IN (VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${}, ${})", i * 2 + 3, i * 2 + 4));
+            }
+            sql.push(')');
+            let staged: HashSet<(String, String)> = with_pool!(self, p => {
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(st.release_id).bind(st.dataset_id);
+                for (key, row) in keys.iter().zip(chunk) {
+                    q = q.bind(key).bind(&row.period);
+                }
+                q.fetch_all(p).await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("series_key")?, r.try_get("period")?)))
+                    .collect::<Result<_, StoreError>>()?
+            });
+            let first = keys
+                .into_iter()
+                .zip(chunk)
+                .find(|(key, row)| staged.contains(&(key.clone(), row.period.clone())));
+            if let Some((_, row)) = first {
+                return Ok(Some(row));
+            }
+        }
+        Ok(within.map(|i| &rows[i]))
+    }
+
+    /// `stage_rows` on a pool (PostgreSQL): multi-row statements in one transaction.
+    async fn stage_rows_sql(
+        &self,
+        st: &mut Staging,
+        dims: &[String],
+        rows: &[StagedObs],
+    ) -> Result<(), StoreError> {
         let pairs: Vec<Vec<(String, String)>> = rows
             .iter()
             .map(|r| dims.iter().cloned().zip(r.key.iter().cloned()).collect())
@@ -376,16 +450,7 @@ impl Store {
                     q.execute(&mut *tx).await?;
                 }
             }
-            let mut seen: HashSet<(i64, &str)> = HashSet::with_capacity(rows.len());
-            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-            for (row, key) in rows.iter().zip(&keys) {
-                let id = st.series[key];
-                if !seen.insert((id, row.period.as_str())) {
-                    tx.rollback().await?;
-                    return Err(duplicate(&st.file_name, dims, row));
-                }
-                ids.push(id);
-            }
+            let ids: Vec<i64> = keys.iter().map(|key| st.series[key]).collect();
             for (chunk_rows, chunk_ids) in rows.chunks(ROWS_PER_STATEMENT).zip(ids.chunks(ROWS_PER_STATEMENT)) {
                 let sql = if chunk_rows.len() == ROWS_PER_STATEMENT { full_sql.clone() } else { insert_sql(chunk_rows.len()) };
                 let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -394,19 +459,6 @@ impl Store {
                 }
                 if let Err(e) = q.execute(&mut *tx).await {
                     tx.rollback().await?;
-                    // A key repeated across batches: find the row that was already staged.
-                    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
-                        for (row, id) in chunk_rows.iter().zip(chunk_ids) {
-                            let exists = sqlx::query(
-                                "SELECT 1 AS one FROM stat_observations WHERE release_id = $1 AND series_id = $2 AND period = $3",
-                            )
-                            .bind(st.release_id).bind(*id).bind(&row.period)
-                            .fetch_optional(p).await?;
-                            if exists.is_some() {
-                                return Err(duplicate(&st.file_name, dims, row));
-                            }
-                        }
-                    }
                     return Err(e.into());
                 }
             }

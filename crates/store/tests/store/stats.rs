@@ -172,6 +172,100 @@ async fn refused(db: &TestDb, sha: &str, batches: &[&[StagedObs]]) -> StoreError
     panic!("{sha}: every batch was accepted");
 }
 
+/// A repeated (series, period) names the line of the first repeat, within one batch or across
+/// batches, alike on both backends; nothing of the import remains.
+async fn repeats_name_their_line(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await.unwrap() else {
+        return;
+    };
+    let published = import(&db, "ok", &[obs("DE", "2021", Some(1.0), "", 2)])
+        .await
+        .unwrap();
+    let message = |line: u64, geo: &str, period: &str| {
+        format!(
+            "test.tsv:{line}:1: a second observation for series geo={geo}|unit=NR in period {period}"
+        )
+    };
+    let cases: [(&str, &[&[StagedObs]], String); 4] = [
+        (
+            "within one batch",
+            &[&[
+                obs("FI", "2021", Some(1.0), "", 2),
+                obs("FI", "2022", Some(1.0), "", 3),
+                obs("FI", "2021", Some(9.0), "", 4),
+            ]],
+            message(4, "FI", "2021"),
+        ),
+        (
+            "across batches",
+            &[
+                &[obs("FI", "2021", Some(1.0), "", 2)],
+                &[
+                    obs("SE", "2021", Some(1.0), "", 3),
+                    obs("FI", "2021", Some(9.0), "", 5),
+                ],
+            ],
+            message(5, "FI", "2021"),
+        ),
+        (
+            "across batches, before a repeat within the batch",
+            &[
+                &[obs("FI", "2021", Some(1.0), "", 2)],
+                &[
+                    obs("FI", "2021", Some(9.0), "", 5),
+                    obs("SE", "2021", Some(1.0), "", 6),
+                    obs("SE", "2021", Some(9.0), "", 7),
+                ],
+            ],
+            message(5, "FI", "2021"),
+        ),
+        (
+            "within the batch, before a repeat across batches",
+            &[
+                &[obs("FI", "2021", Some(1.0), "", 2)],
+                &[
+                    obs("SE", "2021", Some(1.0), "", 6),
+                    obs("SE", "2021", Some(9.0), "", 7),
+                    obs("FI", "2021", Some(9.0), "", 8),
+                ],
+            ],
+            message(7, "SE", "2021"),
+        ),
+    ];
+    for (i, (case, batches, expected)) in cases.iter().enumerate() {
+        let e = refused(&db, &format!("bad{i}"), batches).await;
+        assert!(matches!(e, StoreError::Invalid(_)), "{case}: {e:?}");
+        assert_eq!(e.to_string(), *expected, "{case}");
+    }
+    // The same observation in another release is no repeat, and the refused imports left
+    // nothing behind.
+    let later = import(&db, "later", &[obs("DE", "2021", Some(2.0), "", 2)])
+        .await
+        .unwrap();
+    let datasets = db.store.datasets().await.unwrap();
+    assert_eq!(
+        datasets[0]
+            .releases
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>(),
+        [later, published]
+    );
+    assert_eq!(db.store.observations(later, &[]).await.unwrap().len(), 1);
+    assert!(db.store.audit_verify().await.unwrap().is_ok());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_repeats_name_their_line() {
+    repeats_name_their_line(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_repeats_name_their_line() {
+    repeats_name_their_line(Backend::Postgres).await;
+}
+
 /// The SQLite bulk loader's failures are database errors: neither configuration nor, when
 /// the database refuses a row for another reason than a repeat, a repeated observation.
 #[tokio::test]
