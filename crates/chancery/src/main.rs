@@ -7,6 +7,7 @@ mod import;
 mod report;
 
 use anyhow::{Context, Result};
+use chancery_app::{App, Limits};
 use chancery_store::{Blobs, Store, redact_url};
 use chancery_web::{AppState, WebConfig};
 use clap::{Parser, Subcommand};
@@ -373,13 +374,14 @@ async fn run(cli: Cli) -> Result<()> {
             data,
             database,
         } => {
-            let store = open(&Settings::load(Overrides {
+            let settings = Settings::load(Overrides {
                 data,
                 database_url: database,
                 listen: None,
-            })?)
-            .await?;
-            let r = report::run(&store, command).await;
+            })?;
+            let store = open(&settings).await?;
+            let app = App::new(store.clone(), blobs_of(&settings)?, Limits::default());
+            let r = report::run(&app, command).await;
             store.close().await;
             r
         }
@@ -433,24 +435,28 @@ async fn open(settings: &Settings) -> Result<Store> {
     Ok(store)
 }
 
+/// The archive's blob store under the data directory.
+fn blobs_of(settings: &Settings) -> Result<Blobs> {
+    Blobs::local(&settings.data.join("blobs")).with_context(|| {
+        format!(
+            "opening the archive store under {}",
+            settings.data.display()
+        )
+    })
+}
+
 async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Result<()> {
     let listen = settings.listen.as_str();
     let (listener, addr) = chancery_web::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    let state = AppState {
-        store: store.clone(),
-        config: WebConfig {
+    let state = AppState::new(
+        App::new(store.clone(), blobs_of(settings)?, Limits::default()),
+        WebConfig {
             secure_cookies: settings.secure_cookies,
             ..WebConfig::default()
         },
-        blobs: Blobs::local(&settings.data.join("blobs")).with_context(|| {
-            format!(
-                "opening the archive store under {}",
-                settings.data.display()
-            )
-        })?,
-    };
+    );
     // Where to go: on stdout for the person who started it. A closed stdout (a pipe whose
     // reader left) must not stop the server, so write errors are ignored here.
     {
@@ -489,13 +495,13 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-fn sel(text: &str) -> Result<chancery_web::statistics::SeriesSel> {
-    chancery_web::statistics::SeriesSel::parse(text).map_err(anyhow::Error::msg)
+fn sel(text: &str) -> Result<chancery_app::statistics::SeriesSel> {
+    chancery_app::statistics::SeriesSel::parse(text).map_err(anyhow::Error::msg)
 }
 
 /// Runs a `stats` subcommand; false when the answer is an error the user must fix.
 async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
-    use chancery_web::statistics::{EvalError, IndicatorRequest, NotesReq, evaluate};
+    use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, evaluate};
     let (req, json_out) = match command {
         StatsCommand::Query {
             dataset,

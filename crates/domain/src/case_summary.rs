@@ -7,7 +7,7 @@ use crate::case_detail::PartyRole;
 use crate::marking::Marking;
 use crate::record::Record;
 use crate::severity::Subject;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The caveat every group summary carries, in every view and export.
@@ -36,11 +36,37 @@ const BASES: &[&str] = &[
     "migration_background",
 ];
 
+/// A group summary: SBU, always with its caveat.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub marking: Marking,
+    pub caveat: &'static str,
+    pub cases: usize,
+    /// Defendant parties (a party group counts once).
+    pub defendant_parties: u64,
+    /// Defendants as people (a party group counts its size).
+    pub defendants: u64,
+    /// For each basis attribute, people per value ("unknown", "sources disagree" included).
+    pub by: BTreeMap<String, BTreeMap<String, u64>>,
+    pub median_unconditional_custody_days: MedianCustody,
+}
+
+/// The median unconditional custody over convicted people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MedianCustody {
+    pub convicted_people: u64,
+    /// The median of the lower ends (none without a convicted person).
+    pub low: Option<f64>,
+    /// The median of the upper ends.
+    pub high: Option<f64>,
+    pub note: &'static str,
+}
+
 /// Computes a group summary over records of cases (already narrowed to what the viewer may see):
 /// defendants counted by each basis attribute (people, a party group counting its size), and
 /// the median unconditional custody over convicted outcomes (each member of a group once).
-pub fn summarise(cases: &[Record<Case>]) -> Value {
-    let mut by: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
+pub fn summarise(cases: &[Record<Case>]) -> CaseSummary {
+    let mut by: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut parties = 0u64;
     let mut people = 0u64;
     let mut lows = Vec::new();
@@ -70,7 +96,10 @@ pub fn summarise(cases: &[Record<Case>]) -> Value {
                     1 => known.remove(0),
                     _ => "sources disagree".to_string(),
                 };
-                *by.entry(attr).or_default().entry(bucket).or_default() += n;
+                *by.entry(attr.to_string())
+                    .or_default()
+                    .entry(bucket)
+                    .or_default() += n;
             }
         }
         for o in &c.data.detail.outcomes {
@@ -89,21 +118,21 @@ pub fn summarise(cases: &[Record<Case>]) -> Value {
             }
         }
     }
-    json!({
-        "marking": Marking::SBU,
-        "caveat": SELECTION_CAVEAT,
-        "cases": cases.len(),
-        "defendant_parties": parties,
-        "defendants": people,
-        "by": by,
-        "median_unconditional_custody_days": {
-            "convicted_people": outcomes,
-            "low": median(lows),
-            "high": median(highs),
-            "note": "low and high are the medians of the lower and upper ends where sources give a sentence range; \
-                     no interval is given because the cases are not a sample",
+    CaseSummary {
+        marking: Marking::SBU,
+        caveat: SELECTION_CAVEAT,
+        cases: cases.len(),
+        defendant_parties: parties,
+        defendants: people,
+        by,
+        median_unconditional_custody_days: MedianCustody {
+            convicted_people: outcomes,
+            low: median(lows),
+            high: median(highs),
+            note: "low and high are the medians of the lower and upper ends where sources give a sentence range; \
+                   no interval is given because the cases are not a sample",
         },
-    })
+    }
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Members a client may send back unchanged from a GET; they are set by the system and ignored.
-pub const READ_ONLY: [&str; 6] = [
+pub const READ_ONLY: [&str; 7] = [
     "id",
     "version",
     "created_at",
     "created_by",
     "updated_at",
     "updated_by",
+    "flags",
 ];
 
 /// Reads the members of one JSON object, remembering which were read, and collects errors.

@@ -228,6 +228,7 @@ bounded!(
 
 // The submodules come after the macros, which they use.
 mod compare;
+pub mod describe;
 mod measures;
 mod parse;
 #[cfg(test)]
@@ -318,6 +319,16 @@ impl TermRange {
 
     pub fn is_range(&self) -> bool {
         self.term_max.is_some()
+    }
+
+    /// The term, or the shortest of the range.
+    pub fn min(&self) -> Term {
+        self.term
+    }
+
+    /// The longest term of a range (none when the term is exact).
+    pub fn max(&self) -> Option<Term> {
+        self.term_max
     }
 
     /// The shortest and longest term, in days.

@@ -308,7 +308,10 @@ impl Store {
         match result {
             // The batch wrote nothing; find the repeat to name its line. Should the search
             // itself fail, the database's own error is the better report.
-            Err(e) if e.is_unique_violation() => match self.first_repeat(st, dims, &rows).await {
+            Err(e) if e.is_unique_violation() => match self
+                .first_repeat((st.release_id, st.dataset_id), dims, &rows)
+                .await
+            {
                 Ok(Some(row)) => Err(duplicate(&st.file_name, dims, row)),
                 Ok(None) | Err(_) => Err(e),
             },
@@ -322,7 +325,7 @@ impl Store {
     /// place either backend tells a repeated observation.
     async fn first_repeat<'r>(
         &self,
-        st: &Staging,
+        (release_id, dataset_id): (i64, i64),
         dims: &[String],
         rows: &'r [StagedObs],
     ) -> Result<Option<&'r StagedObs>, StoreError> {
@@ -347,7 +350,7 @@ impl Store {
             }
             sql.push(')');
             let staged: HashSet<(String, String)> = with_pool!(self, p => {
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(st.release_id).bind(st.dataset_id);
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(release_id).bind(dataset_id);
                 for (key, row) in keys.iter().zip(chunk) {
                     q = q.bind(key).bind(&row.period);
                 }

@@ -1,12 +1,11 @@
 //! Signing in and out, and one's own API tokens.
 
 use crate::AppState;
-use crate::access::check_open;
 use crate::auth::{
     CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, client_address, new_token,
     verify_password,
 };
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
 use crate::views::PageMeta;
@@ -14,6 +13,7 @@ use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use chancery_app::access::check_open;
 use chancery_domain::{Action, Email, Resource, ResourceKind};
 use chancery_store::{LoginOutcome, sha256_hex};
 use tower_sessions::Session;
@@ -44,7 +44,7 @@ pub async fn login_form(
         session
             .insert(SESSION_NEXT, safe_next(Some(next)))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(render(
         StatusCode::OK,
@@ -115,7 +115,7 @@ pub async fn login(State(state): State<AppState>, session: Session, req: Request
         return Ok(failed(typed_email));
     };
     let next: Option<String> = session.get(SESSION_NEXT).await.ok().flatten();
-    let internal = |e: tower_sessions::session::Error| ApiError::Internal(e.to_string());
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
     // A new session id at login: a session fixed by someone else before login is worthless.
     session.cycle_id().await.map_err(internal)?;
     session
@@ -141,7 +141,7 @@ pub async fn logout(
     session
         .flush()
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     state
         .store
         .audit(&user.ctx(), &[chancery_store::AuditEvent::new("logout")])
@@ -257,14 +257,14 @@ pub async fn revoke_token(
     )?;
     let id = id
         .parse::<i64>()
-        .map_err(|_| ApiError::NotFound("no such token".into()))?;
+        .map_err(|_| AppError::NotFound("no such token".into()))?;
     state
         .store
         .revoke_token(id, Some(user.id()), &user.ctx())
         .await
         .map_err(|e| match e {
             chancery_store::StoreError::NotFound => {
-                ApiError::NotFound("no such token of yours".into())
+                AppError::NotFound("no such token of yours".into())
             }
             other => other.into(),
         })?;

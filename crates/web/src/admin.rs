@@ -1,9 +1,8 @@
 //! Administration: accounts (create, change, unlock, set a password) and the audit log.
 
 use crate::AppState;
-use crate::access::check_open;
 use crate::auth::{CurrentUser, hash_password};
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
 use crate::views::{Field, FormState, PageMeta, SelectField, pairs, post_options};
@@ -11,6 +10,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use chancery_app::access::check_open;
 use chancery_domain::account::check_password;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 fn require_admin(user: &CurrentUser) -> Result<(), ApiError> {
-    check_open(user, Action::Administer, &Resource::of(ResourceKind::User))
+    check_open(user, Action::Administer, &Resource::of(ResourceKind::User)).map_err(Into::into)
 }
 
 pub struct UserRow {
@@ -197,12 +197,13 @@ pub async fn create_user(
 async fn load_target(state: &AppState, raw: &str) -> Result<StoredUser, ApiError> {
     let id = raw
         .parse::<i64>()
-        .map_err(|_| ApiError::NotFound("no such account".into()))?;
+        .map_err(|_| AppError::NotFound("no such account".into()))?;
     state
         .store
         .user(UserId(id))
         .await?
-        .ok_or_else(|| ApiError::NotFound("no such account".into()))
+        .ok_or_else(|| AppError::NotFound("no such account".into()))
+        .map_err(Into::into)
 }
 
 pub async fn user_page(
@@ -368,7 +369,7 @@ pub async fn audit_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
-    let (filter, limit) = audit_filter(raw.as_deref()).map_err(ApiError::Invalid)?;
+    let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
     let entries = state.store.audit_entries(&filter, limit).await?;
     let names: HashMap<i64, String> = state
         .store
@@ -443,6 +444,6 @@ pub async fn api_audit(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
-    let (filter, limit) = audit_filter(raw.as_deref()).map_err(ApiError::Invalid)?;
+    let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
     Ok(Json(state.store.audit_entries(&filter, limit).await?))
 }

@@ -1,26 +1,25 @@
 //! The JSON API under `/api/v1/`.
 
 use crate::AppState;
-use crate::access::{
-    ApiRecord, audit_reads, check_create, check_open, check_update, load_visible, record_json,
-};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chancery_domain::{
-    Action, Case, CaseKind, Country, FieldError, Marking, Post, PostSlug, Record, Resource,
-    ResourceKind, Source, SourceKind, UserRef, ValidationErrors,
+use chancery_app::access::{
+    self, AppRecord, HistoryView, RecordView, audit_reads, check_open, load_visible, record_json,
 };
-use chancery_store::{AuditEvent, CaseFilter, SourceFilter};
+use chancery_app::save;
+use chancery_domain::{
+    Action, Case, FieldError, Post, Record, Resource, ResourceKind, Source, UserRef,
+    ValidationErrors,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 500;
+pub use chancery_app::query::{CASE_FILTERS, ListQuery, SOURCE_FILTERS};
 
 /// A page of records (documentation of the shape): `next` is the cursor for the following
 /// page, or null on the last. Fields above the reader's clearance are null and named in
@@ -50,100 +49,6 @@ pub struct Health {
     pub database: &'static str,
 }
 
-/// The query of a list: filters, cursor and limit, each checked and named when wrong.
-#[derive(Debug, Default, Clone)]
-pub struct ListQuery {
-    pub country: Option<Country>,
-    pub kind: Option<String>,
-    pub post: Option<PostSlug>,
-    pub cursor: Option<String>,
-    pub limit: u32,
-}
-
-impl ListQuery {
-    /// Parses a raw query string; `allowed` lists the filters this list has.
-    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<ListQuery, ValidationErrors> {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
-                ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}")))
-            })?;
-        let mut q = ListQuery {
-            limit: DEFAULT_LIMIT,
-            ..Default::default()
-        };
-        let mut errors = ValidationErrors::default();
-        for (k, v) in pairs {
-            if v.is_empty() {
-                continue;
-            }
-            match k.as_str() {
-                "cursor" => q.cursor = Some(v),
-                "limit" => match v.parse::<u32>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
-                    _ => errors.push(FieldError::new(
-                        "limit",
-                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                    )),
-                },
-                "country" if allowed.contains(&"country") => match Country::parse(&v) {
-                    Ok(c) => q.country = Some(c),
-                    Err(e) => errors.push(FieldError::new("country", e.to_string())),
-                },
-                "post" if allowed.contains(&"post") => match PostSlug::parse(&v) {
-                    Ok(p) => q.post = Some(p),
-                    Err(e) => errors.push(FieldError::new("post", e)),
-                },
-                "kind" if allowed.contains(&"kind") => q.kind = Some(v),
-                other => errors.push(FieldError::new(
-                    other,
-                    format!(
-                        "unknown parameter; this list takes {}, cursor and limit",
-                        allowed.join(", ")
-                    ),
-                )),
-            }
-        }
-        if errors.is_empty() {
-            Ok(q)
-        } else {
-            Err(errors)
-        }
-    }
-
-    pub fn case_filter(&self) -> Result<CaseFilter, ValidationErrors> {
-        let kind = match &self.kind {
-            None => None,
-            Some(k) => Some(
-                CaseKind::parse(k)
-                    .map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?,
-            ),
-        };
-        Ok(CaseFilter {
-            country: self.country,
-            kind,
-            post: self.post.clone(),
-            ..Default::default()
-        })
-    }
-
-    pub fn source_filter(&self) -> Result<SourceFilter, ValidationErrors> {
-        let kind = match &self.kind {
-            None => None,
-            Some(k) => Some(
-                SourceKind::parse(k)
-                    .map_err(|e| ValidationErrors::one(FieldError::new("kind", e)))?,
-            ),
-        };
-        Ok(SourceFilter {
-            kind,
-            ..Default::default()
-        })
-    }
-}
-
-pub const CASE_FILTERS: &[&str] = &["country", "kind", "post"];
-pub const SOURCE_FILTERS: &[&str] = &["kind"];
-
 pub(crate) fn with_etag(mut resp: Response, version: i64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         resp.headers_mut().insert(header::ETAG, v);
@@ -151,42 +56,37 @@ pub(crate) fn with_etag(mut resp: Response, version: i64) -> Response {
     resp
 }
 
-async fn list_of<T: ApiRecord>(
+async fn list_of<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
-    mut filter: T::Filter,
+    filter: T::Filter,
     q: &ListQuery,
-) -> Result<Json<Value>, ApiError> {
-    check_open(user, Action::Read, &T::collection())?;
-    T::scope(&mut filter, &user.principal);
-    let page = state
-        .store
-        .list::<T>(&filter, q.cursor.as_deref(), q.limit)
-        .await?;
-    let shown: Vec<&Record<T>> = page.items.iter().collect();
-    audit_reads(state, user, "read", &shown).await?;
+) -> Result<Json<ListView>, ApiError> {
+    let page = access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?;
     let clearance = user.principal.clearance();
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|r| record_json(r, clearance))
-        .collect();
-    Ok(Json(json!({"items": items, "next": page.next})))
+    Ok(Json(ListView {
+        items: page
+            .items
+            .iter()
+            .map(|r| record_json(r, clearance))
+            .collect(),
+        next: page.next,
+    }))
 }
 
-pub(crate) async fn create_one<T: ApiRecord>(
+/// A page of records as the API answers it.
+#[derive(Serialize)]
+pub struct ListView {
+    pub items: Vec<RecordView>,
+    pub next: Option<String>,
+}
+
+pub(crate) async fn create_one<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     body: &Value,
 ) -> Result<Response, ApiError> {
-    let mut body = body.clone();
-    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
-    let data = T::parse(&body)?;
-    check_create(user, &data)?;
-    crate::archive::check_quotes(state, &data).await?;
-    let pii = crate::pii_gate::check_record(state, &data, &confirmed).await?;
-    let record = state.store.create(&data, &user.ctx()).await?;
-    crate::pii_gate::record_confirmed(state, user, &pii).await?;
+    let record = save::create::<T>(state, user, body).await?;
     let mut resp = (
         StatusCode::CREATED,
         Json(record_json(&record, user.principal.clearance())),
@@ -198,18 +98,21 @@ pub(crate) async fn create_one<T: ApiRecord>(
     Ok(with_etag(resp, record.version))
 }
 
-async fn get_one<T: ApiRecord>(
+async fn get_one<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
 ) -> Result<Response, ApiError> {
     let record = load_visible::<T>(state, user, raw_id).await?;
     audit_reads(state, user, "read", &[&record]).await?;
-    let body = record_json(&record, user.principal.clearance());
+    let body = access::FlaggedView {
+        record: record_json(&record, user.principal.clearance()),
+        flags: access::retracted_flags(state, &record.data).await?,
+    };
     Ok(with_etag(Json(body).into_response(), record.version))
 }
 
-async fn update_one<T: ApiRecord>(
+async fn update_one<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
@@ -218,57 +121,19 @@ async fn update_one<T: ApiRecord>(
 ) -> Result<Response, ApiError> {
     let current = load_visible::<T>(state, user, raw_id).await?;
     let expected = if_match(headers)?;
-    let mut body = body.clone();
-    let confirmed = crate::pii_gate::take_confirmations(&mut body)?;
-    let next = T::parse(&body)?;
-    check_update(user, &current.data, &next)?;
-    crate::archive::check_quotes(state, &next).await?;
-    let pii = crate::pii_gate::check_record(state, &next, &confirmed).await?;
-    let record = state
-        .store
-        .update(current.id, expected, &next, &user.ctx())
-        .await?;
-    crate::pii_gate::record_confirmed(state, user, &pii).await?;
+    let record = save::update(state, user, &current, Some(expected), body).await?;
     let body = record_json(&record, user.principal.clearance());
     Ok(with_etag(Json(body).into_response(), record.version))
 }
 
-async fn history_of<T: ApiRecord>(
+async fn history_of<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
-) -> Result<Json<Value>, ApiError> {
-    let current = load_visible::<T>(state, user, raw_id).await?;
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
+    let (_, items) = access::history::<T>(state, user, raw_id).await?;
     let clearance = user.principal.clearance();
-    let h = state.store.history::<T>(current.id).await?;
-    // An old version may have been marked higher than the current one: each is checked.
-    let mut out = Vec::new();
-    let mut events = Vec::new();
-    for (info, data) in h {
-        if !user.principal.may_see(data.marking()) {
-            out.push(json!({"version": info.version, "withheld": true}));
-            continue;
-        }
-        if data.marking_shown(clearance) == Marking::SBU {
-            events.push(AuditEvent::record(
-                "read_history",
-                T::RECORD_TYPE,
-                current.id.get(),
-                info.version,
-                &info.content_hash,
-            ));
-        }
-        out.push(json!({
-            "version": info.version,
-            "author": info.author,
-            "created_at": info.created_at,
-            "content_hash": info.content_hash,
-            "prev_hash": info.prev_hash,
-            "data": data.json_for(clearance),
-        }));
-    }
-    state.store.audit(&user.ctx(), &events).await?;
-    Ok(Json(Value::Array(out)))
+    Ok(Json(items.iter().map(|i| i.view(clearance)).collect()))
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "system",
@@ -307,7 +172,7 @@ pub async fn list_cases(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListView>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), CASE_FILTERS)?;
     list_of::<Case>(&state, &user, q.case_filter()?, &q).await
 }
@@ -373,7 +238,7 @@ pub async fn case_history(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
     history_of::<Case>(&state, &user, &id).await
 }
 
@@ -391,7 +256,7 @@ pub async fn list_sources(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListView>, ApiError> {
     let q = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS)?;
     list_of::<Source>(&state, &user, q.source_filter()?, &q).await
 }
@@ -456,7 +321,7 @@ pub async fn source_history(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
     history_of::<Source>(&state, &user, &id).await
 }
 
@@ -472,7 +337,7 @@ fn register_query(
     let area = match pairs.iter().find(|(k, v)| k == "area" && !v.is_empty()) {
         Some((_, v)) => Some(
             chancery_domain::PolicyArea::parse(v)
-                .map_err(|e| ApiError::Invalid(FieldError::new("area", e).into()))?,
+                .map_err(|e| AppError::Invalid(FieldError::new("area", e).into()))?,
         ),
         None => None,
     };
@@ -485,7 +350,7 @@ pub async fn list_policies(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListView>, ApiError> {
     let (q, area) = register_query(raw.as_deref(), &["country", "post", "area"])?;
     let filter = chancery_store::PolicyFilter {
         country: q.country,
@@ -526,7 +391,7 @@ pub async fn policy_history(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
     history_of::<chancery_domain::Policy>(&state, &user, &id).await
 }
 
@@ -537,7 +402,7 @@ pub async fn policy_in_force(
     IdPath(id): IdPath,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let record = crate::access::load_visible::<chancery_domain::Policy>(&state, &user, &id).await?;
+    let record = load_visible::<chancery_domain::Policy>(&state, &user, &id).await?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let day = pairs
@@ -545,7 +410,7 @@ pub async fn policy_in_force(
         .find(|(k, _)| k == "date")
         .and_then(|(_, v)| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
         .ok_or_else(|| {
-            ApiError::Invalid(FieldError::new("date", "give the day as date=YYYY-MM-DD").into())
+            AppError::Invalid(FieldError::new("date", "give the day as date=YYYY-MM-DD").into())
         })?;
     audit_reads(&state, &user, "read", &[&record]).await?;
     let version = record.data.in_force_on(day);
@@ -558,7 +423,7 @@ pub async fn list_engagements(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListView>, ApiError> {
     let (q, _) = register_query(raw.as_deref(), &["country", "post"])?;
     let filter = chancery_store::EngagementFilter {
         country: q.country,
@@ -598,6 +463,6 @@ pub async fn engagement_history(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<HistoryView>>, ApiError> {
     history_of::<chancery_domain::Engagement>(&state, &user, &id).await
 }

@@ -1,9 +1,7 @@
-//! Archiving source documents: a file (PDF, HTML, text, image), pasted text, or a URL fetched
-//! with timeouts and a size limit. Bytes go to the content-addressed blob store; text is
-//! extracted from PDF (pdf-extract) and HTML (html2text) for search and quoting.
+//! The archive's HTTP handlers: uploads, the list of a source's copies, downloads and text.
+//! What archiving does is `chancery_app::archive`.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_update, load_visible};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{IdPair, IdPath};
@@ -12,313 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chancery_domain::{FieldError, RecordId, Source, ValidationErrors};
-use chancery_store::{ArchiveInfo, NewArchive};
-use serde_json::{Value, json};
-use std::time::Duration;
-
-/// The media types Chancery archives.
-const TYPES: &[&str] = &[
-    "application/pdf",
-    "text/html",
-    "text/plain",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-];
-
-fn invalid(field: &str, reason: impl Into<String>) -> ApiError {
-    ApiError::Invalid(ValidationErrors::one(FieldError::new(field, reason)))
-}
-
-/// Checks that the bytes are what their declared type says.
-pub fn check_type(media_type: &str, bytes: &[u8]) -> Result<(), String> {
-    let ok = match media_type {
-        "application/pdf" => bytes.starts_with(b"%PDF-"),
-        "text/plain" => std::str::from_utf8(bytes).is_ok(),
-        "text/html" => std::str::from_utf8(bytes).is_ok_and(|t| t.contains('<')),
-        image => infer::get(bytes).is_some_and(|k| k.mime_type() == image),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("the bytes are not {media_type}"))
-    }
-}
-
-/// Extracts text for search and quoting (none for images).
-pub fn extract_text(media_type: &str, bytes: &[u8]) -> Result<Option<String>, String> {
-    match media_type {
-        "application/pdf" => pdf_extract::extract_text_from_mem(bytes)
-            .map(Some)
-            .map_err(|e| format!("the PDF's text could not be read: {e}")),
-        "text/html" => html2text::from_read(bytes, 100)
-            .map(Some)
-            .map_err(|e| format!("the HTML could not be read: {e}")),
-        "text/plain" => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
-        _ => Ok(None),
-    }
-}
-
-/// A fetched URL.
-pub struct Fetched {
-    pub final_url: String,
-    pub status: u16,
-    pub media_type: String,
-    pub bytes: Bytes,
-}
-
-/// Fetches a URL with a connect timeout, an overall timeout, at most five redirects and a size
-/// limit (refused before reading when the server announces more, aborted when it sends more).
-///
-/// Unless `private` is set, a URL whose host is (or resolves to) a loopback, private,
-/// link-local or unspecified address is refused, and so is a redirect to such an address
-/// literal: the server must not become a way to read the network it runs in.
-pub async fn fetch(
-    url: &str,
-    limit: usize,
-    timeout: Duration,
-    private: bool,
-) -> Result<Fetched, String> {
-    if !private {
-        let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
-        let host = parsed
-            .host_str()
-            .unwrap_or("")
-            .trim_matches(['[', ']'])
-            .to_string();
-        let port = parsed.port_or_known_default().unwrap_or(80);
-        let addrs = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("the host {host} could not be resolved: {e}"))?;
-        for a in addrs {
-            if is_internal(a.ip()) {
-                return Err(format!(
-                    "the host {host} is an internal address ({}); Chancery archives public documents",
-                    a.ip()
-                ));
-            }
-        }
-    }
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= 5 {
-            return attempt.error("too many redirects");
-        }
-        let internal = attempt.url().host().is_some_and(|h| match h {
-            url::Host::Ipv4(ip) => is_internal(ip.into()),
-            url::Host::Ipv6(ip) => is_internal(ip.into()),
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        });
-        if internal && !private {
-            attempt.error("a redirect to an internal address")
-        } else {
-            attempt.follow()
-        }
-    });
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5).min(timeout))
-        .timeout(timeout)
-        .redirect(redirects)
-        .user_agent("Chancery source archiver");
-    if !private {
-        // Every connection, the first and each redirect's, resolves through this resolver,
-        // so a name that resolves to an internal address at connect time (DNS rebinding, or
-        // a redirect to such a name) is refused too, not only what the check above saw.
-        builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
-    }
-    let client = builder.build().map_err(|e| e.to_string())?;
-    let describe = |e: reqwest::Error| {
-        if e.is_timeout() {
-            format!("no complete answer within {} s", timeout.as_secs())
-        } else if e.is_redirect() {
-            format!("the redirects were refused: {e}")
-        } else {
-            format!("the request failed: {e}")
-        }
-    };
-    let mut resp = client.get(url).send().await.map_err(describe)?;
-    let status = resp.status().as_u16();
-    if !resp.status().is_success() {
-        return Err(format!("the server answered {status}"));
-    }
-    if resp.content_length().is_some_and(|n| n as usize > limit) {
-        return Err(format!(
-            "the document is larger than the limit of {limit} bytes"
-        ));
-    }
-    let final_url = resp.url().to_string();
-    let media_type = match crate::extract::media_type(resp.headers()) {
-        m if m.is_empty() => "application/octet-stream".to_string(),
-        m => m,
-    };
-    let mut body: Vec<u8> = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(describe)? {
-        if body.len() + chunk.len() > limit {
-            return Err(format!(
-                "the document is larger than the limit of {limit} bytes"
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Fetched {
-        final_url,
-        status,
-        media_type,
-        bytes: Bytes::from(body),
-    })
-}
-
-/// A resolver that answers only public addresses: a name with an internal address among its
-/// answers is refused whole, so a connection can never reach the network the server runs in.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let addrs: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if let Some(a) = addrs.iter().find(|a| is_internal(a.ip())) {
-                return Err(format!(
-                    "the host {host} resolves to an internal address ({}); Chancery archives public documents",
-                    a.ip()
-                )
-                .into());
-            }
-            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
-            Ok(addrs)
-        })
-    }
-}
-
-/// Loopback, private, link-local, unspecified, unique-local or multicast.
-fn is_internal(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v) => {
-            v.is_loopback()
-                || v.is_private()
-                || v.is_link_local()
-                || v.is_unspecified()
-                || v.is_broadcast()
-                || v.is_multicast()
-        }
-        std::net::IpAddr::V6(v) => {
-            if let Some(v4) = v.to_ipv4_mapped() {
-                return is_internal(v4.into());
-            }
-            v.is_loopback()
-                || v.is_unspecified()
-                || v.is_multicast()
-                || (v.segments()[0] & 0xfe00) == 0xfc00
-                || (v.segments()[0] & 0xffc0) == 0xfe80
-        }
-    }
-}
-
-async fn writable_source(
-    state: &AppState,
-    user: &CurrentUser,
-    raw: &str,
-) -> Result<chancery_domain::Record<Source>, ApiError> {
-    let source = load_visible::<Source>(state, user, raw).await?;
-    check_update(user, &source.data, &source.data)?;
-    Ok(source)
-}
-
-/// Archives what a request carries for a source; shared by the API and the pages.
-pub async fn archive(
-    state: &AppState,
-    user: &CurrentUser,
-    source: RecordId,
-    media_type: &str,
-    body: Bytes,
-    file_name: Option<String>,
-) -> Result<ArchiveInfo, ApiError> {
-    let limit = state.config.archive_limit;
-    let mut new = NewArchive {
-        file_name,
-        ..Default::default()
-    };
-    let bytes = if media_type == "application/json" {
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-        let text = v
-            .get("text")
-            .and_then(Value::as_str)
-            .filter(|t| !t.trim().is_empty());
-        let text_en = v
-            .get("text_en")
-            .and_then(Value::as_str)
-            .filter(|t| !t.trim().is_empty());
-        let url = v
-            .get("url")
-            .and_then(Value::as_str)
-            .filter(|t| !t.trim().is_empty());
-        match (text, url) {
-            (Some(t), None) => {
-                if t.len() > limit {
-                    return Err(invalid(
-                        "text",
-                        format!("the text is larger than the limit of {limit} bytes"),
-                    ));
-                }
-                new.media_type = "text/plain".into();
-                new.text = Some(t.to_string());
-                new.text_en = text_en.map(str::to_string);
-                Bytes::from(t.to_string())
-            }
-            (None, Some(u)) => {
-                let u = chancery_domain::WebUrl::parse(u).map_err(|e| invalid("url", e))?;
-                let f = fetch(
-                    u.as_str(),
-                    limit,
-                    state.config.fetch_timeout,
-                    state.config.fetch_private,
-                )
-                .await
-                .map_err(|e| invalid("url", e))?;
-                let media = if TYPES.contains(&f.media_type.as_str()) {
-                    f.media_type.clone()
-                } else {
-                    return Err(invalid(
-                        "url",
-                        format!(
-                            "the document is {}, not a type Chancery archives",
-                            f.media_type
-                        ),
-                    ));
-                };
-                check_type(&media, &f.bytes).map_err(|e| invalid("url", e))?;
-                new.text = extract_text(&media, &f.bytes).map_err(|e| invalid("url", e))?;
-                new.media_type = media;
-                new.original_url = Some(u.to_string());
-                new.final_url = Some(f.final_url);
-                new.http_status = Some(i64::from(f.status));
-                new.text_en = text_en.map(str::to_string);
-                f.bytes
-            }
-            _ => return Err(invalid("text", "send either the text or a url")),
-        }
-    } else {
-        if !TYPES.contains(&media_type) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        if body.len() > limit {
-            return Err(ApiError::TooLarge(limit));
-        }
-        check_type(media_type, &body).map_err(|e| invalid("file", e))?;
-        new.text = extract_text(media_type, &body).map_err(|e| invalid("file", e))?;
-        new.media_type = media_type.to_string();
-        body
-    };
-    if bytes.is_empty() {
-        return Err(invalid("file", "the document is empty"));
-    }
-    new.size_bytes = bytes.len() as i64;
-    new.sha256 = state.blobs.put(bytes).await?;
-    Ok(state.store.add_archive(source, &new, &user.ctx()).await?)
-}
+use chancery_app::archive::{self, ArchiveInfo, ArchiveText};
 
 /// `POST /api/v1/sources/{id}/archives`: a file in the body (its Content-Type declares it;
 /// `X-File-Name` names it), or JSON `{"text": ..., "text_en": ...}` or `{"url": ...}`.
@@ -329,39 +21,22 @@ pub async fn api_archive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let source = writable_source(&state, &user, &id).await?;
+    let source = archive::writable_source(&state, &user, &id).await?;
     let media = crate::extract::media_type(&headers);
     let file_name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let info = archive(&state, &user, source.id, &media, body, file_name).await?;
-    Ok((StatusCode::CREATED, Json(json!(info))).into_response())
+    let info = archive::archive(&state, &user, source.id, &media, body, file_name).await?;
+    Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
 pub async fn api_archives(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
-    let source = load_visible::<Source>(&state, &user, &id).await?;
-    Ok(Json(json!(state.store.archives_of(source.id).await?)))
-}
-
-async fn visible_archive(
-    state: &AppState,
-    user: &CurrentUser,
-    source: &str,
-    archive: &str,
-) -> Result<ArchiveInfo, ApiError> {
-    let source = load_visible::<Source>(state, user, source).await?;
-    let id = archive
-        .parse::<i64>()
-        .map_err(|_| ApiError::NotFound("no such archive".into()))?;
-    match state.store.archive(id).await? {
-        Some(a) if a.source_id == source.id.get() => Ok(a),
-        _ => Err(ApiError::NotFound("no such archive of this source".into())),
-    }
+) -> Result<Json<Vec<ArchiveInfo>>, ApiError> {
+    Ok(Json(archive::archives_of(&state, &user, &id).await?))
 }
 
 /// The archived bytes, as a download (never rendered inline: they are third-party content).
@@ -370,12 +45,7 @@ pub async fn archive_file(
     user: CurrentUser,
     IdPair(source, archive): IdPair,
 ) -> Result<Response, ApiError> {
-    let a = visible_archive(&state, &user, &source, &archive).await?;
-    let bytes = state
-        .blobs
-        .get(&a.sha256)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("blob {} is missing", a.sha256)))?;
+    let (a, bytes) = archive::archive_file(&state, &user, &source, &archive).await?;
     let name = a
         .file_name
         .clone()
@@ -406,55 +76,8 @@ pub async fn archive_text(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPair(source, archive): IdPair,
-) -> Result<Json<Value>, ApiError> {
-    let a = visible_archive(&state, &user, &source, &archive).await?;
-    let (text, text_en) = state.store.archive_text(a.id).await?;
+) -> Result<Json<ArchiveText>, ApiError> {
     Ok(Json(
-        json!({"archive": a, "text": text, "text_en": text_en}),
+        archive::archive_text(&state, &user, &source, &archive).await?,
     ))
-}
-
-/// Checks every quote a record cites against the archived texts of its source: a quote must
-/// be found (after normalisation, case-sensitively) where the source has archived text.
-pub async fn check_quotes<T: ApiRecord>(state: &AppState, data: &T) -> Result<(), ApiError> {
-    let mut errors = ValidationErrors::default();
-    for (path, source, quote) in data.quotes() {
-        let texts = state.store.archived_texts(source).await?;
-        if texts.is_empty() {
-            continue;
-        }
-        if !texts
-            .iter()
-            .any(|t| chancery_domain::quote::quote_found(t, &quote).is_some())
-        {
-            errors.push(FieldError::new(
-                path,
-                format!("not found in the archived text of source {source}"),
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
-}
-
-#[cfg(test)]
-mod resolver_tests {
-    use super::PublicOnly;
-    use reqwest::dns::{Name, Resolve};
-    use std::str::FromStr;
-
-    #[tokio::test]
-    async fn names_resolving_to_internal_addresses_are_refused_at_connect_time() {
-        let err = match PublicOnly
-            .resolve(Name::from_str("localhost").unwrap())
-            .await
-        {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("localhost resolved through the public-only resolver"),
-        };
-        assert!(err.contains("internal address"), "{err}");
-    }
 }

@@ -4,10 +4,7 @@
 //! counts and medians only, under the selection caveat).
 
 use crate::AppState;
-use crate::access::audit_reads;
 use crate::auth::CurrentUser;
-use crate::case_analysis::{comparison_json, visible_cases};
-use crate::error::ApiError;
 use crate::extract::IdPair;
 use crate::pages::{PageResult, query_json, render};
 use crate::views::{
@@ -17,17 +14,17 @@ use crate::views::{
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use chancery_app::cases;
 use chancery_domain::case::Citation;
 use chancery_domain::case_detail::{
     CaseDetail, MigrationBackground, PartyRole, ResidenceStatus, Sex,
 };
-use chancery_domain::case_summary::{SELECTION_CAVEAT, summarise};
+use chancery_domain::case_summary::SELECTION_CAVEAT;
+use chancery_domain::severity::describe::component_text;
 use chancery_domain::severity::{
-    Component, CustodyMode, ExpulsionDecision, Measures, SeverityRank, Span, Subject, Term,
-    Verdict, YouthDetention,
+    Comparison, Harsher, Measure, Measures, SeverityRank, Span, Subject, Verdict,
 };
-use chancery_domain::{Case, Country, Marking, Record, ValidationErrors};
-use serde_json::Value;
+use chancery_domain::{Country, Marking, ValidationErrors};
 use std::collections::HashMap;
 
 // ---------------------------------------------------------------- view models
@@ -173,105 +170,6 @@ fn value_label(attr: &str, v: &str) -> String {
         _ => None,
     };
     label.unwrap_or_else(|| v.to_string())
-}
-
-fn term_text(t: &Term) -> String {
-    let (y, m, w, d) = t.parts();
-    let part = |n: u32, one: &str, many: &str| match n {
-        0 => None,
-        1 => Some(format!("1 {one}")),
-        n => Some(format!("{n} {many}")),
-    };
-    [
-        part(y, "year", "years"),
-        part(m, "month", "months"),
-        part(w, "week", "weeks"),
-        part(d, "day", "days"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ")
-}
-
-pub(crate) fn component_text(c: &Component) -> String {
-    match c {
-        Component::Custody(cu) => {
-            let v = serde_json::to_value(cu).unwrap_or_default();
-            let form = match cu.form.as_str() {
-                "youth_custody" => "Youth custody",
-                _ => "Prison",
-            };
-            let term = |k: &str| -> Option<String> {
-                let t = v.get(k)?;
-                let n = |p: &str| t.get(p).and_then(Value::as_u64).unwrap_or(0) as u32;
-                Term::new(n("years"), n("months"), n("weeks"), n("days"))
-                    .ok()
-                    .map(|t| term_text(&t))
-            };
-            let length = match (term("term"), term("term_max")) {
-                (Some(a), Some(b)) => format!("between {a} and {b}"),
-                (Some(a), None) => a,
-                _ => String::new(),
-            };
-            let mode = match cu.mode {
-                CustodyMode::Unconditional => "unconditional".to_string(),
-                CustodyMode::Suspended { probation: Some(p) } => {
-                    format!("suspended on probation ({} probation)", term_text(&p))
-                }
-                CustodyMode::Suspended { probation: None } => "suspended on probation".into(),
-                CustodyMode::SuspensionDeferred => {
-                    "suspension decision deferred (Vorbewährung)".into()
-                }
-            };
-            format!("{form}, {length}, {mode}")
-        }
-        Component::YouthDetention(y) => match y {
-            YouthDetention::Freizeitarrest { weekends } => format!(
-                "Youth detention: Freizeitarrest, {} weekend{}",
-                weekends.get(),
-                if weekends.get() == 1 { "" } else { "s" }
-            ),
-            YouthDetention::Kurzarrest { days } => {
-                format!("Youth detention: Kurzarrest, {} days", days.get())
-            }
-            YouthDetention::Dauerarrest { days } => {
-                format!("Youth detention: Dauerarrest, {} days", days.get())
-            }
-        },
-        Component::Fine { amount } => format!("Fine of {} {}", amount.value(), amount.currency()),
-        Component::DayFines { days, per_day } => match per_day {
-            Some(m) => format!(
-                "{} day-fines at {} {} a day",
-                days.get(),
-                m.value(),
-                m.currency()
-            ),
-            None => format!("{} day-fines", days.get()),
-        },
-        Component::CommunityService { hours } => {
-            format!("Community service, {} hours", hours.get())
-        }
-        Component::Damages { amount } => format!(
-            "Damages of {} {} to the victim (not a penalty)",
-            amount.value(),
-            amount.currency()
-        ),
-        Component::Expulsion(e) => {
-            let what = match &e.decision {
-                ExpulsionDecision::Ordered {
-                    reentry_ban: Some(t),
-                } => format!("Expulsion ordered, re-entry ban {}", term_text(t)),
-                ExpulsionDecision::Ordered { reentry_ban: None } => "Expulsion ordered".into(),
-                ExpulsionDecision::Refused => "Expulsion refused".into(),
-            };
-            match &e.ground {
-                Some(g) => format!("{what} (ground: {g})"),
-                None => what,
-            }
-        }
-        Component::Discharge => "Discharge: convicted without penalty".into(),
-    }
 }
 
 /// A span of days: one number when exact, "min–max" when known only within bounds.
@@ -488,6 +386,8 @@ pub fn detail_view(d: &CaseDetail, labels: &HashMap<i64, String>) -> DetailView 
 #[template(path = "case_view.html")]
 pub struct CasePage {
     pub record: RecordPage,
+    /// Retracted sources the case cites, with where.
+    pub flags: Vec<String>,
     pub detail: DetailView,
     /// Linked cases (and cases linking here) with the relation "comparison".
     pub compare_links: Vec<i64>,
@@ -532,14 +432,9 @@ pub struct ComparePage {
     pub conventions: Vec<(String, u64, String)>,
 }
 
-fn str_of(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_default()
-}
-
-fn span_of(v: &Value, measure: &str) -> String {
-    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-    let (lo, hi) = (n("min"), n("max"));
-    let unit = if measure == "severity_rank" {
+fn span_of(s: &Span<u32>, measure: Measure) -> String {
+    let (lo, hi) = (s.min, s.max);
+    let unit = if measure == Measure::SeverityRank {
         ""
     } else {
         " days"
@@ -551,46 +446,32 @@ fn span_of(v: &Value, measure: &str) -> String {
     }
 }
 
-fn pair_view(c: &Value) -> PairView {
-    let label_a = str_of(&c["label_a"]);
-    let label_b = str_of(&c["label_b"]);
-    let rows = c["rows"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+fn pair_view(c: &Comparison) -> PairView {
+    let rows = c
+        .rows
         .iter()
-        .map(|r| {
-            let measure = str_of(&r["measure"]);
-            CompareRowView {
-                measure: match measure.as_str() {
-                    "unconditional_custody_days" => "Unconditional custody".into(),
-                    "max_custody_exposure_days" => "Maximum custodial exposure".into(),
-                    "severity_rank" => "Severity rank (0 to 7, published scale)".into(),
-                    other => other.replace('_', " "),
-                },
-                a: span_of(&r["a"], &measure),
-                b: span_of(&r["b"], &measure),
-                harsher: match r["harsher"].as_str().unwrap_or("") {
-                    "a" => format!("A is harsher ({label_a})"),
-                    "b" => format!("B is harsher ({label_b})"),
-                    "equal" => "Equal".into(),
-                    _ => "Undetermined (the ranges overlap)".into(),
-                },
-            }
+        .map(|r| CompareRowView {
+            measure: match r.measure {
+                Measure::UnconditionalCustodyDays => "Unconditional custody".into(),
+                Measure::MaxCustodyExposureDays => "Maximum custodial exposure".into(),
+                Measure::SeverityRank => "Severity rank (0 to 7, published scale)".into(),
+            },
+            a: span_of(&r.a, r.measure),
+            b: span_of(&r.b, r.measure),
+            harsher: match r.harsher {
+                Harsher::A => format!("A is harsher ({})", c.label_a),
+                Harsher::B => format!("B is harsher ({})", c.label_b),
+                Harsher::Equal => "Equal".into(),
+                Harsher::Undetermined => "Undetermined (the ranges overlap)".into(),
+            },
         })
         .collect();
     PairView {
         rows,
-        depends_on_measure: c["depends_on_measure"].as_bool().unwrap_or(false),
-        caveats: c["caveats"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|k| str_of(&k["detail"]))
-            .collect(),
-        label_a,
-        label_b,
+        depends_on_measure: c.depends_on_measure,
+        caveats: c.caveats.iter().map(|k| k.detail.clone()).collect(),
+        label_a: c.label_a.clone(),
+        label_b: c.label_b.clone(),
     }
 }
 
@@ -601,36 +482,23 @@ pub async fn case_compare_page(
     user: CurrentUser,
     IdPair(a, b): IdPair,
 ) -> PageResult {
-    let v = comparison_json(&state, &user, &a, &b).await?;
-    let marking = Marking::parse(v["marking"].as_str().unwrap_or("SBU")).unwrap_or(Marking::SBU);
-    let id = |k: &str| v[k]["id"].as_i64().unwrap_or(0);
-    let title = |k: &str| str_of(&v[k]["title"]);
+    let v = cases::comparison(&state, &user, &a, &b).await?;
     let t = ComparePage {
-        page: PageMeta::new("Compare outcomes", marking, &user),
-        a_id: id("case_a"),
-        a_title: title("case_a"),
-        b_id: id("case_b"),
-        b_title: title("case_b"),
-        pairs: v["comparisons"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        page: PageMeta::new("Compare outcomes", v.marking, &user),
+        a_id: v.case_a.id.get(),
+        a_title: v.case_a.title.to_string(),
+        b_id: v.case_b.id.get(),
+        b_title: v.case_b.title.to_string(),
+        pairs: v
+            .comparisons
             .iter()
-            .map(|c| pair_view(&c["comparison"]))
+            .map(|c| pair_view(&c.comparison))
             .collect(),
-        scale: str_of(&v["scale"]),
-        conventions: v["conventions"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        scale: v.scale.to_string(),
+        conventions: v
+            .conventions
             .iter()
-            .map(|c| {
-                (
-                    str_of(&c["unit"]),
-                    c["days"].as_u64().unwrap_or(0),
-                    str_of(&c["note"]),
-                )
-            })
+            .map(|c| (c.unit.to_string(), u64::from(c.days), c.note.to_string()))
             .collect(),
     };
     Ok(render(StatusCode::OK, &t))
@@ -661,8 +529,8 @@ pub struct SummaryPage {
     pub median_note: String,
 }
 
-fn median_text(v: &Value) -> String {
-    match v.as_f64() {
+fn median_text(v: Option<f64>) -> String {
+    match v {
         Some(x) if x.fract() == 0.0 => format!("{x:.0} days"),
         Some(x) => format!("{x:.1} days"),
         None => "none (no convicted person)".into(),
@@ -676,15 +544,7 @@ pub async fn cases_summary_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    if !user.principal.may_see(Marking::SBU) {
-        return Err(
-            ApiError::Forbidden("group summaries are SBU: SBU access is needed".into()).into(),
-        );
-    }
-    let cases = visible_cases(&state, &user, raw.as_deref()).await?;
-    let shown: Vec<&Record<Case>> = cases.iter().collect();
-    audit_reads(&state, &user, "read", &shown).await?;
-    let v = summarise(&cases);
+    let v = cases::summary(&state, &user, raw.as_deref()).await?;
     let posts = state.store.list_posts().await?;
     let values = query_json(raw.as_deref());
     let errors = ValidationErrors::default();
@@ -692,47 +552,38 @@ pub async fn cases_summary_page(
         values: &values,
         errors: &errors,
     };
-    let n = |x: &Value| x.as_u64().unwrap_or(0);
-    let bases = v["by"]
-        .as_object()
-        .map(|by| {
-            by.iter()
-                .map(|(attr, counts)| BasisView {
-                    name: attribute_name(attr),
-                    counts: counts
-                        .as_object()
-                        .map(|m| {
-                            m.iter()
-                                .map(|(val, c)| {
-                                    let label = if val == "sources disagree" {
-                                        "Sources disagree".to_string()
-                                    } else {
-                                        value_label(attr, val)
-                                    };
-                                    (label, n(c))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let m = &v["median_unconditional_custody_days"];
+    let bases =
+        v.by.iter()
+            .map(|(attr, counts)| BasisView {
+                name: attribute_name(attr),
+                counts: counts
+                    .iter()
+                    .map(|(val, c)| {
+                        let label = if val == "sources disagree" {
+                            "Sources disagree".to_string()
+                        } else {
+                            value_label(attr, val)
+                        };
+                        (label, *c)
+                    })
+                    .collect(),
+            })
+            .collect();
+    let m = &v.median_unconditional_custody_days;
     let t = SummaryPage {
         page: PageMeta::new("Case summary", Marking::SBU, &user),
         caveat: SELECTION_CAVEAT,
         country: form.select("country", &country_options(), Some("(any)")),
         kind: form.select("kind", &case_kind_options(), Some("(any)")),
         post: form.select("post", &post_options(&posts), Some("(any)")),
-        cases: n(&v["cases"]),
-        defendant_parties: n(&v["defendant_parties"]),
-        defendants: n(&v["defendants"]),
+        cases: v.cases as u64,
+        defendant_parties: v.defendant_parties,
+        defendants: v.defendants,
         bases,
-        convicted_people: n(&m["convicted_people"]),
-        median_low: median_text(&m["low"]),
-        median_high: median_text(&m["high"]),
-        median_note: str_of(&m["note"]),
+        convicted_people: m.convicted_people,
+        median_low: median_text(m.low),
+        median_high: median_text(m.high),
+        median_note: m.note.to_string(),
     };
     Ok(render(StatusCode::OK, &t))
 }

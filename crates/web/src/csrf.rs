@@ -4,7 +4,7 @@
 //! without either header come from non-browser clients (API tokens), which cookies do not
 //! reach anyway. Session cookies are also `SameSite=Lax`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use axum::extract::Request;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -18,9 +18,9 @@ pub async fn protect(req: Request, next: Next) -> Response {
         Ok(()) => next.run(req).await,
         Err(reason) => {
             tracing::warn!(reason, path = %req.uri().path(), "cross-origin request refused");
-            let err = ApiError::Forbidden(format!("cross-origin request refused: {reason}"));
+            let err = AppError::Forbidden(format!("cross-origin request refused: {reason}"));
             if req.uri().path().starts_with("/api/") {
-                err.into_response()
+                ApiError::from(err).into_response()
             } else {
                 crate::pages::PageError::from(err).into_response()
             }

@@ -1,7 +1,7 @@
 //! Request extractors that turn transport problems into the API's error shape.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -37,39 +37,45 @@ impl FromRequest<AppState> for JsonBody {
         let is_json = mime == "application/json"
             || (mime.starts_with("application/") && mime.ends_with("+json"));
         if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(AppError::UnsupportedMediaType.into());
         }
         let bytes = read_body(req, state).await?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "malformed JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ))
-        })
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| {
+                AppError::BadRequest(format!(
+                    "malformed JSON at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                ))
+            })
+            .map_err(Into::into)
     }
 }
 
 /// Reads a body within the configured limit (413 beyond it).
 pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        let status = rejection.status();
-        if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(state.config.body_limit)
-        } else {
-            ApiError::BadRequest(format!(
-                "could not read the request body: {}",
-                rejection.body_text()
-            ))
-        }
-    })
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            let status = rejection.status();
+            if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge(state.config.body_limit)
+            } else {
+                AppError::BadRequest(format!(
+                    "could not read the request body: {}",
+                    rejection.body_text()
+                ))
+            }
+        })
+        .map_err(Into::into)
 }
 
 /// The version an update names, from `If-Match: "3"` (a bare `3` and a weak `W/"3"` are also
 /// accepted): 428 when absent, 400 when unreadable.
 pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(raw) = headers.get(header::IF_MATCH) else {
-        return Err(ApiError::PreconditionRequired);
+        return Err(AppError::PreconditionRequired.into());
     };
     let s = raw.to_str().unwrap_or("").trim();
     let s = s.strip_prefix("W/").unwrap_or(s);
@@ -79,7 +85,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
         .unwrap_or(s);
     match s.parse::<i64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(ApiError::Invalid(
+        _ => Err(AppError::Invalid(
             FieldError::new(
                 "If-Match",
                 format!(
@@ -88,7 +94,8 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
                 ),
             )
             .into(),
-        )),
+        )
+        .into()),
     }
 }
 
@@ -103,7 +110,8 @@ impl FromRequest<AppState> for FormBody {
         let bytes = read_body(req, state).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(FormBody)
-            .map_err(|e| ApiError::BadRequest(format!("unreadable form: {e}")))
+            .map_err(|e| AppError::BadRequest(format!("unreadable form: {e}")))
+            .map_err(Into::into)
     }
 }
 
@@ -119,9 +127,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         use axum::response::IntoResponse;
         match axum::extract::Path::<String>::from_request_parts(parts, state).await {
             Ok(p) => Ok(IdPath(p.0)),
-            Err(_) if parts.uri.path().starts_with("/api/") => {
-                Err(ApiError::NotFound("no record at this path".into()).into_response())
-            }
+            Err(_) if parts.uri.path().starts_with("/api/") => Err(ApiError::from(
+                AppError::NotFound("no record at this path".into()),
+            )
+            .into_response()),
             Err(_) => Err(crate::pages::not_found_page(
                 "There is no record at this address.",
             )),
@@ -140,9 +149,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPair {
         use axum::response::IntoResponse;
         match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
             Ok(p) => Ok(IdPair(p.0.0, p.0.1)),
-            Err(_) if parts.uri.path().starts_with("/api/") => {
-                Err(ApiError::NotFound("no record at this path".into()).into_response())
-            }
+            Err(_) if parts.uri.path().starts_with("/api/") => Err(ApiError::from(
+                AppError::NotFound("no record at this path".into()),
+            )
+            .into_response()),
             Err(_) => Err(crate::pages::not_found_page(
                 "There is no record at this address.",
             )),

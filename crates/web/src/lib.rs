@@ -1,8 +1,7 @@
 //! Chancery's web server: server-rendered HTML pages (usable without JavaScript) and the JSON
-//! API under `/api/v1/`. Handlers parse input into domain types and call the store; they never
-//! write SQL and never learn which database runs.
+//! API under `/api/v1/`. Handlers are HTTP adapters over `chancery_app`: they read the request,
+//! call a use case, and show its typed answer or map its error to a status.
 
-mod access;
 mod account;
 mod admin;
 mod api;
@@ -16,27 +15,24 @@ mod error;
 mod extract;
 mod openapi;
 mod pages;
-mod pii_gate;
 mod redactions;
 mod register_forms;
 mod register_pages;
-pub mod report_build;
 mod report_pages;
 pub mod reports_api;
 pub mod routes;
 mod source_pages;
-pub mod statistics;
 mod stats_pages;
 mod views;
 
 pub use auth::{hash_password, new_token};
+pub use chancery_app::{App, Limits};
 pub use error::ApiError;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
-use chancery_store::{Blobs, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -60,12 +56,8 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Mark the session cookie `Secure` (for a server reached over HTTPS).
     pub secure_cookies: bool,
-    /// Largest source document archived, in bytes (uploads and fetched URLs).
-    pub archive_limit: usize,
-    /// Longest a URL fetch for archiving may take.
-    pub fetch_timeout: Duration,
-    /// Allow fetching URLs on loopback and private addresses (tests; an intranet source).
-    pub fetch_private: bool,
+    /// How often expired sessions are purged from the database.
+    pub session_purge: Duration,
 }
 
 impl Default for WebConfig {
@@ -76,20 +68,31 @@ impl Default for WebConfig {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             secure_cookies: false,
-            archive_limit: 20 * 1024 * 1024,
-            fetch_timeout: Duration::from_secs(20),
-            fetch_private: false,
+            session_purge: Duration::from_secs(10 * 60),
         }
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: the application (every use case takes `&App`, which
+/// `&AppState` derefs to) and the server's settings.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub app: App,
     pub config: WebConfig,
-    /// Archived source documents, content-addressed.
-    pub blobs: Blobs,
+}
+
+impl AppState {
+    pub fn new(app: App, config: WebConfig) -> AppState {
+        AppState { app, config }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 /// The whole application: pages, API, static files, and the layers around them.
@@ -98,7 +101,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
     let sessions = SessionManagerLayer::new(auth::DbSessionStore {
-        store: state.store.clone(),
+        app: state.app.clone(),
     })
     .with_name("chancery_session")
     .with_http_only(true)
@@ -144,14 +147,17 @@ pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
     Ok((listener, local))
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, purging expired sessions meanwhile.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let purge = state.app.spawn_session_purge(state.config.session_purge);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
 }

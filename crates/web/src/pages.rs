@@ -4,44 +4,51 @@
 //! shows only what the user may see, and logs reads of SBU material.
 
 use crate::AppState;
-use crate::access::{ApiRecord, audit_reads, check_create, check_open, check_update, load_visible};
 use crate::api::{CASE_FILTERS, ListQuery};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
+use crate::register_pages::{Shown, citation_views};
 use crate::views::*;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use chancery_app::access::{self, AppRecord, audit_reads, check_open, check_update, load_visible};
+use chancery_app::save;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
-    Action, Case, CaseRelation, Marked, Marking, Record, RecordId, Resource, ResourceKind, Role,
-    Source, ValidationErrors, VersionInfo,
+    Action, Case, CaseRelation, Marking, Record, RecordId, Resource, ResourceKind, Role, Source,
+    ValidationErrors, VersionInfo,
 };
-use chancery_store::{AuditEvent, StoreError, Versioned};
 use serde_json::{Value, json};
 
 const STYLE: &str = include_str!("../static/style.css");
 
 /// An error answered as a page.
-pub struct PageError(pub ApiError);
+pub struct PageError(pub AppError);
 
-impl<E: Into<ApiError>> From<E> for PageError {
+impl<E: Into<AppError>> From<E> for PageError {
     fn from(e: E) -> Self {
         PageError(e.into())
     }
 }
 
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e.0)
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self.0 {
+        if let AppError::Internal(detail) = &self.0 {
             tracing::error!(%detail, "internal error");
         }
-        if let ApiError::Unauthorized = self.0 {
+        if let AppError::Unauthorized = self.0 {
             return Redirect::to("/login").into_response();
         }
-        let status = self.0.status();
+        let status = crate::error::status(&self.0);
         let heading = match status {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::FORBIDDEN => "Not allowed",
@@ -74,7 +81,7 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
 }
 
 pub fn not_found_page(message: &str) -> Response {
-    PageError(ApiError::NotFound(message.to_string())).into_response()
+    PageError(AppError::NotFound(message.to_string()).into()).into_response()
 }
 
 pub async fn style() -> impl IntoResponse {
@@ -144,31 +151,13 @@ pub(crate) fn query_json(raw: Option<&str>) -> Value {
 }
 
 /// A page of records the user may see, with the reads of SBU material logged.
-pub(crate) async fn visible_page<T: ApiRecord>(
+pub(crate) async fn visible_page<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
-    mut filter: T::Filter,
+    filter: T::Filter,
     q: &ListQuery,
 ) -> Result<chancery_store::Page<T>, PageError> {
-    check_open(user, Action::Read, &T::collection())?;
-    T::scope(&mut filter, &user.principal);
-    let page = state
-        .store
-        .list::<T>(&filter, q.cursor.as_deref(), q.limit)
-        .await?;
-    let shown: Vec<&Record<T>> = page.items.iter().collect();
-    audit_reads(state, user, "read", &shown).await?;
-    Ok(page)
-}
-
-/// Every record of a type the user may see (for the choices of a form).
-async fn visible_all<T: ApiRecord>(
-    state: &AppState,
-    user: &CurrentUser,
-) -> Result<Vec<Record<T>>, StoreError> {
-    let mut filter = T::Filter::default();
-    T::scope(&mut filter, &user.principal);
-    Ok(state.store.list::<T>(&filter, None, 500).await?.items)
+    Ok(access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?)
 }
 
 /// What a failed form submission shows: the status, the errors, and a conflict message.
@@ -181,59 +170,28 @@ pub(crate) struct Refusal {
 
 /// Saves a form as a new record (`current` none) or a new version of `current`; on failure
 /// says what to show. Permission refusals end the request (403/404 pages).
-pub(crate) async fn save_form<T: ApiRecord>(
+pub(crate) async fn save_form<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     values: &Value,
     current: Option<&Record<T>>,
     expected: Option<i64>,
 ) -> Result<Result<Record<T>, Refusal>, PageError> {
-    let invalid = |errors: ValidationErrors| {
-        Ok(Err(Refusal {
+    let mut values = values.clone();
+    drop_unticked_confirmations(&mut values);
+    let result = match current {
+        None => save::create::<T>(state, user, &values).await,
+        Some(c) => save::update::<T>(state, user, c, expected, &values).await,
+    };
+    match result {
+        Ok(r) => Ok(Ok(r)),
+        Err(AppError::Invalid(errors)) => Ok(Err(Refusal {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             errors,
             conflict: None,
             version: expected,
-        }))
-    };
-    let mut values = values.clone();
-    drop_unticked_confirmations(&mut values);
-    let confirmed = match crate::pii_gate::take_confirmations(&mut values) {
-        Ok(c) => c,
-        Err(ApiError::Invalid(e)) => return invalid(e),
-        Err(e) => return Err(e.into()),
-    };
-    let data = match T::parse(&values) {
-        Ok(d) => d,
-        Err(e) => return invalid(e),
-    };
-    match current {
-        None => check_create(user, &data)?,
-        Some(c) => match check_update(user, &c.data, &data) {
-            Err(ApiError::Invalid(e)) => return invalid(e),
-            other => other?,
-        },
-    }
-    match crate::archive::check_quotes(state, &data).await {
-        Err(ApiError::Invalid(e)) => return invalid(e),
-        other => other?,
-    }
-    let pii = match crate::pii_gate::check_record(state, &data, &confirmed).await {
-        Err(ApiError::Invalid(e)) => return invalid(e),
-        other => other?,
-    };
-    let result = match (current, expected) {
-        (None, _) => state.store.create(&data, &user.ctx()).await,
-        (Some(c), Some(v)) => state.store.update(c.id, v, &data, &user.ctx()).await,
-        (Some(_), None) => return Err(ApiError::PreconditionRequired.into()),
-    };
-    match result {
-        Ok(r) => {
-            crate::pii_gate::record_confirmed(state, user, &pii).await?;
-            Ok(Ok(r))
-        }
-        Err(StoreError::Invalid(e)) => invalid(e),
-        Err(StoreError::Conflict {
+        })),
+        Err(AppError::Conflict {
             expected,
             current: now,
         }) => Ok(Err(Refusal {
@@ -379,13 +337,15 @@ pub(crate) fn form_version(pairs: &[(String, String)]) -> Option<i64> {
 
 /// Checks that the user may edit a record before showing its form, and logs the read the
 /// form is (it shows the whole record).
-pub(crate) async fn check_may_edit<T: ApiRecord>(
+pub(crate) async fn check_may_edit<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     record: &Record<T>,
 ) -> Result<(), ApiError> {
     check_update(user, &record.data, &record.data)?;
-    audit_reads(state, user, "read", &[record]).await
+    audit_reads(state, user, "read", &[record])
+        .await
+        .map_err(Into::into)
 }
 
 fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> VersionView {
@@ -401,40 +361,29 @@ fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> Versio
 }
 
 /// The history page of a record: versions the user may not see are listed as withheld.
-pub(crate) async fn history_page<T: ApiRecord>(
+pub(crate) async fn history_page<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
     heading: impl Fn(&T) -> String,
     facts: impl Fn(&T, Marking) -> Vec<Fact>,
 ) -> PageResult {
-    let record = load_visible::<T>(state, user, raw_id).await?;
+    let (record, history) = access::history::<T>(state, user, raw_id).await?;
     let clearance = user.principal.clearance();
-    let history = state.store.history::<T>(record.id).await?;
     let mut marking = Marking::U;
     let mut prev: Option<Value> = None;
     let mut versions = Vec::new();
-    let mut events = Vec::new();
-    for (info, data) in &history {
-        if !user.principal.may_see(data.marking()) {
+    for item in &history {
+        let info = &item.info;
+        let Some(data) = &item.data else {
             versions.push(version_view(
                 info,
                 "withheld".into(),
                 vec![Fact::new("Content", "[withheld: SBU]")],
             ));
             continue;
-        }
-        let shown = data.marking_shown(clearance);
-        marking = marking.max(shown);
-        if shown == Marking::SBU {
-            events.push(AuditEvent::record(
-                "read_history",
-                T::RECORD_TYPE,
-                record.id.get(),
-                info.version,
-                &info.content_hash,
-            ));
-        }
+        };
+        marking = marking.max(data.marking_shown(clearance));
         let json = data.json_for(clearance);
         versions.push(version_view(
             info,
@@ -443,7 +392,6 @@ pub(crate) async fn history_page<T: ApiRecord>(
         ));
         prev = Some(json);
     }
-    state.store.audit(&user.ctx(), &events).await?;
     versions.reverse();
     let title = heading(&record.data);
     let t = HistoryPage {
@@ -519,8 +467,8 @@ pub(crate) async fn case_choices(
         .into_iter()
         .filter(|p| user.principal.post_scope().is_none_or(|own| *own == p.slug))
         .collect();
-    let sources = visible_all::<Source>(state, user).await?;
-    let cases = visible_all::<Case>(state, user).await?;
+    let sources = access::choices::<Source>(state, user).await?;
+    let cases = access::choices::<Case>(state, user).await?;
     // The choices show titles: SBU ones are reads of SBU material like any other.
     audit_reads(state, user, "read", &sources.iter().collect::<Vec<_>>()).await?;
     audit_reads(state, user, "read", &cases.iter().collect::<Vec<_>>()).await?;
@@ -563,7 +511,7 @@ pub async fn new_case(
 ) -> PageResult {
     check_open(&user, Action::Create, &Case::collection())?;
     if user.principal.role() == Role::HqReader {
-        return Err(ApiError::Forbidden("an HQ reader reads but does not write".into()).into());
+        return Err(AppError::Forbidden("an HQ reader reads but does not write".into()).into());
     }
     let preset = query_json(raw.as_deref());
     let default_post = user.principal.post_scope().map(|p| json!(p.as_str()));
@@ -634,56 +582,13 @@ pub async fn case_page(
         Some(p) => p.display_name(),
         None => c.post.to_string(),
     };
-    let mut marking = c.marking_shown(clearance);
-    let mut events = Vec::new();
-    if marking == Marking::SBU {
-        events.push(AuditEvent::record(
-            "read",
-            Case::RECORD_TYPE,
-            record.id.get(),
-            record.version,
-            &record.content_hash,
-        ));
-    }
-    let mut citations = Vec::new();
-    let mut labels: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
-    for cit in &c.citations {
-        let src = state.store.get::<Source>(cit.source_id).await?;
-        let (label, unverified) = match &src {
-            Some(s) if user.principal.may_see(s.data.marking) => {
-                marking = marking.max(s.data.marking);
-                if s.data.marking == Marking::SBU {
-                    events.push(AuditEvent::record(
-                        "read",
-                        "source",
-                        s.id.get(),
-                        s.version,
-                        &s.content_hash,
-                    ));
-                }
-                (
-                    format!("{}, {}", s.data.publisher, s.data.title),
-                    !s.data.verified,
-                )
-            }
-            _ => (format!("source {} (withheld: SBU)", cit.source_id), false),
-        };
-        let pin: Vec<String> = [
-            cit.page.as_ref().map(|p| format!("p. {p}")),
-            cit.paragraph.as_ref().map(|p| format!("para. {p}")),
-        ]
-        .into_iter()
-        .flatten()
+    let mut shown = Shown::new();
+    shown.add(&record, clearance);
+    let citations = citation_views(&state, &user, &c.citations, &mut shown).await?;
+    let mut labels: std::collections::HashMap<i64, String> = citations
+        .iter()
+        .map(|v| (v.source_id, v.label.clone()))
         .collect();
-        labels.insert(cit.source_id.get(), label.clone());
-        citations.push(CitationView {
-            source_id: cit.source_id.get(),
-            label,
-            pinpoint: pin.join(", "),
-            quote: cit.quote.clone(),
-            unverified,
-        });
-    }
     // Sources cited only inside the detail (parties, offences, outcomes, timeline).
     for (_, cit) in c.all_citations() {
         let id = cit.source_id.get();
@@ -692,16 +597,7 @@ pub async fn case_page(
         }
         let label = match state.store.get::<Source>(cit.source_id).await? {
             Some(s) if user.principal.may_see(s.data.marking) => {
-                marking = marking.max(s.data.marking);
-                if s.data.marking == Marking::SBU {
-                    events.push(AuditEvent::record(
-                        "read",
-                        "source",
-                        s.id.get(),
-                        s.version,
-                        &s.content_hash,
-                    ));
-                }
+                shown.add(&s, clearance);
                 format!("{}, {}", s.data.publisher, s.data.title)
             }
             _ => format!("source {id} (withheld: SBU)"),
@@ -715,16 +611,7 @@ pub async fn case_page(
         if let Some(other) = state.store.get::<Case>(l.case_id).await?
             && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
         {
-            marking = marking.max(other.data.marking);
-            if other.data.marking == Marking::SBU {
-                events.push(AuditEvent::record(
-                    "read",
-                    "case",
-                    other.id.get(),
-                    other.version,
-                    &other.content_hash,
-                ));
-            }
+            shown.add_title(&other);
             if l.relation == CaseRelation::Comparison {
                 compare_links.push(l.case_id.get());
             }
@@ -740,16 +627,7 @@ pub async fn case_page(
         if let Some(other) = state.store.get::<Case>(from).await?
             && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
         {
-            marking = marking.max(other.data.marking);
-            if other.data.marking == Marking::SBU {
-                events.push(AuditEvent::record(
-                    "read",
-                    "case",
-                    other.id.get(),
-                    other.version,
-                    &other.content_hash,
-                ));
-            }
+            shown.add_title(&other);
             let parsed = CaseRelation::parse(&relation).ok();
             if parsed == Some(CaseRelation::Comparison) {
                 compare_backlinks.push(from.get());
@@ -762,8 +640,10 @@ pub async fn case_page(
             });
         }
     }
-    state.store.audit(&user.ctx(), &events).await?;
+    let flags = access::retracted_flags(&state, c).await?;
+    let marking = shown.log(&state, &user).await?;
     let t = crate::case_pages::CasePage {
+        flags,
         record: RecordPage {
             page: PageMeta::new(c.title.to_string(), marking, &user),
             heading: c.title.to_string(),
@@ -827,7 +707,7 @@ pub async fn update_case(
     FormBody(pairs): FormBody,
 ) -> PageResult {
     let current = load_visible::<Case>(&state, &user, &id).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let values = case_form_values(&form_to_json(&pairs), Some(&current.data));
     let href = format!("/cases/{}", current.id);
     let refusal =

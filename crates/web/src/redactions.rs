@@ -3,11 +3,12 @@
 //! (their reason may repeat the text), so only those roles with SBU access see them.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check, check_open, load_visible, record_json};
+use chancery_app::access::{RecordView, check, check_open, load_visible, record_json};
+use chancery_app::{redactions, save};
 
 use crate::api::create_one;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath, JsonBody};
 use crate::pages::{PageResult, render, see_other};
 use crate::views::{FormState, PageMeta, pairs};
@@ -20,45 +21,22 @@ use chancery_domain::input::form_to_json;
 use chancery_domain::{
     Action, Marking, RedactionRequest, RedactionStatus, Resource, ResourceKind, ValidationErrors,
 };
-use chancery_store::{AppliedRedaction, RedactionFilter, StoreError};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn collection() -> Resource<'static> {
     Resource::of(ResourceKind::Redaction)
 }
 
-async fn decide(
-    state: &AppState,
-    user: &CurrentUser,
-    raw_id: &str,
-    expected: i64,
-    approve: bool,
-) -> Result<AppliedRedaction, ApiError> {
-    let request = load_visible::<RedactionRequest>(state, user, raw_id).await?;
-    check(user, Action::DecideRedaction, &collection(), || {
-        format!("no redaction request with id {raw_id}")
-    })?;
-    Ok(state
-        .store
-        .decide_redaction(request.id, expected, approve, &user.ctx())
-        .await?)
-}
-
 pub async fn api_list(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Json<Value>, ApiError> {
-    check(&user, Action::Read, &collection(), || "no such list".into())?;
-    let page = state
-        .store
-        .list::<RedactionRequest>(&RedactionFilter::default(), None, 500)
-        .await?;
-    let items: Vec<Value> = page
-        .items
+) -> Result<Json<crate::api::ListView>, ApiError> {
+    let items = redactions::requests(&state, &user)
+        .await?
         .iter()
         .map(|r| record_json(r, user.principal.clearance()))
         .collect();
-    Ok(Json(json!({"items": items, "next": page.next})))
+    Ok(Json(crate::api::ListView { items, next: None }))
 }
 
 pub async fn api_create(
@@ -66,9 +44,7 @@ pub async fn api_create(
     user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    check(&user, Action::RequestRedaction, &collection(), || {
-        "no such list".into()
-    })?;
+    redactions::may_request(&user)?;
     create_one::<RedactionRequest>(&state, &user, &body).await
 }
 
@@ -76,9 +52,9 @@ pub async fn api_get(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RecordView>, ApiError> {
     let record = load_visible::<RedactionRequest>(&state, &user, &id).await?;
-    crate::access::audit_reads(&state, &user, "read", &[&record]).await?;
+    chancery_app::access::audit_reads(&state, &user, "read", &[&record]).await?;
     Ok(Json(record_json(&record, user.principal.clearance())))
 }
 
@@ -90,27 +66,21 @@ pub async fn api_decide(
     IdPath(id): IdPath,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<redactions::Decision>, ApiError> {
     let approve = match body.get("decision").and_then(Value::as_str) {
         Some("approve") => true,
         Some("reject") => false,
         _ => {
-            return Err(ApiError::Invalid(
+            return Err(AppError::Invalid(
                 chancery_domain::FieldError::new("decision", "must be \"approve\" or \"reject\"")
                     .into(),
-            ));
+            )
+            .into());
         }
     };
     let expected = crate::extract::if_match(&headers)?;
-    let applied = decide(&state, &user, &id, expected, approve).await?;
-    Ok(Json(json!({
-        "request_id": applied.request_id,
-        "status": if approve { "approved" } else { "rejected" },
-        "record_type": applied.record_type,
-        "record_id": applied.record_id,
-        "field": applied.field,
-        "versions_changed": applied.versions_changed,
-    })))
+    let applied = redactions::decide(&state, &user, &id, expected, approve).await?;
+    Ok(Json(redactions::Decision::new(applied, approve)))
 }
 
 // ---------------------------------------------------------------- pages
@@ -132,13 +102,12 @@ pub struct ListPage {
 }
 
 pub async fn list_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
-    check(&user, Action::Read, &collection(), || "no such page".into())?;
-    let page = state
-        .store
-        .list::<RedactionRequest>(&RedactionFilter::default(), None, 500)
-        .await?;
-    let rows = page
-        .items
+    let rows = redactions::requests(&state, &user)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::NotFound("no such page".into()),
+            other => other,
+        })?
         .iter()
         .map(|r| RequestRow {
             id: r.id.get(),
@@ -216,13 +185,10 @@ pub async fn create_form(
         "no such page".into()
     })?;
     let values = form_to_json(&form);
-    let errors = match RedactionRequest::parse(&values) {
-        Ok(request) => match state.store.create(&request, &user.ctx()).await {
-            Ok(r) => return Ok(see_other(format!("/redactions/{}", r.id))),
-            Err(StoreError::Invalid(e)) => e,
-            Err(e) => return Err(e.into()),
-        },
-        Err(e) => e,
+    let errors = match save::create::<RedactionRequest>(&state, &user, &values).await {
+        Ok(r) => return Ok(see_other(format!("/redactions/{}", r.id))),
+        Err(AppError::Invalid(e)) => e,
+        Err(e) => return Err(e.into()),
     };
     Ok(render(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -252,7 +218,7 @@ pub async fn view_page(
     IdPath(id): IdPath,
 ) -> PageResult {
     let r = load_visible::<RedactionRequest>(&state, &user, &id).await?;
-    crate::access::audit_reads(&state, &user, "read", &[&r]).await?;
+    chancery_app::access::audit_reads(&state, &user, "read", &[&r]).await?;
     let target_href = match r.data.record_type {
         chancery_domain::redaction::RedactableType::Case => format!("/cases/{}", r.data.record_id),
         chancery_domain::redaction::RedactableType::Source => {
@@ -298,7 +264,7 @@ pub async fn decide_form(
         "approve" => true,
         "reject" => false,
         _ => {
-            return Err(ApiError::Invalid(
+            return Err(AppError::Invalid(
                 chancery_domain::FieldError::new("decision", "approve or reject").into(),
             )
             .into());
@@ -306,7 +272,7 @@ pub async fn decide_form(
     };
     let expected = field("version")
         .parse::<i64>()
-        .map_err(|_| ApiError::PreconditionRequired)?;
-    decide(&state, &user, &id, expected, approve).await?;
+        .map_err(|_| AppError::PreconditionRequired)?;
+    redactions::decide(&state, &user, &id, expected, approve).await?;
     Ok(see_other(format!("/redactions/{id}")))
 }

@@ -5,9 +5,8 @@
 //! beside its field when refused.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_open, load_visible};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{
     PageResult, Refusal, case_choices, check_may_edit, form_marking, form_version, render,
@@ -19,6 +18,7 @@ use crate::views::{
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chancery_app::access::{AppRecord, check_open, load_visible};
 use chancery_domain::engagement::EngagementKind;
 use chancery_domain::input::form_to_json;
 use chancery_domain::policy::PolicyKind;
@@ -88,9 +88,7 @@ fn cite_rows(form: &FormState, base: &str, n: usize, sources: &[(String, String)
 
 fn refuse_readers(user: &CurrentUser) -> Result<(), ApiError> {
     if user.principal.role() == Role::HqReader {
-        return Err(ApiError::Forbidden(
-            "an HQ reader reads but does not write".into(),
-        ));
+        return Err(AppError::Forbidden("an HQ reader reads but does not write".into()).into());
     }
     Ok(())
 }
@@ -125,7 +123,7 @@ impl FormTarget {
         }
     }
 
-    fn edit<T: ApiRecord>(record: &Record<T>, title: &str) -> Self {
+    fn edit<T: AppRecord>(record: &Record<T>, title: &str) -> Self {
         let href = format!("{}/{}", T::PAGES, record.id);
         FormTarget {
             heading: format!("Edit: {title}"),
@@ -301,7 +299,7 @@ pub async fn policy_update(
     FormBody(pairs): FormBody,
 ) -> PageResult {
     let current = load_visible::<Policy>(&state, &user, &id).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let values = form_to_json(&pairs);
     let mut refusal =
         match save_form::<Policy>(&state, &user, &values, Some(&current), Some(expected)).await? {
@@ -479,7 +477,7 @@ pub async fn engagement_update(
     FormBody(pairs): FormBody,
 ) -> PageResult {
     let current = load_visible::<Engagement>(&state, &user, &id).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let values = form_to_json(&pairs);
     let mut refusal =
         match save_form::<Engagement>(&state, &user, &values, Some(&current), Some(expected))

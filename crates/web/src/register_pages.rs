@@ -4,7 +4,6 @@
 //! may see, carries the highest marking it shows, and logs the reads of SBU material.
 
 use crate::AppState;
-use crate::access::{ApiRecord, load_visible};
 use crate::api::ListQuery;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
@@ -16,6 +15,7 @@ use crate::views::{
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use chancery_app::access::{AppRecord, load_visible};
 use chancery_domain::engagement::FollowUp;
 use chancery_domain::source::SourceStatus;
 use chancery_domain::{
@@ -42,7 +42,7 @@ impl Shown {
     }
 
     /// Counts a record as shown (the caller has checked that the user may see it).
-    pub(crate) fn add<T: ApiRecord>(&mut self, r: &Record<T>, clearance: Marking) {
+    pub(crate) fn add<T: AppRecord>(&mut self, r: &Record<T>, clearance: Marking) {
         let m = r.data.marking_shown(clearance);
         self.marking = self.marking.max(m);
         if m == Marking::SBU {
@@ -64,7 +64,7 @@ impl Shown {
     }
 
     /// Counts a record of which only the title is shown (a link to it).
-    pub(crate) fn add_title<T: ApiRecord>(&mut self, r: &Record<T>) {
+    pub(crate) fn add_title<T: AppRecord>(&mut self, r: &Record<T>) {
         self.add(r, r.data.marking());
     }
 
@@ -78,22 +78,11 @@ impl Shown {
     }
 }
 
-pub(crate) fn may_read<T: ApiRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
+pub(crate) fn may_read<T: AppRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
     can(&user.principal, Action::Read, &r.data.policy()).allowed()
 }
 
-/// A citation as a page shows it: the source (if the user may see it), the pinpoint, the quote
-/// and its translation, and whether the source is unverified or withdrawn.
-pub struct CiteView {
-    pub source_id: i64,
-    pub label: String,
-    pub pinpoint: String,
-    pub quote: Option<String>,
-    pub quote_en: Option<String>,
-    pub unverified: bool,
-    /// "retracted: reason" or "superseded: reason" when the source no longer stands.
-    pub withdrawn: Option<String>,
-}
+pub use crate::views::CiteView;
 
 pub(crate) async fn citation_views(
     state: &AppState,
@@ -313,6 +302,8 @@ pub struct PolicyVersionView {
 #[derive(Template)]
 #[template(path = "policy_view.html")]
 pub struct PolicyPage {
+    /// Retracted sources the policy cites, with where.
+    pub flags: Vec<String>,
     pub page: PageMeta,
     pub heading: String,
     pub self_href: String,
@@ -443,6 +434,7 @@ pub async fn policy_page(
         StatusCode::OK
     };
     let t = PolicyPage {
+        flags: chancery_app::access::retracted_flags(&state, &record.data).await?,
         page: PageMeta::new(p.title.to_string(), marking, &user),
         heading: p.title.to_string(),
         self_href: format!("/policies/{}", record.id),
@@ -616,6 +608,8 @@ fn follow_up_view(f: &FollowUp, day: NaiveDate) -> FollowUpView {
 #[derive(Template)]
 #[template(path = "engagement_view.html")]
 pub struct EngagementPage {
+    /// Retracted sources the engagement cites, with where.
+    pub flags: Vec<String>,
     pub page: PageMeta,
     pub heading: String,
     pub self_href: String,
@@ -670,6 +664,7 @@ pub async fn engagement_page(
     let marking = shown.log(&state, &user).await?;
     let day = today();
     let t = EngagementPage {
+        flags: chancery_app::access::retracted_flags(&state, &record.data).await?,
         page: PageMeta::new(e.title.to_string(), marking, &user),
         heading: e.title.to_string(),
         self_href: format!("/engagements/{}", record.id),

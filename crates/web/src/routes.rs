@@ -2,7 +2,7 @@
 //! and its handler. The router is built from this table and the access guard reads it, so a
 //! route cannot exist without an entry, and the matrix test enumerates the same table.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::{
     AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
     register_forms, register_pages, report_pages, reports_api, source_pages, stats_pages,
@@ -1089,7 +1089,7 @@ pub async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Re
         return next.run(req).await;
     }
     if req.uri().path().starts_with("/api/") {
-        return ApiError::Unauthorized.into_response();
+        return ApiError::from(AppError::Unauthorized).into_response();
     }
     let target = req
         .uri()

@@ -4,10 +4,9 @@
 //! material.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_open, check_update, load_visible};
 use crate::api::{ListQuery, SOURCE_FILTERS};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::*;
 use crate::register_pages::*;
@@ -16,6 +15,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
 use chancery_domain::input::form_to_json;
 use chancery_domain::source::SourceStatus;
 use chancery_domain::{Action, Case, FieldError, Marking, Record, Role, Source, ValidationErrors};
@@ -67,7 +67,7 @@ pub async fn sources_page(
 pub async fn new_source(user: CurrentUser) -> PageResult {
     check_open(&user, Action::Create, &Source::collection())?;
     if user.principal.role() == Role::HqReader {
-        return Err(ApiError::Forbidden("an HQ reader reads but does not write".into()).into());
+        return Err(AppError::Forbidden("an HQ reader reads but does not write".into()).into());
     }
     let values = json!({"marking": "U"});
     let errors = ValidationErrors::default();
@@ -171,7 +171,7 @@ pub async fn update_source(
     FormBody(pairs): FormBody,
 ) -> PageResult {
     let current = load_visible::<Source>(&state, &user, &id).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let values = form_to_json(&pairs);
     let href = format!("/sources/{}", current.id);
     let refusal =
@@ -420,8 +420,8 @@ pub async fn archive_form(
             body.insert("url".into(), Value::String(url.trim().to_string()));
         }
         let bytes = serde_json::to_vec(&Value::Object(body))
-            .map_err(|e| ApiError::Internal(format!("archive form body: {e}")))?;
-        match crate::archive::archive(
+            .map_err(|e| AppError::Internal(format!("archive form body: {e}")))?;
+        match chancery_app::archive::archive(
             &state,
             &user,
             source.id,
@@ -432,7 +432,7 @@ pub async fn archive_form(
         .await
         {
             Ok(_) => return Ok(see_other(format!("/sources/{}", source.id))),
-            Err(ApiError::Invalid(e)) => errors = e,
+            Err(AppError::Invalid(e)) => errors = e,
             Err(e) => return Err(e.into()),
         }
     }

@@ -3,18 +3,18 @@
 //! the source under it, download CSV), and a rate view that divides a count by a population.
 
 use crate::AppState;
-use crate::access::check_open;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody};
 use crate::pages::{PageResult, render};
-use crate::statistics::{EvalError, IndicatorRequest, NotesReq, SeriesSel, evaluate};
 use crate::views::PageMeta;
 use askama::Template;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chancery_app::access::check_open;
+use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, SeriesSel, evaluate};
 use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors};
 use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
 use chancery_store::{ObsRow, ReleaseInfo};
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 fn may_read(user: &CurrentUser) -> Result<(), ApiError> {
-    check_open(user, Action::Read, &Resource::of(ResourceKind::Statistics))
+    check_open(user, Action::Read, &Resource::of(ResourceKind::Statistics)).map_err(Into::into)
 }
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -42,7 +42,7 @@ fn filters(raw: Option<&str>) -> Result<(Option<i64>, DimFilters), ApiError> {
         }
         if k == "release" {
             release = Some(v.parse::<i64>().map_err(|_| {
-                ApiError::Invalid(FieldError::new("release", "must be a release id").into())
+                AppError::Invalid(FieldError::new("release", "must be a release id").into())
             })?);
         } else {
             dims.entry(k)
@@ -62,7 +62,8 @@ async fn release_of(
         .store
         .release_for(code, release)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no published release of dataset {code:?}")))
+        .ok_or_else(|| AppError::NotFound(format!("no published release of dataset {code:?}")))
+        .map_err(Into::into)
 }
 
 // ---------------------------------------------------------------- API
@@ -101,15 +102,15 @@ pub async fn api_indicator(
 ) -> Result<Json<Value>, ApiError> {
     may_read(&user)?;
     let req: IndicatorRequest = serde_json::from_value(body).map_err(|e| {
-        ApiError::Invalid(ValidationErrors::one(FieldError::general(format!(
+        AppError::Invalid(ValidationErrors::one(FieldError::general(format!(
             "not an indicator request: {e}"
         ))))
     })?;
     match evaluate(&state.store, &req).await {
         Ok(v) => Ok(Json(v)),
-        Err(EvalError::Unmet(m)) => Err(ApiError::Invalid(ValidationErrors::one(
-            FieldError::general(m),
-        ))),
+        Err(EvalError::Unmet(m)) => {
+            Err(AppError::Invalid(ValidationErrors::one(FieldError::general(m))).into())
+        }
         Err(EvalError::Store(e)) => Err(e.into()),
     }
 }
@@ -346,7 +347,7 @@ pub async fn dataset_page(
             lines,
             synthetic,
         };
-        Some(line_chart_svg(&spec).map_err(ApiError::Internal)?)
+        Some(line_chart_svg(&spec).map_err(AppError::Internal)?)
     };
     let chart_note = (by_series.len() > MAX_LINES).then(|| {
         format!(
@@ -469,7 +470,7 @@ pub async fn dataset_csv(
     let mut header: Vec<String> = dim_names.clone();
     header.extend(["period", "value", "flags", "observation_id", "source"].map(String::from));
     w.write_record(&header)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let source = source_line(&meta, &rel);
     for o in &rows {
         let mut rec: Vec<String> = dim_names
@@ -492,11 +493,11 @@ pub async fn dataset_csv(
         rec.push(o.id.clone());
         rec.push(source.clone());
         w.write_record(&rec)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("attachment; filename=\"{code}-release-{}.csv\"", rel.id);
     Ok((
         [
@@ -689,7 +690,7 @@ pub async fn rate_page(
             }],
             synthetic,
         };
-        t.chart = Some(line_chart_svg(&spec).map_err(ApiError::Internal)?);
+        t.chart = Some(line_chart_svg(&spec).map_err(AppError::Internal)?);
     }
     t.caveats = caveats;
     Ok(render(StatusCode::OK, &t))

@@ -478,12 +478,17 @@ impl Fact {
     }
 }
 
-pub struct CitationView {
+/// A citation as a page shows it: the source (if the user may see it), the pinpoint, the quote
+/// and its translation, and whether the source is unverified or withdrawn.
+pub struct CiteView {
     pub source_id: i64,
     pub label: String,
     pub pinpoint: String,
     pub quote: Option<String>,
+    pub quote_en: Option<String>,
     pub unverified: bool,
+    /// "retracted: reason" or "superseded: reason" when the source no longer stands.
+    pub withdrawn: Option<String>,
 }
 
 pub struct LinkView {
@@ -502,7 +507,7 @@ pub struct RecordPage {
     pub self_href: String,
     pub api_href: String,
     pub facts: Vec<Fact>,
-    pub citations: Vec<CitationView>,
+    pub citations: Vec<CiteView>,
     pub links: Vec<LinkView>,
     pub backlinks_heading: &'static str,
     pub backlinks: Vec<LinkView>,

@@ -107,13 +107,55 @@ fn demo_report_builds_and_rerenders_byte_identically() {
         "{cable}"
     );
 
+    // Regression: re-rendering the internal edition of a build that holds SBU paragraphs is an
+    // audited read, so it needs the account it is read as: refused without --as, naming the
+    // flag, and nothing written.
+    let audited_reads = || {
+        let log = run_cli(&["audit", "export", "--data", data_s], "");
+        assert!(log.status.success());
+        String::from_utf8(log.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["action"] == "read" && e["record_type"] == "report_build")
+            .collect::<Vec<_>>()
+    };
+    let reads_before = audited_reads().len();
+    let anonymous = build(&[
+        "report",
+        "build",
+        "--build",
+        &build_id,
+        "--format",
+        "cable",
+        "--out",
+        &path("anonymous.txt"),
+        "--data",
+        data_s,
+    ]);
+    assert!(!anonymous.status.success());
+    let why = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(why.contains("--as") && why.contains("SBU"), "{why}");
+    assert!(!out_dir.join("anonymous.txt").exists());
+    assert_eq!(audited_reads().len(), reads_before);
+
     for format in ["html", "pdf", "cable", "md", "manifest"] {
         let a = path(&format!("a.{format}"));
         let b = path(&format!("b.{format}"));
         for out in [&a, &b] {
             let o = build(&[
-                "report", "build", "--build", &build_id, "--format", format, "--out", out,
-                "--data", data_s,
+                "report",
+                "build",
+                "--build",
+                &build_id,
+                "--format",
+                format,
+                "--out",
+                out,
+                "--as",
+                "hq.editor@chancery.example",
+                "--data",
+                data_s,
             ]);
             assert!(
                 o.status.success(),
@@ -125,6 +167,14 @@ fn demo_report_builds_and_rerenders_byte_identically() {
         assert!(x.len() > 500, "{format} is {} bytes", x.len());
         assert_eq!(x, y, "{format}: re-rendering a build is byte-identical");
     }
+    // Each of the ten re-renders is one audited read by that account (the build's id and its
+    // snapshot's hash).
+    let reads = audited_reads();
+    assert_eq!(reads.len(), reads_before + 10, "{reads:?}");
+    let last = reads.last().unwrap();
+    assert_eq!(last["record_id"], 1, "{last}");
+    assert!(last["actor_id"].as_i64().is_some(), "{last}");
+    assert_eq!(last["address"], "local", "{last}");
     assert!(std::fs::read(path("a.pdf")).unwrap().starts_with(b"%PDF-"));
     assert_eq!(
         std::fs::read_to_string(path("a.cable")).unwrap(),

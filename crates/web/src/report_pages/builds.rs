@@ -20,9 +20,18 @@ pub async fn build_output(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let Path((id, format)) =
-        path.map_err(|_| ApiError::NotFound("no build at this path".into()))?;
-    let b = reports_api::load_build(&state, &user, &id).await?;
-    Ok(reports_api::output(&state, &user, &b, &format, public_asked(raw.as_deref())).await?)
+        path.map_err(|_| AppError::NotFound("no build at this path".into()))?;
+    let b = chancery_app::reports::builds::load_build(&state, &user, &id).await?;
+    Ok(reports_api::output_response(
+        chancery_app::reports::builds::output(
+            &state,
+            &user,
+            &b,
+            &format,
+            public_asked(raw.as_deref()),
+        )
+        .await?,
+    ))
 }
 
 pub struct DiffRow {
@@ -48,8 +57,8 @@ pub async fn build_diff_page(
     user: CurrentUser,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> PageResult {
-    let Path((a, b)) = path.map_err(|_| ApiError::NotFound("no build at this path".into()))?;
-    let (ba, bb, diff) = reports_api::diff_builds(&state, &user, &a, &b).await?;
+    let Path((a, b)) = path.map_err(|_| AppError::NotFound("no build at this path".into()))?;
+    let (ba, bb, diff) = chancery_app::reports::builds::diff_builds(&state, &user, &a, &b).await?;
     // The details quote paragraph text: as marked as the highest paragraph the user sees.
     let mut marking = Marking::U;
     if user.principal.may_see(Marking::SBU) {

@@ -179,7 +179,7 @@ pub async fn report_history_page(
     IdPath(id): IdPath,
 ) -> PageResult {
     let record = load_visible::<Report>(&state, &user, &id).await?;
-    let chain = reports_api::chain_of(&state, &record.data).await?;
+    let chain = chancery_app::reports::reports::chain_of(&state, &record.data).await?;
     let history = state.store.history::<Report>(record.id).await?;
     let sees = |m: Marking| user.principal.may_see(m);
     let mut rows = Vec::new();

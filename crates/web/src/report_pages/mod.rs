@@ -4,24 +4,25 @@
 //! per paragraph, builds with their downloads and diffs), the paragraph editor (one paragraph's
 //! form; add, delete, move up or down), the report edit form (header fields and the sections as
 //! JSON, the fallback for everything), the history page (every version with what changed), and
-//! the template pages. Every edit saves the whole report through `reports_api::update_report`. Plain forms and links, no JavaScript.
+//! the template pages. Every edit saves the whole report through `chancery_app::reports::reports::update_report`. Plain forms and links, no JavaScript.
 //! Every page calls the same operations as the JSON API (`reports_api`), so both answer alike.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_open, check_update, load_visible};
 use crate::api::ListQuery;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageError, PageResult, form_version, next_href, render, see_other, stamp};
 use crate::register_pages::{Shown, post_name};
-use crate::report_build;
-use crate::reports_api::{self, ComplianceRow};
+use crate::reports_api;
 use crate::views::{CheckBox, Fact, Field, FormState, PageMeta, SelectField, pairs, post_options};
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
+use chancery_app::report_build;
+use chancery_app::reports::taskings::ComplianceRow;
 use chancery_domain::access::Role;
 use chancery_domain::report::template::DEFAULT_CLEARANCE_CHAIN;
 use chancery_domain::report::{
@@ -142,7 +143,7 @@ async fn template_options(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(reports_api::all_templates(state, user)
+    Ok(chancery_app::reports::templates::all_templates(state, user)
         .await?
         .into_iter()
         .map(|(t, _)| {

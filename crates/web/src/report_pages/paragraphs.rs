@@ -9,7 +9,8 @@ pub(super) fn two_segments(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(String, String), ApiError> {
     path.map(|Path(p)| p)
-        .map_err(|_| ApiError::NotFound("no paragraph at this path".into()))
+        .map_err(|_| AppError::NotFound("no paragraph at this path".into()))
+        .map_err(Into::into)
 }
 
 /// Where a paragraph the user may see sits: (section index, paragraph index).
@@ -23,13 +24,14 @@ pub(super) fn locate(user: &CurrentUser, r: &Report, pid: &str) -> Option<(usize
 }
 
 pub(super) fn no_paragraph(id: &str, pid: &str) -> ApiError {
-    ApiError::NotFound(format!("no paragraph {pid:?} in report {id}"))
+    AppError::NotFound(format!("no paragraph {pid:?} in report {id}")).into()
 }
 
 pub(super) fn no_section(id: &str, n: &str) -> ApiError {
-    ApiError::NotFound(format!(
+    AppError::NotFound(format!(
         "no section {n:?} in report {id} (sections are numbered from 0)"
     ))
+    .into()
 }
 
 /// The refusals of saving a report, without logging a read: the user may replace the whole
@@ -40,14 +42,14 @@ pub(super) async fn check_report_rules(
     record: &Record<Report>,
 ) -> Result<(), ApiError> {
     check_update(user, &record.data, &record.data)?;
-    let chain = reports_api::chain_of(state, &record.data).await?;
+    let chain = chancery_app::reports::reports::chain_of(state, &record.data).await?;
     transition(
         record.data.state,
         ReportAction::Edit,
         user.principal.role(),
         &chain,
     )
-    .map_err(ApiError::Forbidden)?;
+    .map_err(AppError::Forbidden)?;
     Ok(())
 }
 
@@ -353,10 +355,10 @@ pub(super) async fn show_paragraph_form(
         None => None,
     };
     let problems = match target {
-        ParagraphTarget::Existing(pid) => reports_api::problems_for(
+        ParagraphTarget::Existing(pid) => chancery_app::reports::reports::problems_for(
             user,
             r,
-            reports_api::clearance_problems(state, record).await?,
+            chancery_app::reports::reports::clearance_problems(state, record).await?,
         )
         .errors
         .into_iter()
@@ -426,7 +428,7 @@ pub async fn report_paragraph_edit(
     let (si, pi) = locate(&user, &record.data, &pid).ok_or_else(|| no_paragraph(&id, &pid))?;
     let p = &record.data.sections[si].paragraphs[pi];
     if p.marking == Marking::SBU {
-        crate::access::audit_reads(&state, &user, "read", &[&record]).await?;
+        chancery_app::access::audit_reads(&state, &user, "read", &[&record]).await?;
     }
     let values = paragraph_form_values(p);
     show_paragraph_form(
@@ -494,7 +496,7 @@ pub(super) async fn save_paragraph(
 ) -> PageResult {
     let current = load_visible::<Report>(state, user, id).await?;
     check_report_rules(state, user, &current).await?;
-    let expected = form_version(pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(pairs).ok_or(AppError::PreconditionRequired)?;
     let values = paragraph_values(pairs);
     let r = &current.data;
     let (si, pi, pid, replace) = match &target {
@@ -547,7 +549,7 @@ pub(super) async fn save_paragraph(
         body["confirm_pii"] = c.clone();
     }
     let result = if input.errors.is_empty() {
-        reports_api::update_report(state, user, id, expected, &body).await
+        chancery_app::reports::reports::update_report(state, user, id, expected, &body).await
     } else {
         // Nothing to save; the other fields are still checked, so every error shows at once.
         let mut errors = input.errors.clone();
@@ -563,17 +565,17 @@ pub(super) async fn save_paragraph(
                     .filter(|e| e.field.as_ref().is_none_or(|f| !taken.contains(f))),
             );
         }
-        Err(ApiError::Invalid(ValidationErrors { errors }))
+        Err(AppError::Invalid(ValidationErrors { errors }))
     };
     let (errors, version, conflict, status) = match result {
         Ok(saved) => return Ok(see_other(format!("/reports/{}#{pid}", saved.id))),
-        Err(ApiError::Invalid(e)) => (
+        Err(AppError::Invalid(e)) => (
             paragraph_errors(e.errors, &path, &input.tokens),
             expected,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(ApiError::Conflict { expected, current }) => (
+        Err(AppError::Conflict { expected, current }) => (
             ValidationErrors::default(),
             current,
             Some(stale_form_notice(expected, current)),
@@ -624,20 +626,27 @@ pub(super) async fn save_structure(
     done: String,
 ) -> PageResult {
     let raw = current.id.to_string();
-    let (notice, status) =
-        match reports_api::update_report(state, user, &raw, expected, &next.to_json()).await {
-            Ok(_) => return Ok(see_other(done)),
-            Err(ApiError::Invalid(e)) => {
-                let mut notice = vec!["Not saved: the report would have problems.".to_string()];
-                notice.extend(e.errors.iter().map(ToString::to_string));
-                (notice, StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            Err(ApiError::Conflict { expected, current }) => (
-                vec![conflict_notice(expected, current)],
-                StatusCode::CONFLICT,
-            ),
-            Err(e) => return Err(e.into()),
-        };
+    let (notice, status) = match chancery_app::reports::reports::update_report(
+        state,
+        user,
+        &raw,
+        expected,
+        &next.to_json(),
+    )
+    .await
+    {
+        Ok(_) => return Ok(see_other(done)),
+        Err(AppError::Invalid(e)) => {
+            let mut notice = vec!["Not saved: the report would have problems.".to_string()];
+            notice.extend(e.errors.iter().map(ToString::to_string));
+            (notice, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(AppError::Conflict { expected, current }) => (
+            vec![conflict_notice(expected, current)],
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let record = load_visible::<Report>(state, user, &raw).await?;
     let redo = Redo {
         notice,
@@ -656,7 +665,7 @@ pub async fn report_paragraph_delete(
     let (id, pid) = two_segments(path)?;
     let current = load_visible::<Report>(&state, &user, &id).await?;
     check_report_rules(&state, &user, &current).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let (si, pi) = locate(&user, &current.data, &pid).ok_or_else(|| no_paragraph(&id, &pid))?;
     let mut next = current.data.clone();
     next.sections[si].paragraphs.remove(pi);
@@ -699,12 +708,12 @@ pub async fn report_paragraph_move(
     let (id, pid) = two_segments(path)?;
     let current = load_visible::<Report>(&state, &user, &id).await?;
     check_report_rules(&state, &user, &current).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let up = match field(&pairs, "direction").trim() {
         "up" => true,
         "down" => false,
         other => {
-            return Err(ApiError::Invalid(
+            return Err(AppError::Invalid(
                 FieldError::new(
                     "direction",
                     format!("{other:?} is not a direction: up or down"),

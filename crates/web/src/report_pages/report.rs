@@ -45,12 +45,12 @@ pub async fn reports_page(
     let values = crate::pages::query_json(raw.as_deref());
     let (errors, page) = match ListQuery::parse(raw.as_deref(), &["post"]) {
         Ok(q) => {
-            let page = crate::reports_api::list_reports(&state, &user, &q).await?;
+            let page = chancery_app::reports::reports::list_reports(&state, &user, &q).await?;
             (ValidationErrors::default(), Some(page))
         }
         Err(e) => (e, None),
     };
-    let taskings = reports_api::visible_taskings(&state, &user).await?;
+    let taskings = chancery_app::reports::taskings::visible_taskings(&state, &user).await?;
     let rows = page
         .iter()
         .flat_map(|p| p.items.iter())
@@ -179,15 +179,15 @@ pub async fn report_create(
             if let Some(o) = body.as_object_mut() {
                 o.retain(|_, v| !matches!(v, Value::String(s) if s.is_empty()));
             }
-            reports_api::create_report(&state, &user, &body).await
+            chancery_app::reports::reports::create_report(&state, &user, &body).await
         }
-        None => Err(ApiError::Invalid(
+        None => Err(AppError::Invalid(
             FieldError::new("template_key", "choose one of the templates").into(),
         )),
     };
     match result {
         Ok(r) => Ok(see_other(format!("/reports/{}/edit", r.id))),
-        Err(ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             show_report_new(
                 &state,
                 &user,
@@ -410,25 +410,28 @@ pub(super) async fn show_report(
     let mut shown = Shown::new();
     shown.add(record, clearance);
     let posts = state.store.list_posts().await?;
-    let chain = reports_api::chain_of(state, r).await?;
+    let chain = chancery_app::reports::reports::chain_of(state, r).await?;
     let template = report_build::effective_template(&state.store, r.template_key.as_str()).await?;
     let tasking = match r.tasking_id {
-        Some(tid) => match reports_api::load_tasking(state, user, &tid.to_string()).await {
-            Ok(t) => Some(TaskingLink {
-                id: tid.get(),
-                title: t.data.title.to_string(),
-            }),
-            Err(_) => Some(TaskingLink {
-                id: tid.get(),
-                title: format!("tasking {tid}"),
-            }),
-        },
+        Some(tid) => {
+            match chancery_app::reports::taskings::load_tasking(state, user, &tid.to_string()).await
+            {
+                Ok(t) => Some(TaskingLink {
+                    id: tid.get(),
+                    title: t.data.title.to_string(),
+                }),
+                Err(_) => Some(TaskingLink {
+                    id: tid.get(),
+                    title: format!("tasking {tid}"),
+                }),
+            }
+        }
         None => None,
     };
-    let problems = reports_api::problems_for(
+    let problems = chancery_app::reports::reports::problems_for(
         user,
         r,
-        reports_api::clearance_problems(state, record).await?,
+        chancery_app::reports::reports::clearance_problems(state, record).await?,
     )
     .errors
     .into_iter()
@@ -448,7 +451,7 @@ pub(super) async fn show_report(
         reason: e.reason,
     })
     .collect();
-    let flags = reports_api::report_flags(state, record).await?;
+    let flags = chancery_app::reports::taskings::report_flags(state, record).await?;
     let withheld = r
         .paragraphs()
         .filter(|(_, p)| !user.principal.may_see(p.marking))
@@ -510,7 +513,7 @@ pub(super) async fn show_report(
         && transition(r.state, ReportAction::Edit, role, &chain).is_ok();
     let may_comment = !matches!(role, Role::HqReader | Role::Admin);
 
-    let comments = reports_api::visible_comments(state, user, record)
+    let comments = chancery_app::reports::reports::visible_comments(state, user, record)
         .await?
         .into_iter()
         .map(|c| CommentView {
@@ -680,24 +683,25 @@ pub async fn report_action(
 ) -> PageResult {
     let record = load_visible::<Report>(&state, &user, &id).await?;
     let action = ReportAction::parse(&field(&pairs, "action"))
-        .map_err(|e| ApiError::Invalid(FieldError::new("action", e).into()))?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
-    let (notice, status) = match reports_api::act(&state, &user, &id, expected, action).await {
-        Ok(r) => return Ok(see_other(format!("/reports/{}", r.id))),
-        Err(ApiError::Invalid(e)) => {
-            let mut notice = vec![format!(
-                "Not done ({}): the report has problems.",
-                action.label()
-            )];
-            notice.extend(e.errors.iter().map(|e| e.reason.clone()));
-            (notice, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(ApiError::Conflict { expected, current }) => (
-            vec![conflict_notice(expected, current)],
-            StatusCode::CONFLICT,
-        ),
-        Err(e) => return Err(e.into()),
-    };
+        .map_err(|e| AppError::Invalid(FieldError::new("action", e).into()))?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
+    let (notice, status) =
+        match chancery_app::reports::reports::act(&state, &user, &id, expected, action).await {
+            Ok(r) => return Ok(see_other(format!("/reports/{}", r.id))),
+            Err(AppError::Invalid(e)) => {
+                let mut notice = vec![format!(
+                    "Not done ({}): the report has problems.",
+                    action.label()
+                )];
+                notice.extend(e.errors.iter().map(|e| e.reason.clone()));
+                (notice, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(AppError::Conflict { expected, current }) => (
+                vec![conflict_notice(expected, current)],
+                StatusCode::CONFLICT,
+            ),
+            Err(e) => return Err(e.into()),
+        };
     let record = load_visible::<Report>(&state, &user, &record.id.to_string()).await?;
     let redo = Redo {
         notice,
@@ -715,9 +719,11 @@ pub async fn report_comment_create(
 ) -> PageResult {
     let paragraph = field(&pairs, "paragraph");
     let body = field(&pairs, "body");
-    match reports_api::add_comment(&state, &user, &id, paragraph.trim(), &body).await {
+    match chancery_app::reports::reports::add_comment(&state, &user, &id, paragraph.trim(), &body)
+        .await
+    {
         Ok(_) => Ok(see_other(format!("/reports/{id}#comments"))),
-        Err(ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let record = load_visible::<Report>(&state, &user, &id).await?;
             let redo = Redo {
                 notice: vec!["The comment was not saved.".into()],
@@ -743,9 +749,9 @@ pub async fn report_build_create(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> PageResult {
-    match reports_api::make_build(&state, &user, &id).await {
+    match chancery_app::reports::builds::make_build(&state, &user, &id).await {
         Ok(b) => Ok(see_other(format!("/reports/{}#builds", b.report_id))),
-        Err(ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let record = load_visible::<Report>(&state, &user, &id).await?;
             let mut notice = vec!["The build was not made.".to_string()];
             notice.extend(errors.errors.iter().map(|e| e.reason.clone()));

@@ -167,7 +167,9 @@ pub(super) async fn check_report_editable(
     record: &Record<Report>,
 ) -> Result<(), ApiError> {
     check_report_rules(state, user, record).await?;
-    crate::access::audit_reads(state, user, "read", &[record]).await
+    chancery_app::access::audit_reads(state, user, "read", &[record])
+        .await
+        .map_err(Into::into)
 }
 
 pub async fn report_edit(
@@ -200,7 +202,7 @@ pub async fn report_update(
     FormBody(pairs): FormBody,
 ) -> PageResult {
     let current = load_visible::<Report>(&state, &user, &id).await?;
-    let expected = form_version(&pairs).ok_or(ApiError::PreconditionRequired)?;
+    let expected = form_version(&pairs).ok_or(AppError::PreconditionRequired)?;
     let values = json!({
         "subject": field(&pairs, "subject"),
         "tags": field(&pairs, "tags"),
@@ -210,19 +212,21 @@ pub async fn report_update(
         "confirm_pii": field(&pairs, "confirm_pii"),
     });
     let result = match report_body(&current.data, &values) {
-        Ok(body) => reports_api::update_report(&state, &user, &id, expected, &body).await,
+        Ok(body) => {
+            chancery_app::reports::reports::update_report(&state, &user, &id, expected, &body).await
+        }
         Err(errors) => {
             // Nothing to save; but a user who may not edit learns that first.
             check_report_editable(&state, &user, &current).await?;
-            Err(ApiError::Invalid(errors))
+            Err(AppError::Invalid(errors))
         }
     };
     let (errors, version, conflict, status) = match result {
         Ok(r) => return Ok(see_other(format!("/reports/{}", r.id))),
-        Err(ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             (errors, expected, None, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(ApiError::Conflict { expected, current }) => (
+        Err(AppError::Conflict { expected, current }) => (
             ValidationErrors::default(),
             current,
             Some(format!(

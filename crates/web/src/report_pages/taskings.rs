@@ -72,8 +72,8 @@ pub(super) async fn show_taskings(
     errors: &ValidationErrors,
     status: StatusCode,
 ) -> PageResult {
-    let taskings = reports_api::visible_taskings(state, user).await?;
-    let compliance = reports_api::compliance_rows(state, user, None).await?;
+    let taskings = chancery_app::reports::taskings::visible_taskings(state, user).await?;
+    let compliance = chancery_app::reports::taskings::compliance_rows(state, user, None).await?;
     let posts = state.store.list_posts().await?;
     let issues = can(
         &user.principal,
@@ -160,9 +160,11 @@ pub async fn tasking_create(
 ) -> PageResult {
     check_open(&user, Action::Create, &Resource::of(ResourceKind::Tasking))?;
     let values = tasking_values(&pairs);
-    match reports_api::create_tasking(&state, &user, &tasking_body(&values)).await {
+    match chancery_app::reports::taskings::create_tasking(&state, &user, &tasking_body(&values))
+        .await
+    {
         Ok(t) => Ok(see_other(format!("/taskings/{}", t.id))),
-        Err(ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             show_taskings(
                 &state,
                 &user,
@@ -225,8 +227,9 @@ pub async fn tasking_page(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> PageResult {
-    let t = reports_api::load_tasking(&state, &user, &id).await?;
-    let compliance = reports_api::compliance_rows(&state, &user, Some(&t)).await?;
+    let t = chancery_app::reports::taskings::load_tasking(&state, &user, &id).await?;
+    let compliance =
+        chancery_app::reports::taskings::compliance_rows(&state, &user, Some(&t)).await?;
     let posts = state.store.list_posts().await?;
     let template = report_build::effective_template(&state.store, t.data.template_key.as_str())
         .await?
@@ -283,9 +286,9 @@ pub async fn tasking_report_create(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> PageResult {
-    let t = reports_api::load_tasking(&state, &user, &id).await?;
+    let t = chancery_app::reports::taskings::load_tasking(&state, &user, &id).await?;
     let Some(own) = user.principal.post_scope().cloned() else {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "a report answering a tasking is drafted at an addressed post; this account belongs to headquarters"
                 .into(),
         )
@@ -296,9 +299,9 @@ pub async fn tasking_report_create(
         Action::Create,
         &Resource::owned(ResourceKind::Report, Marking::U, &own),
     )?;
-    let rows = reports_api::compliance_rows(&state, &user, Some(&t)).await?;
+    let rows = chancery_app::reports::taskings::compliance_rows(&state, &user, Some(&t)).await?;
     let due = free_due(&rows, own.as_str()).ok_or_else(|| {
-        ApiError::Invalid(
+        AppError::Invalid(
             FieldError::new(
                 "due",
                 format!(
@@ -312,7 +315,7 @@ pub async fn tasking_report_create(
     let template = report_build::effective_template(&state.store, t.data.template_key.as_str())
         .await?
         .ok_or_else(|| {
-            ApiError::Invalid(
+            AppError::Invalid(
                 FieldError::new(
                     "template_key",
                     format!(
@@ -330,6 +333,6 @@ pub async fn tasking_report_create(
         Some(t.id.get()),
         Some(due),
     );
-    let r = reports_api::create_report(&state, &user, &body).await?;
+    let r = chancery_app::reports::reports::create_report(&state, &user, &body).await?;
     Ok(see_other(format!("/reports/{}/edit", r.id)))
 }

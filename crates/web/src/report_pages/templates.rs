@@ -52,7 +52,7 @@ pub struct TemplatesPage {
 }
 
 pub async fn templates_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
-    let templates = reports_api::all_templates(&state, &user)
+    let templates = chancery_app::reports::templates::all_templates(&state, &user)
         .await?
         .iter()
         .map(|(t, v)| template_view(t, *v))
@@ -83,11 +83,12 @@ pub(super) async fn find_template(
     user: &CurrentUser,
     key: &str,
 ) -> Result<(ReportTemplate, Option<i64>), ApiError> {
-    reports_api::all_templates(state, user)
+    chancery_app::reports::templates::all_templates(state, user)
         .await?
         .into_iter()
         .find(|(t, _)| t.key.as_str() == key)
-        .ok_or_else(|| ApiError::NotFound(format!("no template {key:?}")))
+        .ok_or_else(|| AppError::NotFound(format!("no template {key:?}")))
+        .map_err(Into::into)
 }
 
 pub(super) fn template_page_for(
@@ -125,7 +126,7 @@ pub async fn template_page(
     user: CurrentUser,
     path: Result<Path<String>, PathRejection>,
 ) -> PageResult {
-    let Path(key) = path.map_err(|_| ApiError::NotFound("no template at this path".into()))?;
+    let Path(key) = path.map_err(|_| AppError::NotFound("no template at this path".into()))?;
     let (t, v) = find_template(&state, &user, &key).await?;
     let text = serde_json::to_string_pretty(&t.to_json()).unwrap_or_default();
     let page = template_page_for(
@@ -147,7 +148,7 @@ pub async fn template_update(
     path: Result<Path<String>, PathRejection>,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let Path(key) = path.map_err(|_| ApiError::NotFound("no template at this path".into()))?;
+    let Path(key) = path.map_err(|_| AppError::NotFound("no template at this path".into()))?;
     check_open(&user, Action::Update, &Resource::of(ResourceKind::Template))?;
     let (current, stored) = find_template(&state, &user, &key).await?;
     let text = field(&pairs, "template");
@@ -156,15 +157,17 @@ pub async fn template_update(
         .parse()
         .ok()
         .filter(|v| *v >= 0)
-        .ok_or(ApiError::PreconditionRequired)?;
+        .ok_or(AppError::PreconditionRequired)?;
     let result = match parse_json_field("template", &text) {
-        Ok(v) => reports_api::save_template(&state, &user, &key, expected, &v).await,
-        Err(e) => Err(ApiError::Invalid(e.into())),
+        Ok(v) => {
+            chancery_app::reports::templates::save_template(&state, &user, &key, expected, &v).await
+        }
+        Err(e) => Err(AppError::Invalid(e.into())),
     };
     let (errors, version, conflict, status) = match result {
         Ok(_) => return Ok(see_other(format!("/templates/{key}"))),
-        Err(ApiError::Invalid(e)) => (e, expected, None, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(ApiError::Conflict { expected, current }) => (
+        Err(AppError::Invalid(e)) => (e, expected, None, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Conflict { expected, current }) => (
             ValidationErrors::default(),
             current,
             Some(format!(
@@ -173,7 +176,7 @@ pub async fn template_update(
             )),
             StatusCode::CONFLICT,
         ),
-        Err(e) => return Err(PageError(e)),
+        Err(e) => return Err(PageError(e.into())),
     };
     let page = template_page_for(&user, &current, stored, text, &errors, version, conflict);
     Ok(render(status, &page))

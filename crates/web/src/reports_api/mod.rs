@@ -1,27 +1,31 @@
-//! Taskings, templates, reports, clearance, comments and builds: the operations, shared by
-//! the JSON API (here) and the pages (`report_pages`).
+//! The JSON API of taskings, templates, reports, clearance, comments and builds. What each
+//! does is `chancery_app::reports`.
 
 use crate::AppState;
-use crate::access::{ApiRecord, check_create, check_open, check_update, load_visible, record_json};
 use crate::api::with_etag;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppError};
 use crate::extract::{IdPair, IdPath, JsonBody, if_match};
-use crate::report_build::{self, Format};
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chancery_domain::access::{Action, Principal, Resource, ResourceKind};
-use chancery_domain::marked::Marked;
-use chancery_domain::report::Report;
-use chancery_domain::report::{
-    CitedKind, ReportAction, ReportState, Tasking, Template, compliance, transition,
+use chancery_app::access::{Items, RecordView, load_visible, record_json};
+use chancery_app::reports::builds::{
+    BuildDiff, BuildListed, BuildSummary, Output, builds_of, diff_builds, load_build, make_build,
+    output,
 };
-use chancery_domain::source::SourceStatus;
-use chancery_domain::{FieldError, Marking, Record, RecordId, Source, ValidationErrors};
-use chancery_store::{PiiConfirmation, ReportBuild, ReportFilter, TaskingFilter, TemplateFilter};
-use chrono::{Days, NaiveDate, Utc};
+use chancery_app::reports::reports::{
+    Created, ReportVersion, act, add_comment, create_report, list_reports, report_history,
+    report_view, update_report, visible_comments,
+};
+use chancery_app::reports::taskings::{
+    ComplianceRow, compliance_rows, create_tasking, tasking_view, update_tasking, visible_taskings,
+};
+use chancery_app::reports::templates::{all_templates, save_template};
+use chancery_domain::Marking;
+use chancery_domain::report::Report;
+use chancery_domain::report::ReportAction;
 use serde_json::{Value, json};
 
 mod builds;
@@ -34,64 +38,16 @@ pub use reports::*;
 pub use taskings::*;
 pub use templates::*;
 
-impl ApiRecord for Report {
-    const NAME: &'static str = "report";
-    const BASE: &'static str = "/api/v1/reports";
-    const PAGES: &'static str = "/reports";
-
-    fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        Report::from_json(body)
+/// A rendered build as a response: its content type, and its file name for the browser.
+pub fn output_response(o: Output) -> Response {
+    let mut resp = o.bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(o.format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", o.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
-
-    fn check_change(current: &Self, next: &Self) -> Result<(), ValidationErrors> {
-        if current.post != next.post {
-            return Err(
-                FieldError::new("post", "a report belongs to the post that drafts it").into(),
-            );
-        }
-        Ok(())
-    }
-
-    fn policy(&self) -> Resource<'_> {
-        Resource::owned(ResourceKind::Report, Marking::U, &self.post)
-    }
-
-    fn collection() -> Resource<'static> {
-        Resource::of(ResourceKind::Report)
-    }
-
-    fn scope(filter: &mut ReportFilter, user: &Principal) {
-        filter.scope_post = user.post_scope().cloned();
-    }
-}
-
-impl ApiRecord for Tasking {
-    const NAME: &'static str = "tasking";
-    const BASE: &'static str = "/api/v1/taskings";
-    const PAGES: &'static str = "/taskings";
-
-    fn parse(body: &Value) -> Result<Self, ValidationErrors> {
-        Tasking::from_json(body)
-    }
-
-    fn policy(&self) -> Resource<'_> {
-        Resource::of(ResourceKind::Tasking)
-    }
-
-    fn collection() -> Resource<'static> {
-        Resource::of(ResourceKind::Tasking)
-    }
-
-    fn scope(_filter: &mut TaskingFilter, _user: &Principal) {}
-
-    fn texts(&self) -> Vec<(String, String)> {
-        vec![
-            ("title".into(), self.title.to_string()),
-            ("instructions".into(), self.instructions.to_string()),
-        ]
-    }
-}
-
-fn bad(field: &str, reason: impl Into<String>) -> ApiError {
-    ApiError::Invalid(ValidationErrors::one(FieldError::new(field, reason)))
+    resp
 }

@@ -2,80 +2,6 @@
 
 use super::*;
 
-/// Every template: the shipped ones (or HQ's edited copies of them) and HQ's own.
-pub async fn all_templates(
-    state: &AppState,
-    user: &CurrentUser,
-) -> Result<Vec<(Template, Option<i64>)>, ApiError> {
-    check_open(user, Action::Read, &Resource::of(ResourceKind::Template))?;
-    let stored = state
-        .store
-        .list::<Template>(&TemplateFilter::default(), None, 500)
-        .await?
-        .items;
-    let mut out: Vec<(Template, Option<i64>)> = Template::shipped()
-        .into_iter()
-        .map(|t| match stored.iter().find(|s| s.data.key == t.key) {
-            Some(s) => (s.data.clone(), Some(s.version)),
-            None => (t, None),
-        })
-        .collect();
-    for s in stored {
-        if !out.iter().any(|(t, _)| t.key == s.data.key) {
-            out.push((s.data, Some(s.version)));
-        }
-    }
-    Ok(out)
-}
-
-/// Saves a template (HQ editors): the first edit of a shipped template stores a copy.
-/// `expected` is the stored version read (0 for a template never edited).
-pub async fn save_template(
-    state: &AppState,
-    user: &CurrentUser,
-    key: &str,
-    expected: i64,
-    body: &Value,
-) -> Result<Template, ApiError> {
-    check_open(user, Action::Update, &Resource::of(ResourceKind::Template))?;
-    let t = Template::from_json(body)?;
-    if t.key.as_str() != key {
-        return Err(bad(
-            "key",
-            format!("the key is {key}: a template's key does not change"),
-        ));
-    }
-    let existing = state
-        .store
-        .list::<Template>(
-            &TemplateFilter {
-                key: Some(key.to_string()),
-            },
-            None,
-            1,
-        )
-        .await?
-        .items;
-    match existing.first() {
-        Some(rec) => {
-            state
-                .store
-                .update(rec.id, expected, &t, &user.ctx())
-                .await?;
-        }
-        None => {
-            if expected != 0 {
-                return Err(ApiError::Conflict {
-                    expected,
-                    current: 0,
-                });
-            }
-            state.store.create(&t, &user.ctx()).await?;
-        }
-    }
-    Ok(t)
-}
-
 #[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
     responses(
         (status = 200, description = "Every template: the shipped ones (or HQ's edited copies) and HQ's own", body = serde_json::Value),
@@ -111,7 +37,7 @@ pub async fn api_template(
         .await?
         .into_iter()
         .find(|(t, _)| t.key.as_str() == key)
-        .ok_or_else(|| ApiError::NotFound(format!("no template {key:?}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no template {key:?}")))?;
     let mut j = t.to_json();
     j["version"] = json!(v.unwrap_or(0));
     Ok(Json(j))

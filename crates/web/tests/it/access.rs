@@ -623,6 +623,52 @@ async fn the_audit_log_holds_ids_and_hashes_only(app: &TestApp) {
     let _ = source_json;
 }
 
+/// Regression: expired sessions do not stay in the database; the server purges them
+/// periodically.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_are_purged() {
+    use sqlx::Connection;
+    use std::time::Duration;
+    let config = chancery_web::WebConfig {
+        session_idle: Duration::from_secs(1),
+        session_purge: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let app = crate::spawn_app_with(chancery_store::Backend::Sqlite, config)
+        .await
+        .unwrap();
+    app.account(
+        "reader@test.example",
+        "hq_reader",
+        None,
+        false,
+        Some(PASSWORD),
+    )
+    .await;
+    let r = app
+        .browser()
+        .post(app.url("/login"))
+        .form(&[("email", "reader@test.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(session_cookie(&r).is_some());
+    let mut db = sqlx::SqliteConnection::connect(&app.db_url())
+        .await
+        .unwrap();
+    let count = async |db: &mut sqlx::SqliteConnection| -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+            .fetch_one(db)
+            .await
+            .unwrap()
+    };
+    assert!(count(&mut db).await >= 1, "the login stored a session");
+    // The session expires after 1 s idle; the purge runs every 0.5 s and deletes its row.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(count(&mut db).await, 0, "expired sessions are purged");
+    app.stop().await;
+}
+
 /// Sessions end after the idle timeout and after the absolute timeout, on the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_time_out() {

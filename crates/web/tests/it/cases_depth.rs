@@ -268,7 +268,47 @@ async fn exports_drop_victims_and_imports_are_all_or_nothing(app: &TestApp) {
     );
 }
 
+/// Regression: an import runs the same PII check as every other save. A name in an imported
+/// row stops the whole import, named by row and field, with its span; confirming it in the row
+/// (`confirm_pii`) lets the import through and records the confirmation.
+async fn imports_run_the_pii_check(app: &TestApp) {
+    let s1 = app.seed().await;
+    let group = create(app, &group_case(s1, s1)).await;
+    let count = |app: &TestApp| {
+        let store = app.store().clone();
+        async move {
+            store
+                .list::<chancery_domain::Case>(&Default::default(), None, 500)
+                .await
+                .unwrap()
+                .items
+                .len()
+        }
+    };
+    let before = count(app).await;
+    let mut named = speech_case(s1, group);
+    named["summary"] = json!("Witness Fictivia Exampleton was named here by mistake.");
+    let rows = json!([speech_case(s1, group), named.clone()]);
+    let r = app.post_json("/api/v1/cases/import", &rows).await;
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["errors"][0]["field"], "row 2: summary", "{e}");
+    assert_eq!(e["errors"][0]["span"], json!([8, 27]), "{e}");
+    assert_eq!(e["errors"][0]["kind"], "person_name", "{e}");
+    assert_eq!(count(app).await, before, "a refused import stores nothing");
+    named["confirm_pii"] = json!([{"field": "summary", "span": [8, 27]}]);
+    let r = app
+        .post_json(
+            "/api/v1/cases/import",
+            &json!([speech_case(s1, group), named]),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(count(app).await, before + 2);
+}
+
 crate::on_both_backends!(
+    imports_run_the_pii_check,
     harsher_depends_on_the_measure,
     summaries_count_without_intervals_and_only_what_is_visible,
     exports_drop_victims_and_imports_are_all_or_nothing,

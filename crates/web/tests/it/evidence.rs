@@ -1,7 +1,7 @@
 //! Evidence: archived copies of sources (pasted text, files, fetched URLs), quotes checked
 //! against the archive, the policy register with versions in force on a date, engagements.
 
-use crate::{TestApp, error_fields, spawn_app_with};
+use crate::{TestApp, error_fields};
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
@@ -232,13 +232,12 @@ async fn document_server() -> SocketAddr {
 }
 
 async fn urls_are_fetched_with_limits(backend: Backend) {
-    let config = WebConfig {
+    let limits = chancery_web::Limits {
         archive_limit: 200_000,
         fetch_timeout: Duration::from_secs(2),
         fetch_private: true,
-        ..WebConfig::default()
     };
-    let Some(app) = spawn_app_with(backend, config).await else {
+    let Some(app) = crate::spawn_app_limits(backend, WebConfig::default(), limits).await else {
         return;
     };
     let docs = document_server().await;

@@ -62,6 +62,11 @@ impl TestApp {
         &self.db.as_ref().expect("db").store
     }
 
+    /// The database URL another client (a raw SQL check) would use.
+    pub fn db_url(&self) -> String {
+        self.db.as_ref().expect("db").url()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
@@ -162,6 +167,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestApp> {
+    spawn_app_limits(backend, config, chancery_web::Limits::default()).await
+}
+
+/// Like `spawn_app_with`, with the application's limits (archive size, URL fetching) given.
+pub async fn spawn_app_limits(
+    backend: Backend,
+    config: WebConfig,
+    limits: chancery_web::Limits,
+) -> Option<TestApp> {
     // Server errors go to the test's output (shown when a test fails): RUST_LOG picks the level.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -201,11 +215,11 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
         .unwrap();
     let (listener, addr) = chancery_web::bind("127.0.0.1:0").await.expect("bind");
     let blobs_dir = tempfile::tempdir().expect("blob directory");
-    let state = AppState {
-        store: db.store.clone(),
+    let blobs = chancery_store::Blobs::local(blobs_dir.path()).expect("blob store");
+    let state = AppState::new(
+        chancery_web::App::new(db.store.clone(), blobs, limits),
         config,
-        blobs: chancery_store::Blobs::local(blobs_dir.path()).expect("blob store"),
-    };
+    );
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         chancery_web::serve(listener, state, async {

@@ -1,4 +1,4 @@
-//! Report build benchmark (`cargo bench -p chancery-web --bench report_build`).
+//! Report build benchmark (`cargo bench -p chancery-app --bench report_build`).
 //!
 //! A fixed generator writes, into a new SQLite data directory, a post, 100·k sources, 50·k
 //! cases, a SYNTHETIC statistics dataset (6 countries, counts and populations, 2010-2024)
@@ -9,10 +9,10 @@
 //! k = 1 and k = 10 in the same run. Each format's first render is timed, then the median of
 //! three more (typst memoises layout, so a repeated render of one build is faster).
 
+use chancery_app::report_build::{self, Format};
 use chancery_domain::report::Report;
 use chancery_domain::{Account, Case, Post, Source};
 use chancery_store::{AuditCtx, DatasetMeta, ReleaseSummary, StageStart, StagedObs, Store};
-use chancery_web::report_build::{self, Format};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -1,14 +1,12 @@
 //! The PII check on save: every free-text field of a record is checked for likely names of
 //! private persons, e-mail addresses, phone numbers and street addresses. A hit stops the save
-//! with a 422 whose error carries `"span": [start, end]` (Unicode characters of that field). The
+//! with an invalid-input error (422 over HTTP) whose error carries `"span": [start, end]` (Unicode characters of that field). The
 //! author redacts, or repeats the field and span under `confirm_pii` (a public official's name):
 //! the confirmation is stored as a redactable record whose id and hash the audit log holds, and
 //! a confirmed text no longer blocks.
 
-use crate::AppState;
-use crate::access::ApiRecord;
-use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::access::AppRecord;
+use crate::{Actor, App, AppError};
 use chancery_domain::pii::{PiiKind, check};
 use chancery_domain::{FieldError, ValidationErrors};
 use chancery_store::PiiConfirmation;
@@ -29,7 +27,7 @@ fn describe(k: PiiKind) -> &'static str {
 
 /// Removes `confirm_pii` from a request body and reads it: a list of `{"field", "span"}` where
 /// the span is `[start, end]` (or "start-end" from a form).
-pub fn take_confirmations(body: &mut Value) -> Result<Confirmations, ApiError> {
+pub fn take_confirmations(body: &mut Value) -> Result<Confirmations, AppError> {
     let Some(raw) = body.as_object_mut().and_then(|o| o.remove("confirm_pii")) else {
         return Ok(Confirmations::default());
     };
@@ -37,7 +35,7 @@ pub fn take_confirmations(body: &mut Value) -> Result<Confirmations, ApiError> {
         Value::Array(a) => a,
         Value::Object(o) => o.into_values().collect(),
         _ => {
-            return Err(ApiError::Invalid(ValidationErrors::one(FieldError::new(
+            return Err(AppError::Invalid(ValidationErrors::one(FieldError::new(
                 "confirm_pii",
                 "expected a list of {\"field\", \"span\": [start, end]}",
             ))));
@@ -68,18 +66,18 @@ pub fn take_confirmations(body: &mut Value) -> Result<Confirmations, ApiError> {
     if errors.is_empty() {
         Ok(Confirmations(out))
     } else {
-        Err(ApiError::Invalid(errors))
+        Err(AppError::Invalid(errors))
     }
 }
 
 /// Checks a record's free text: anything found and not confirmed is a 422. Returns the
 /// confirmations to record once the record itself is saved ([`record_confirmed`]), so that a
 /// save that fails leaves none behind.
-pub async fn check_record<T: ApiRecord>(
-    state: &AppState,
+pub async fn check_record<T: AppRecord>(
+    app: &App,
     data: &T,
     confirmed: &Confirmations,
-) -> Result<Vec<PiiConfirmation>, ApiError> {
+) -> Result<Vec<PiiConfirmation>, AppError> {
     let mut errors = ValidationErrors::default();
     let mut to_record = Vec::new();
     for (field, text) in data.texts() {
@@ -99,7 +97,7 @@ pub async fn check_record<T: ApiRecord>(
                 });
                 continue;
             }
-            if state.store.pii_confirmed(kind, &hit.text).await? {
+            if app.store.pii_confirmed(kind, &hit.text).await? {
                 continue;
             }
             let mut e = FieldError::new(
@@ -119,18 +117,18 @@ pub async fn check_record<T: ApiRecord>(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
+        return Err(AppError::Invalid(errors));
     }
     Ok(to_record)
 }
 
 /// Records the confirmations of a saved record (a redactable row each; id and hash audited).
 pub async fn record_confirmed(
-    state: &AppState,
-    user: &CurrentUser,
+    app: &App,
+    user: &Actor,
     confirmed: &[PiiConfirmation],
-) -> Result<(), ApiError> {
-    state.store.confirm_pii(confirmed, &user.ctx()).await?;
+) -> Result<(), AppError> {
+    app.store.confirm_pii(confirmed, &user.ctx()).await?;
     Ok(())
 }
 

@@ -307,7 +307,7 @@ impl Builder<'_> {
                                         .map(|s| {
                                             s.components()
                                                 .iter()
-                                                .map(crate::case_pages::component_text)
+                                                .map(chancery_domain::severity::describe::component_text)
                                                 .collect()
                                         })
                                         .unwrap_or_default();

@@ -1,0 +1,104 @@
+//! Accounts: passwords (argon2id), API tokens, and the actor behind an account id.
+
+use crate::{Actor, App, AppError};
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use chancery_domain::{Principal, UserId};
+use std::sync::LazyLock;
+
+/// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane, which are
+/// OWASP's recommended minimum).
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+}
+
+/// A hash of a password nobody has, verified against when the account does not exist, so a
+/// login takes as long for an unknown e-mail as for a known one.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("no account has this password").expect("hashing works"));
+
+/// Checks a password against a stored hash; with no hash (unknown account, or one without a
+/// password) it still spends the same work and answers no.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    let (hash, real) = match stored {
+        Some(h) => (h.to_string(), true),
+        None => (DUMMY_HASH.clone(), false),
+    };
+    let ok = PasswordHash::new(&hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    ok && real
+}
+
+/// A new API token: `chy_` and 32 random bytes, base64url. Only its sha256 is stored.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "chy_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The actor behind an account id, if the account may act (it exists and is active).
+pub async fn actor(
+    app: &App,
+    id: UserId,
+    address: Option<String>,
+) -> Result<Option<Actor>, AppError> {
+    let Some(u) = app.store.user(id).await? else {
+        return Ok(None);
+    };
+    if !u.account.active {
+        return Ok(None);
+    }
+    Ok(Some(Actor {
+        principal: Principal {
+            user_id: u.id.0,
+            placement: u.account.placement.clone(),
+            sbu_access: u.account.sbu_access,
+        },
+        name: u.account.display_name.to_string(),
+        email: u.account.email.to_string(),
+        address,
+    }))
+}
+
+/// The actor behind an API token (its sha256 is looked up), if the account may act.
+pub async fn token_actor(
+    app: &App,
+    token: &str,
+    address: Option<String>,
+) -> Result<Option<Actor>, AppError> {
+    match app
+        .store
+        .token_user(&chancery_store::sha256_hex(token))
+        .await?
+    {
+        Some(id) => actor(app, id, address).await,
+        None => Ok(None),
+    }
+}
+
+/// The actor behind an account's e-mail, acting from the command line (its audit address
+/// reads "local"). `flag` names where the e-mail was given, for the error.
+pub async fn actor_by_email(app: &App, email: &str, flag: &str) -> Result<Actor, AppError> {
+    let email = chancery_domain::Email::parse(email).map_err(|e| AppError::invalid(flag, e))?;
+    let u = app
+        .store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::invalid(flag, format!("no account {email}")))?;
+    actor(app, u.id, Some("local".into()))
+        .await?
+        .ok_or_else(|| AppError::invalid(flag, format!("the account {email} is deactivated")))
+}
