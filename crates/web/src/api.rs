@@ -89,13 +89,25 @@ pub(crate) async fn create_one<T: AppRecord>(
     let record = save::create::<T>(state, user, body).await?;
     let mut resp = (
         StatusCode::CREATED,
-        Json(record_json(&record, user.principal.clearance())),
+        Json(flagged(state, user, &record).await?),
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("{}/{}", T::BASE, record.id)) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(with_etag(resp, record.version))
+}
+
+/// A record as the API answers a single one: with its flags (retracted sources it cites).
+async fn flagged<T: AppRecord>(
+    state: &AppState,
+    user: &CurrentUser,
+    record: &Record<T>,
+) -> Result<access::FlaggedView, ApiError> {
+    Ok(access::FlaggedView {
+        record: record_json(record, user.principal.clearance()),
+        flags: access::retracted_flags(state, &record.data).await?,
+    })
 }
 
 async fn get_one<T: AppRecord>(
@@ -105,10 +117,7 @@ async fn get_one<T: AppRecord>(
 ) -> Result<Response, ApiError> {
     let record = load_visible::<T>(state, user, raw_id).await?;
     audit_reads(state, user, "read", &[&record]).await?;
-    let body = access::FlaggedView {
-        record: record_json(&record, user.principal.clearance()),
-        flags: access::retracted_flags(state, &record.data).await?,
-    };
+    let body = flagged(state, user, &record).await?;
     Ok(with_etag(Json(body).into_response(), record.version))
 }
 
@@ -122,7 +131,7 @@ async fn update_one<T: AppRecord>(
     let current = load_visible::<T>(state, user, raw_id).await?;
     let expected = if_match(headers)?;
     let record = save::update(state, user, &current, Some(expected), body).await?;
-    let body = record_json(&record, user.principal.clearance());
+    let body = flagged(state, user, &record).await?;
     Ok(with_etag(Json(body).into_response(), record.version))
 }
 

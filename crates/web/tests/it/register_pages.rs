@@ -363,6 +363,36 @@ async fn source_page_shows_status_and_reliability(app: &TestApp) {
     let pid = created(app.post_json("/api/v1/policies", &policy).await).await;
     let (_, html) = page(&app.client, app, &format!("/policies/{pid}")).await;
     assert!(html.contains("(source retracted: The publisher withdrew it on 2024-02-01.)"));
+    assert!(html.contains(&format!(
+        "source {id} (cited in versions[0].citations[0]) has been retracted"
+    )));
+
+    // Regression: a case citing it says so too, on its page (through the same citation view,
+    // with a quote's English text) and in its API answer, as reports do.
+    let mut case = crate::case_json("berlin", "DE", "Case resting on a withdrawn report", id);
+    case["citations"] = json!([{"source_id": id, "quote": "Wortlaut des Berichts",
+                                "quote_en": "The wording of the report"}]);
+    let r = app.post_json("/api/v1/cases", &case).await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    let flag = format!("source {id} (cited in citations[0]) has been retracted");
+    assert_eq!(body["flags"], json!([flag]), "{body}");
+    let cid = body["id"].as_i64().unwrap();
+    let got: Value = app
+        .get(&format!("/api/v1/cases/{cid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["flags"], json!([flag]), "{got}");
+    let (status, html) = page(&app.client, app, &format!("/cases/{cid}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("(source retracted: The publisher withdrew it on 2024-02-01.)"));
+    assert!(html.contains(&flag), "the case page lists the flag");
+    assert!(
+        html.contains("In English: The wording of the report"),
+        "{html}"
+    );
 
     let plain = app.seed().await;
     let (_, html) = page(&app.client, app, &format!("/sources/{plain}")).await;
