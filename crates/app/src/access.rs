@@ -484,3 +484,86 @@ pub struct FlaggedView {
     pub record: RecordView,
     pub flags: Vec<String>,
 }
+
+/// The record of a type with this id, if it exists and the user may read it (no read is
+/// logged: the caller counts what it shows, e.g. with [`Shown`]).
+pub async fn peek<T: AppRecord>(
+    app: &App,
+    user: &Actor,
+    id: RecordId,
+) -> Result<Option<Record<T>>, AppError> {
+    Ok(app
+        .store
+        .get::<T>(id)
+        .await?
+        .filter(|r| can(&user.principal, Action::Read, &r.data.policy()).allowed()))
+}
+
+/// What a page has shown so far: its highest marking and the reads of SBU material to log.
+pub struct Shown {
+    marking: Marking,
+    events: Vec<AuditEvent>,
+}
+
+impl Default for Shown {
+    fn default() -> Self {
+        Shown::new()
+    }
+}
+
+impl Shown {
+    pub fn new() -> Self {
+        Shown {
+            marking: Marking::U,
+            events: Vec::new(),
+        }
+    }
+
+    /// Counts a record as shown (the caller has checked that the user may see it).
+    pub fn add<T: AppRecord>(&mut self, r: &Record<T>, clearance: Marking) {
+        let m = r.data.marking_shown(clearance);
+        self.marking = self.marking.max(m);
+        if m == Marking::SBU {
+            self.events.push(AuditEvent::record(
+                "read",
+                <T as Versioned>::RECORD_TYPE,
+                r.id.get(),
+                r.version,
+                &r.content_hash,
+            ));
+        }
+    }
+
+    /// Counts an SBU record shown through something computed from it (a report's preview).
+    pub fn add_sbu_read(&mut self, record_type: &str, id: i64, version: i64, hash: &str) {
+        self.marking = Marking::SBU;
+        self.events
+            .push(AuditEvent::record("read", record_type, id, version, hash));
+    }
+
+    /// Counts a record of which only the title is shown (a link to it).
+    pub fn add_title<T: AppRecord>(&mut self, r: &Record<T>) {
+        self.add(r, r.data.marking());
+    }
+
+    /// Logs the reads and answers the highest marking shown.
+    pub async fn log(self, app: &App, user: &Actor) -> Result<Marking, AppError> {
+        app.store.audit(&user.ctx(), &self.events).await?;
+        Ok(self.marking)
+    }
+}
+
+/// Whether the user may read a record.
+pub fn may_read<T: AppRecord>(user: &Actor, r: &Record<T>) -> bool {
+    can(&user.principal, Action::Read, &r.data.policy()).allowed()
+}
+
+/// Logs that the user signed out.
+pub async fn log_event(app: &App, user: &Actor, action: &str) -> Result<(), AppError> {
+    app.store
+        .audit(&user.ctx(), &[AuditEvent::new(action)])
+        .await?;
+    Ok(())
+}
+
+pub use chancery_store::Page;

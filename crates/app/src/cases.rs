@@ -516,3 +516,33 @@ pub async fn import(
         Err(e) => Err(e),
     }
 }
+
+/// The cases that link to a case, with the relation, that the user may see.
+pub async fn linking_to(
+    app: &App,
+    user: &Actor,
+    id: RecordId,
+) -> Result<Vec<(Record<Case>, String)>, AppError> {
+    let mut out = Vec::new();
+    for (from, relation) in app.store.cases_linking_to(id).await? {
+        if let Some(c) = crate::access::peek::<Case>(app, user, from).await? {
+            out.push((c, relation));
+        }
+    }
+    Ok(out)
+}
+
+/// The cases that cite a source, that the user may see.
+pub async fn citing(
+    app: &App,
+    user: &Actor,
+    source: RecordId,
+) -> Result<Vec<Record<Case>>, AppError> {
+    let mut out = Vec::new();
+    for id in app.store.cases_citing(source).await? {
+        if let Some(c) = crate::access::peek::<Case>(app, user, id).await? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}

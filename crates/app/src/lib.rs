@@ -11,12 +11,14 @@ pub mod archive;
 pub mod cases;
 pub mod error;
 pub mod pii;
+pub mod posts;
 pub mod query;
 pub mod redactions;
 pub mod report_build;
 pub mod reports;
 pub mod save;
 pub mod sessions;
+pub mod signin;
 pub mod statistics;
 
 pub use actor::Actor;

@@ -2,7 +2,10 @@
 //! named when wrong, and turned into the store's typed filters.
 
 use chancery_domain::{CaseKind, Country, FieldError, PostSlug, SourceKind, ValidationErrors};
-use chancery_store::{CaseFilter, SourceFilter};
+pub use chancery_store::{
+    AuditFilter, CaseFilter, EngagementFilter, PolicyFilter, RedactionFilter, ReportFilter,
+    SourceFilter, TaskingFilter, TemplateFilter,
+};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;

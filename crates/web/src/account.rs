@@ -1,10 +1,7 @@
 //! Signing in and out, and one's own API tokens.
 
 use crate::AppState;
-use crate::auth::{
-    CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, client_address, new_token,
-    verify_password,
-};
+use crate::auth::{CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, client_address};
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
@@ -13,9 +10,7 @@ use askama::Template;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chancery_app::access::check_open;
-use chancery_domain::{Action, Email, Resource, ResourceKind};
-use chancery_store::{LoginOutcome, sha256_hex};
+use chancery_app::signin;
 use tower_sessions::Session;
 
 #[derive(Template)]
@@ -71,48 +66,15 @@ pub async fn login(State(state): State<AppState>, session: Session, req: Request
             .unwrap_or_default()
     };
     let (typed_email, password) = (field("email"), field("password"));
-    let email_hash = sha256_hex(typed_email.trim().to_lowercase().as_str());
-    let user = match Email::parse(&typed_email) {
-        Ok(e) => state.store.user_by_email(&e).await?,
-        Err(_) => None,
-    };
-    let failed = |email: String| {
-        render(
+    let Some(u) = signin::sign_in(&state, &typed_email, &password, &address).await? else {
+        return Ok(render(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
                 page: PageMeta::anonymous("Sign in"),
-                email,
+                email: typed_email,
                 failed: true,
             },
-        )
-    };
-    if state.store.login_throttled(user.as_ref(), &address).await? {
-        // Spend the same work as a real check before answering.
-        verify_password(&password, None);
-        state
-            .store
-            .record_login(
-                &email_hash,
-                user.as_ref().map(|u| u.id),
-                LoginOutcome::Throttled,
-                &address,
-            )
-            .await?;
-        return Ok(failed(typed_email));
-    }
-    let usable = user.as_ref().filter(|u| u.account.active);
-    let ok = verify_password(&password, usable.and_then(|u| u.password_hash.as_deref()));
-    let outcome = if ok {
-        LoginOutcome::Succeeded
-    } else {
-        LoginOutcome::Failed
-    };
-    state
-        .store
-        .record_login(&email_hash, user.as_ref().map(|u| u.id), outcome, &address)
-        .await?;
-    let Some(u) = usable.filter(|_| ok) else {
-        return Ok(failed(typed_email));
+        ));
     };
     let next: Option<String> = session.get(SESSION_NEXT).await.ok().flatten();
     let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
@@ -122,10 +84,7 @@ pub async fn login(State(state): State<AppState>, session: Session, req: Request
         .remove::<String>(SESSION_NEXT)
         .await
         .map_err(internal)?;
-    session
-        .insert(SESSION_USER, u.id.0)
-        .await
-        .map_err(internal)?;
+    session.insert(SESSION_USER, u.0).await.map_err(internal)?;
     session
         .insert(SESSION_LOGIN_AT, chrono::Utc::now().timestamp())
         .await
@@ -142,10 +101,7 @@ pub async fn logout(
         .flush()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    state
-        .store
-        .audit(&user.ctx(), &[chancery_store::AuditEvent::new("logout")])
-        .await?;
+    signin::sign_out(&state, &user).await?;
     Ok(see_other("/login".into()))
 }
 
@@ -172,19 +128,18 @@ async fn tokens_view(
     new_token: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let tokens = state
-        .store
-        .list_tokens(user.id())
+    let tokens = signin::own_tokens(state, user)
         .await?
         .into_iter()
-        .map(|(id, name, created, used, revoked)| TokenRow {
-            id,
-            name,
-            created: created.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_used: used
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_used: t
+                .last_used
                 .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| "never".into()),
-            revoked: revoked.is_some(),
+            revoked: t.revoked,
         })
         .collect();
     let status = if error.is_some() {
@@ -204,11 +159,6 @@ async fn tokens_view(
 }
 
 pub async fn tokens_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
-    check_open(
-        &user,
-        Action::ManageOwnTokens,
-        &Resource::of(ResourceKind::Token),
-    )?;
     tokens_view(&state, &user, None, None).await
 }
 
@@ -218,31 +168,16 @@ pub async fn create_token(
     user: CurrentUser,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    check_open(
-        &user,
-        Action::ManageOwnTokens,
-        &Resource::of(ResourceKind::Token),
-    )?;
     let name = pairs
         .iter()
         .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.trim().to_string())
+        .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 100 {
-        return tokens_view(
-            &state,
-            &user,
-            None,
-            Some("name: give the token a name of 1 to 100 characters".into()),
-        )
-        .await;
+    match signin::create_own_token(&state, &user, &name).await {
+        Ok(token) => tokens_view(&state, &user, Some(token), None).await,
+        Err(AppError::Invalid(e)) => tokens_view(&state, &user, None, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
     }
-    let token = new_token();
-    state
-        .store
-        .create_token(user.id(), &name, &sha256_hex(&token), &user.ctx())
-        .await?;
-    tokens_view(&state, &user, Some(token), None).await
 }
 
 pub async fn revoke_token(
@@ -250,23 +185,6 @@ pub async fn revoke_token(
     user: CurrentUser,
     IdPath(id): IdPath,
 ) -> PageResult {
-    check_open(
-        &user,
-        Action::ManageOwnTokens,
-        &Resource::of(ResourceKind::Token),
-    )?;
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| AppError::NotFound("no such token".into()))?;
-    state
-        .store
-        .revoke_token(id, Some(user.id()), &user.ctx())
-        .await
-        .map_err(|e| match e {
-            chancery_store::StoreError::NotFound => {
-                AppError::NotFound("no such token of yours".into())
-            }
-            other => other.into(),
-        })?;
+    signin::revoke_own_token(&state, &user, &id).await?;
     Ok(see_other("/account/tokens".into()).into_response())
 }

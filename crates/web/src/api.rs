@@ -9,13 +9,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_app::access::{
-    self, AppRecord, HistoryView, RecordView, audit_reads, check_open, load_visible, record_json,
+    self, AppRecord, HistoryView, RecordView, audit_reads, load_visible, record_json,
 };
 use chancery_app::save;
-use chancery_domain::{
-    Action, Case, FieldError, Post, Record, Resource, ResourceKind, Source, UserRef,
-    ValidationErrors,
-};
+use chancery_domain::{Case, FieldError, Post, Record, Source, UserRef, ValidationErrors};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -148,10 +145,9 @@ async fn history_of<T: AppRecord>(
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, description = "The server and its database answer", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state.store.ping().await?;
     Ok(Json(Health {
         status: "ok",
-        database: state.store.backend().as_str(),
+        database: chancery_app::posts::health(&state).await?,
     }))
 }
 
@@ -161,8 +157,7 @@ pub async fn list_posts(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<Vec<Post>>, ApiError> {
-    check_open(&user, Action::ListPosts, &Resource::of(ResourceKind::Post))?;
-    Ok(Json(state.store.list_posts().await?))
+    Ok(Json(chancery_app::posts::list(&state, &user).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
@@ -361,7 +356,7 @@ pub async fn list_policies(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
     let (q, area) = register_query(raw.as_deref(), &["country", "post", "area"])?;
-    let filter = chancery_store::PolicyFilter {
+    let filter = chancery_app::query::PolicyFilter {
         country: q.country,
         area,
         post: q.post.clone(),
@@ -434,7 +429,7 @@ pub async fn list_engagements(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
     let (q, _) = register_query(raw.as_deref(), &["country", "post"])?;
-    let filter = chancery_store::EngagementFilter {
+    let filter = chancery_app::query::EngagementFilter {
         country: q.country,
         post: q.post.clone(),
         ..Default::default()

@@ -545,7 +545,7 @@ pub async fn cases_summary_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let v = cases::summary(&state, &user, raw.as_deref()).await?;
-    let posts = state.store.list_posts().await?;
+    let posts = chancery_app::posts::all(&state).await?;
     let values = query_json(raw.as_deref());
     let errors = ValidationErrors::default();
     let form = FormState {

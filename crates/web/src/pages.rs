@@ -15,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chancery_app::access::{self, AppRecord, audit_reads, check_open, check_update, load_visible};
-use chancery_app::save;
+use chancery_app::{posts, save};
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
     Action, Case, CaseRelation, Marking, Record, RecordId, Resource, ResourceKind, Role, Source,
@@ -110,7 +110,7 @@ pub async fn home(user: CurrentUser) -> Response {
 
 pub async fn posts_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
     check_open(&user, Action::ListPosts, &Resource::of(ResourceKind::Post))?;
-    let posts = state.store.list_posts().await?;
+    let posts = posts::all(&state).await?;
     let rows = posts
         .iter()
         .map(|p| PostRow {
@@ -156,7 +156,7 @@ pub(crate) async fn visible_page<T: AppRecord>(
     user: &CurrentUser,
     filter: T::Filter,
     q: &ListQuery,
-) -> Result<chancery_store::Page<T>, PageError> {
+) -> Result<access::Page<T>, PageError> {
     Ok(access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?)
 }
 
@@ -414,7 +414,7 @@ pub async fn cases_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let posts = state.store.list_posts().await?;
+    let posts = posts::all(&state).await?;
     let query_values = query_json(raw.as_deref());
     let parsed =
         ListQuery::parse(raw.as_deref(), CASE_FILTERS).and_then(|q| Ok((q.case_filter()?, q)));
@@ -460,9 +460,7 @@ pub(crate) async fn case_choices(
     user: &CurrentUser,
     exclude: Option<RecordId>,
 ) -> Result<CaseChoices, ApiError> {
-    let posts: Vec<_> = state
-        .store
-        .list_posts()
+    let posts: Vec<_> = posts::all(&state)
         .await?
         .into_iter()
         .filter(|p| user.principal.post_scope().is_none_or(|own| *own == p.slug))
@@ -578,10 +576,7 @@ pub async fn case_page(
     let record = load_visible::<Case>(&state, &user, &id).await?;
     let clearance = user.principal.clearance();
     let c = &record.data;
-    let post_name = match state.store.get_post(&c.post).await? {
-        Some(p) => p.display_name(),
-        None => c.post.to_string(),
-    };
+    let post_name = posts::name_of(&state, &c.post).await?;
     let mut shown = Shown::new();
     shown.add(&record, clearance);
     let citations = citation_views(&state, &user, &c.citations, &mut shown).await?;
@@ -595,8 +590,8 @@ pub async fn case_page(
         if labels.contains_key(&id) {
             continue;
         }
-        let label = match state.store.get::<Source>(cit.source_id).await? {
-            Some(s) if user.principal.may_see(s.data.marking) => {
+        let label = match access::peek::<Source>(&state, &user, cit.source_id).await? {
+            Some(s) => {
                 shown.add(&s, clearance);
                 format!("{}, {}", s.data.publisher, s.data.title)
             }
@@ -608,9 +603,7 @@ pub async fn case_page(
     let mut compare_links = Vec::new();
     let mut compare_backlinks = Vec::new();
     for l in &c.links {
-        if let Some(other) = state.store.get::<Case>(l.case_id).await?
-            && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
-        {
+        if let Some(other) = access::peek::<Case>(&state, &user, l.case_id).await? {
             shown.add_title(&other);
             if l.relation == CaseRelation::Comparison {
                 compare_links.push(l.case_id.get());
@@ -623,22 +616,19 @@ pub async fn case_page(
         }
     }
     let mut backlinks = Vec::new();
-    for (from, relation) in state.store.cases_linking_to(record.id).await? {
-        if let Some(other) = state.store.get::<Case>(from).await?
-            && chancery_domain::can(&user.principal, Action::Read, &other.data.policy()).allowed()
-        {
-            shown.add_title(&other);
-            let parsed = CaseRelation::parse(&relation).ok();
-            if parsed == Some(CaseRelation::Comparison) {
-                compare_backlinks.push(from.get());
-            }
-            let relation = parsed.map(|r| r.label().to_string()).unwrap_or(relation);
-            backlinks.push(LinkView {
-                id: from.get(),
-                label: other.data.title.to_string(),
-                relation,
-            });
+    for (other, relation) in chancery_app::cases::linking_to(&state, &user, record.id).await? {
+        let from = other.id;
+        shown.add_title(&other);
+        let parsed = CaseRelation::parse(&relation).ok();
+        if parsed == Some(CaseRelation::Comparison) {
+            compare_backlinks.push(from.get());
         }
+        let relation = parsed.map(|r| r.label().to_string()).unwrap_or(relation);
+        backlinks.push(LinkView {
+            id: from.get(),
+            label: other.data.title.to_string(),
+            relation,
+        });
     }
     let flags = access::retracted_flags(&state, c).await?;
     let marking = shown.log(&state, &user).await?;

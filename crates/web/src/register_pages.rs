@@ -15,74 +15,21 @@ use crate::views::{
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use chancery_app::access::{AppRecord, load_visible};
+use chancery_app::access::load_visible;
+use chancery_app::query::{EngagementFilter, PolicyFilter};
 use chancery_domain::engagement::FollowUp;
 use chancery_domain::source::SourceStatus;
 use chancery_domain::{
-    Action, Case, Citation, Engagement, FieldError, Marking, Policy, PolicyArea, PolicyVersion,
-    Post, Record, Source, ValidationErrors, can,
+    Case, Citation, Engagement, FieldError, Marking, Policy, PolicyArea, PolicyVersion, Post,
+    Source, ValidationErrors,
 };
-use chancery_store::{AuditEvent, EngagementFilter, PolicyFilter, Versioned};
 use chrono::NaiveDate;
 
 // ---------------------------------------------------------------- shared
 
-/// What a view page has shown so far: its highest marking and the reads of SBU material to log.
-pub(crate) struct Shown {
-    marking: Marking,
-    events: Vec<AuditEvent>,
-}
-
-impl Shown {
-    pub(crate) fn new() -> Self {
-        Shown {
-            marking: Marking::U,
-            events: Vec::new(),
-        }
-    }
-
-    /// Counts a record as shown (the caller has checked that the user may see it).
-    pub(crate) fn add<T: AppRecord>(&mut self, r: &Record<T>, clearance: Marking) {
-        let m = r.data.marking_shown(clearance);
-        self.marking = self.marking.max(m);
-        if m == Marking::SBU {
-            self.events.push(AuditEvent::record(
-                "read",
-                <T as Versioned>::RECORD_TYPE,
-                r.id.get(),
-                r.version,
-                &r.content_hash,
-            ));
-        }
-    }
-
-    /// Counts an SBU record shown through something computed from it (a report's preview).
-    pub(crate) fn add_sbu_read(&mut self, record_type: &str, id: i64, version: i64, hash: &str) {
-        self.marking = Marking::SBU;
-        self.events
-            .push(AuditEvent::record("read", record_type, id, version, hash));
-    }
-
-    /// Counts a record of which only the title is shown (a link to it).
-    pub(crate) fn add_title<T: AppRecord>(&mut self, r: &Record<T>) {
-        self.add(r, r.data.marking());
-    }
-
-    pub(crate) async fn log(
-        self,
-        state: &AppState,
-        user: &CurrentUser,
-    ) -> Result<Marking, ApiError> {
-        state.store.audit(&user.ctx(), &self.events).await?;
-        Ok(self.marking)
-    }
-}
-
-pub(crate) fn may_read<T: AppRecord>(user: &CurrentUser, r: &Record<T>) -> bool {
-    can(&user.principal, Action::Read, &r.data.policy()).allowed()
-}
-
 pub use crate::views::CiteView;
+pub use chancery_app::access::Shown;
+use chancery_app::{access, posts};
 
 pub(crate) async fn citation_views(
     state: &AppState,
@@ -93,9 +40,9 @@ pub(crate) async fn citation_views(
     let clearance = user.principal.clearance();
     let mut out = Vec::new();
     for cit in cites {
-        let src = state.store.get::<Source>(cit.source_id).await?;
+        let src = access::peek::<Source>(state, user, cit.source_id).await?;
         let (label, unverified, withdrawn) = match &src {
-            Some(s) if may_read(user, s) => {
+            Some(s) => {
                 shown.add(s, clearance);
                 let withdrawn = (s.data.status != SourceStatus::Active).then(|| {
                     let reason = s
@@ -229,7 +176,7 @@ pub async fn policies_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let posts = state.store.list_posts().await?;
+    let posts = posts::all(&state).await?;
     let query_values = query_json(raw.as_deref());
     let (errors, page) = match register_filters(raw.as_deref(), &["country", "post", "area"]) {
         Ok((q, area)) => {
@@ -385,10 +332,7 @@ pub async fn policy_page(
     let p = &record.data;
     let mut shown = Shown::new();
     shown.add(&record, clearance);
-    let post = match state.store.get_post(&p.post).await? {
-        Some(post) => post.display_name(),
-        None => p.post.to_string(),
-    };
+    let post = posts::name_of(&state, &p.post).await?;
     let (date_value, day, date_error) = asked_day(raw.as_deref());
     let now = today();
     let mut versions = Vec::new();
@@ -404,9 +348,7 @@ pub async fn policy_page(
     }
     let mut linked = Vec::new();
     for case_id in &p.linked_cases {
-        if let Some(c) = state.store.get::<Case>(*case_id).await?
-            && may_read(&user, &c)
-        {
+        if let Some(c) = access::peek::<Case>(&state, &user, *case_id).await? {
             shown.add_title(&c);
             linked.push(LinkView {
                 id: c.id.get(),
@@ -533,7 +475,7 @@ pub async fn engagements_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let posts = state.store.list_posts().await?;
+    let posts = posts::all(&state).await?;
     let query_values = query_json(raw.as_deref());
     let (errors, page) = match register_filters(raw.as_deref(), &["country", "post"]) {
         Ok((q, _)) => {
@@ -656,10 +598,7 @@ pub async fn engagement_page(
     let e = &record.data;
     let mut shown = Shown::new();
     shown.add(&record, clearance);
-    let post = match state.store.get_post(&e.post).await? {
-        Some(post) => post.display_name(),
-        None => e.post.to_string(),
-    };
+    let post = posts::name_of(&state, &e.post).await?;
     let citations = citation_views(&state, &user, &e.citations, &mut shown).await?;
     let marking = shown.log(&state, &user).await?;
     let day = today();

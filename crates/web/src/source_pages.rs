@@ -16,10 +16,10 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
+use chancery_app::archive::ArchiveInfo;
 use chancery_domain::input::form_to_json;
 use chancery_domain::source::SourceStatus;
-use chancery_domain::{Action, Case, FieldError, Marking, Record, Role, Source, ValidationErrors};
-use chancery_store::ArchiveInfo;
+use chancery_domain::{Action, FieldError, Marking, Record, Role, Source, ValidationErrors};
 use serde_json::{Map, Value, json};
 
 pub async fn sources_page(
@@ -320,21 +320,15 @@ pub(crate) async fn source_view(
     let mut shown = Shown::new();
     shown.add(&record, clearance);
     let mut backlinks = Vec::new();
-    for case_id in state.store.cases_citing(record.id).await? {
-        if let Some(c) = state.store.get::<Case>(case_id).await?
-            && may_read(user, &c)
-        {
-            shown.add_title(&c);
-            backlinks.push(LinkView {
-                id: case_id.get(),
-                label: c.data.title.to_string(),
-                relation: String::new(),
-            });
-        }
+    for c in chancery_app::cases::citing(state, user, record.id).await? {
+        shown.add_title(&c);
+        backlinks.push(LinkView {
+            id: c.id.get(),
+            label: c.data.title.to_string(),
+            relation: String::new(),
+        });
     }
-    let archives = state
-        .store
-        .archives_of(record.id)
+    let archives = chancery_app::archive::archives_of(state, user, &record.id.to_string())
         .await?
         .iter()
         .map(archive_view)

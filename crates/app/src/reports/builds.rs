@@ -254,3 +254,29 @@ pub async fn all_builds_of(state: &App, report_id: i64) -> Result<Vec<ReportBuil
         .ok_or_else(|| AppError::invalid("REPORT_ID", format!("{report_id} is not a report id")))?;
     Ok(state.store.report_builds(id).await?)
 }
+
+/// The report resolved as a build would be, without storing it (the report page's preview):
+/// build 0, made now.
+pub async fn preview(
+    state: &App,
+    report: &chancery_domain::Record<Report>,
+) -> Result<report_build::Snapshot, report_build::BuildError> {
+    report_build::snapshot(&state.store, report, 0, state.clock.now()).await
+}
+
+/// A report's builds, newest first, each with its flags (a snapshot that no longer reads is
+/// itself the flag).
+pub async fn builds_with_flags(
+    state: &App,
+    report: &chancery_domain::Record<Report>,
+) -> Result<Vec<(ReportBuild, Vec<String>)>, AppError> {
+    let mut out = Vec::new();
+    for b in state.store.report_builds(report.id).await? {
+        let flags = match report_build::read_snapshot(&b) {
+            Ok(snap) => report_build::flags(&state.store, &snap).await?,
+            Err(e) => vec![e.to_string()],
+        };
+        out.push((b, flags));
+    }
+    Ok(out)
+}

@@ -504,3 +504,11 @@ pub async fn report_history(
 pub struct Created {
     pub id: i64,
 }
+
+/// Every version of a report (the history page decides what each reader sees of them).
+pub async fn versions(
+    state: &App,
+    report: &Record<Report>,
+) -> Result<Vec<(chancery_domain::VersionInfo, Report)>, AppError> {
+    Ok(state.store.history::<Report>(report.id).await?)
+}

@@ -2,6 +2,7 @@
 
 use super::bad;
 use crate::access::check_open;
+use crate::report_build;
 use crate::{Actor, App, AppError};
 use chancery_domain::access::{Action, Resource, ResourceKind};
 use chancery_domain::report::Template;
@@ -79,4 +80,9 @@ pub async fn save_template(
         }
     }
     Ok(t)
+}
+
+/// The template a key names: HQ's edited copy, else the shipped one.
+pub async fn effective(state: &App, key: &str) -> Result<Option<Template>, AppError> {
+    Ok(report_build::effective_template(&state.store, key).await?)
 }

@@ -290,7 +290,8 @@ pub(super) async fn section_guide(
     let Some(section) = r.sections.get(si) else {
         return Ok(None);
     };
-    let template = report_build::effective_template(&state.store, r.template_key.as_str()).await?;
+    let template =
+        chancery_app::reports::templates::effective(state, r.template_key.as_str()).await?;
     Ok(template.and_then(|t| {
         let s = t
             .sections

@@ -41,7 +41,7 @@ pub async fn reports_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     check_open(&user, Action::Read, &Report::collection())?;
-    let posts = state.store.list_posts().await?;
+    let posts = chancery_app::posts::all(&state).await?;
     let values = crate::pages::query_json(raw.as_deref());
     let (errors, page) = match ListQuery::parse(raw.as_deref(), &["post"]) {
         Ok(q) => {
@@ -116,9 +116,7 @@ pub(super) async fn show_report_new(
     errors: &ValidationErrors,
     status: StatusCode,
 ) -> PageResult {
-    let posts: Vec<_> = state
-        .store
-        .list_posts()
+    let posts: Vec<_> = chancery_app::posts::all(&state)
         .await?
         .into_iter()
         .filter(|p| may_draft_at(user, &p.slug))
@@ -164,7 +162,7 @@ pub async fn report_create(
     let template = if key.trim().is_empty() {
         None
     } else {
-        report_build::effective_template(&state.store, key.trim()).await?
+        chancery_app::reports::templates::effective(&state, key.trim()).await?
     };
     let result = match template {
         Some(t) => {
@@ -409,9 +407,10 @@ pub(super) async fn show_report(
     let sees_sbu = user.principal.may_see(Marking::SBU);
     let mut shown = Shown::new();
     shown.add(record, clearance);
-    let posts = state.store.list_posts().await?;
+    let posts = chancery_app::posts::all(&state).await?;
     let chain = chancery_app::reports::reports::chain_of(state, r).await?;
-    let template = report_build::effective_template(&state.store, r.template_key.as_str()).await?;
+    let template =
+        chancery_app::reports::templates::effective(state, r.template_key.as_str()).await?;
     let tasking = match r.tasking_id {
         Some(tid) => {
             match chancery_app::reports::taskings::load_tasking(state, user, &tid.to_string()).await
@@ -459,25 +458,25 @@ pub(super) async fn show_report(
 
     // The preview: the report as it stands, resolved like a build (nothing stored).
     let mut marking = Marking::U;
-    let (preview, preview_error) =
-        match report_build::snapshot(&state.store, record, 0, chrono::Utc::now()).await {
-            Ok(snap) => {
-                // The SBU records the internal preview shows are reads of SBU material.
-                if sees_sbu {
-                    for u in snap.records.iter().filter(|u| u.marking == Marking::SBU) {
-                        shown.add_sbu_read(&u.kind, u.id, u.version, &u.content_hash);
-                    }
+    let (preview, preview_error) = match chancery_app::reports::builds::preview(state, record).await
+    {
+        Ok(snap) => {
+            // The SBU records the internal preview shows are reads of SBU material.
+            if sees_sbu {
+                for u in snap.records.iter().filter(|u| u.marking == Marking::SBU) {
+                    shown.add_sbu_read(&u.kind, u.id, u.version, &u.content_hash);
                 }
-                let doc = if sees_sbu {
-                    snap.doc
-                } else {
-                    snap.doc.public()
-                };
-                marking = doc.banner();
-                (embeddable(&chancery_report::html::render(&doc)), None)
             }
-            Err(e) => (String::new(), Some(e.to_string())),
-        };
+            let doc = if sees_sbu {
+                snap.doc
+            } else {
+                snap.doc.public()
+            };
+            marking = doc.banner();
+            (embeddable(&chancery_report::html::render(&doc)), None)
+        }
+        Err(e) => (String::new(), Some(e.to_string())),
+    };
 
     let role = user.principal.role();
     let may_update = can(&user.principal, Action::Update, &r.policy()).allowed();
@@ -547,13 +546,10 @@ pub(super) async fn show_report(
         errors: &redo.comment_errors,
     };
 
-    let builds_stored = state.store.report_builds(record.id).await?;
+    let builds_stored = chancery_app::reports::builds::builds_with_flags(state, record).await?;
     let mut builds = Vec::new();
-    for (i, b) in builds_stored.iter().enumerate() {
-        let flags = match report_build::read_snapshot(b) {
-            Ok(snap) => report_build::flags(&state.store, &snap).await?,
-            Err(e) => vec![e.to_string()],
-        };
+    for (i, (b, flags)) in builds_stored.iter().enumerate() {
+        let flags = flags.clone();
         let link = |(label, code): &(&'static str, &str), public: bool| FormatLink {
             label,
             href: format!(
@@ -575,7 +571,7 @@ pub(super) async fn show_report(
                 Vec::new()
             },
             public_links: FORMATS.iter().map(|f| link(f, true)).collect(),
-            previous: builds_stored.get(i + 1).map(|p| p.id),
+            previous: builds_stored.get(i + 1).map(|(p, _)| p.id),
         });
     }
 

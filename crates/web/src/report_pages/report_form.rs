@@ -104,28 +104,29 @@ pub(super) async fn show_report_form(
 ) -> PageResult {
     let form = FormState { values, errors };
     let href = format!("/reports/{}", record.id);
-    let guide = report_build::effective_template(&state.store, record.data.template_key.as_str())
-        .await?
-        .map(|t| {
-            t.sections
-                .iter()
-                .map(|s| GuideSection {
-                    heading: s.heading.to_string(),
-                    guidance: s
-                        .guidance
-                        .as_ref()
-                        .map(|g| g.to_string())
-                        .unwrap_or_default(),
-                    expected: s
-                        .expected
-                        .iter()
-                        .map(|k| k.label())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let guide =
+        chancery_app::reports::templates::effective(state, record.data.template_key.as_str())
+            .await?
+            .map(|t| {
+                t.sections
+                    .iter()
+                    .map(|s| GuideSection {
+                        heading: s.heading.to_string(),
+                        guidance: s
+                            .guidance
+                            .as_ref()
+                            .map(|g| g.to_string())
+                            .unwrap_or_default(),
+                        expected: s
+                            .expected
+                            .iter()
+                            .map(|k| k.label())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
     // The form shows the whole report: only someone who may replace all of it gets here.
     let marking = record
         .data

@@ -74,7 +74,7 @@ pub(super) async fn show_taskings(
 ) -> PageResult {
     let taskings = chancery_app::reports::taskings::visible_taskings(state, user).await?;
     let compliance = chancery_app::reports::taskings::compliance_rows(state, user, None).await?;
-    let posts = state.store.list_posts().await?;
+    let posts = chancery_app::posts::all(state).await?;
     let issues = can(
         &user.principal,
         Action::Create,
@@ -230,11 +230,12 @@ pub async fn tasking_page(
     let t = chancery_app::reports::taskings::load_tasking(&state, &user, &id).await?;
     let compliance =
         chancery_app::reports::taskings::compliance_rows(&state, &user, Some(&t)).await?;
-    let posts = state.store.list_posts().await?;
-    let template = report_build::effective_template(&state.store, t.data.template_key.as_str())
-        .await?
-        .map(|x| x.title.to_string())
-        .unwrap_or_else(|| "(no such template)".into());
+    let posts = chancery_app::posts::all(&state).await?;
+    let template =
+        chancery_app::reports::templates::effective(&state, t.data.template_key.as_str())
+            .await?
+            .map(|x| x.title.to_string())
+            .unwrap_or_else(|| "(no such template)".into());
     let (mut start, mut start_note) = (None, None);
     if let Some(own) = user.principal.post_scope()
         && t.data.posts.contains(own)
@@ -312,20 +313,21 @@ pub async fn tasking_report_create(
             .into(),
         )
     })?;
-    let template = report_build::effective_template(&state.store, t.data.template_key.as_str())
-        .await?
-        .ok_or_else(|| {
-            AppError::Invalid(
-                FieldError::new(
-                    "template_key",
-                    format!(
-                        "the tasking's template {} no longer exists",
-                        t.data.template_key
-                    ),
+    let template =
+        chancery_app::reports::templates::effective(&state, t.data.template_key.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::Invalid(
+                    FieldError::new(
+                        "template_key",
+                        format!(
+                            "the tasking's template {} no longer exists",
+                            t.data.template_key
+                        ),
+                    )
+                    .into(),
                 )
-                .into(),
-            )
-        })?;
+            })?;
     let body = draft_json(
         own.as_str(),
         &template,
