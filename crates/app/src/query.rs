@@ -1,7 +1,9 @@
 //! The query of a list: filters, cursor and limit from a query string, each checked and
 //! named when wrong, and turned into the store's typed filters.
 
-use chancery_domain::{CaseKind, Country, FieldError, PostSlug, SourceKind, ValidationErrors};
+use chancery_domain::{
+    CaseKind, Country, FieldError, PolicyArea, PostSlug, SourceKind, ValidationErrors,
+};
 pub use chancery_store::{
     AuditFilter, CaseFilter, EngagementFilter, PolicyFilter, RedactionFilter, ReportFilter,
     SourceFilter, TaskingFilter, TemplateFilter,
@@ -103,3 +105,94 @@ impl ListQuery {
 
 pub const CASE_FILTERS: &[&str] = &["country", "kind", "post"];
 pub const SOURCE_FILTERS: &[&str] = &["kind"];
+
+/// The list query of the policy or engagement register: `country`, `post`, and for policies
+/// (`allowed` holds "area") `area`. Every bad parameter is named.
+fn register_query(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<(ListQuery, Option<PolicyArea>), ValidationErrors> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
+            ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}")))
+        })?;
+    let mut errors = ValidationErrors::default();
+    let mut area = None;
+    if allowed.contains(&"area")
+        && let Some((_, v)) = pairs.iter().find(|(k, v)| k == "area" && !v.is_empty())
+    {
+        match PolicyArea::parse(v) {
+            Ok(a) => area = Some(a),
+            Err(e) => errors.push(FieldError::new("area", e)),
+        }
+    }
+    let rest: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !(allowed.contains(&"area") && k == "area"))
+        .collect();
+    let raw_rest = serde_urlencoded::to_string(rest).unwrap_or_default();
+    match ListQuery::parse(Some(&raw_rest), allowed) {
+        Ok(q) if errors.is_empty() => Ok((q, area)),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.errors.extend(e.errors);
+            Err(errors)
+        }
+    }
+}
+
+/// The filters a list of records takes from its query string: each list parses them here,
+/// once, for the API and the pages alike.
+pub trait FromQuery: Sized {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors>;
+}
+
+impl FromQuery for CaseFilter {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors> {
+        let q = ListQuery::parse(raw, CASE_FILTERS)?;
+        Ok((q.case_filter()?, q))
+    }
+}
+
+impl FromQuery for SourceFilter {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors> {
+        let q = ListQuery::parse(raw, SOURCE_FILTERS)?;
+        Ok((q.source_filter()?, q))
+    }
+}
+
+impl FromQuery for PolicyFilter {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors> {
+        let (q, area) = register_query(raw, &["country", "post", "area"])?;
+        let filter = PolicyFilter {
+            country: q.country,
+            area,
+            post: q.post.clone(),
+            ..Default::default()
+        };
+        Ok((filter, q))
+    }
+}
+
+impl FromQuery for EngagementFilter {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors> {
+        let (q, _) = register_query(raw, &["country", "post"])?;
+        let filter = EngagementFilter {
+            country: q.country,
+            post: q.post.clone(),
+            ..Default::default()
+        };
+        Ok((filter, q))
+    }
+}
+
+impl FromQuery for ReportFilter {
+    fn from_query(raw: Option<&str>) -> Result<(Self, ListQuery), ValidationErrors> {
+        let q = ListQuery::parse(raw, &["post"])?;
+        let filter = ReportFilter {
+            post: q.post.clone(),
+            ..Default::default()
+        };
+        Ok((filter, q))
+    }
+}

@@ -16,7 +16,8 @@ use chancery_domain::{Case, FieldError, Post, Record, Source, UserRef, Validatio
 use serde::Serialize;
 use serde_json::{Value, json};
 
-pub use chancery_app::query::{CASE_FILTERS, ListQuery, SOURCE_FILTERS};
+use chancery_app::query::FromQuery;
+pub use chancery_app::query::ListQuery;
 
 /// A page of records (documentation of the shape): `next` is the cursor for the following
 /// page, or null on the last. Fields above the reader's clearance are null and named in
@@ -53,12 +54,16 @@ pub(crate) fn with_etag(mut resp: Response, version: i64) -> Response {
     resp
 }
 
+/// A page of the records of a type, its filters read from the query string.
 async fn list_of<T: AppRecord>(
     state: &AppState,
     user: &CurrentUser,
-    filter: T::Filter,
-    q: &ListQuery,
-) -> Result<Json<ListView>, ApiError> {
+    raw: Option<&str>,
+) -> Result<Json<ListView>, ApiError>
+where
+    T::Filter: FromQuery,
+{
+    let (filter, q) = T::Filter::from_query(raw)?;
     let page = access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?;
     let clearance = user.principal.clearance();
     Ok(Json(ListView {
@@ -177,8 +182,7 @@ pub async fn list_cases(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
-    let q = ListQuery::parse(raw.as_deref(), CASE_FILTERS)?;
-    list_of::<Case>(&state, &user, q.case_filter()?, &q).await
+    list_of::<Case>(&state, &user, raw.as_deref()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = Case,
@@ -261,8 +265,7 @@ pub async fn list_sources(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
-    let q = ListQuery::parse(raw.as_deref(), SOURCE_FILTERS)?;
-    list_of::<Source>(&state, &user, q.source_filter()?, &q).await
+    list_of::<Source>(&state, &user, raw.as_deref()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = Source,
@@ -331,38 +334,12 @@ pub async fn source_history(
 
 // ---------------------------------------------------------------- policies and engagements
 
-/// Filters of the policy and engagement lists: `country`, `post`, and for policies `area`.
-fn register_query(
-    raw: Option<&str>,
-    allowed: &[&str],
-) -> Result<(ListQuery, Option<chancery_domain::PolicyArea>), ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    let area = match pairs.iter().find(|(k, v)| k == "area" && !v.is_empty()) {
-        Some((_, v)) => Some(
-            chancery_domain::PolicyArea::parse(v)
-                .map_err(|e| AppError::Invalid(FieldError::new("area", e).into()))?,
-        ),
-        None => None,
-    };
-    let rest: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "area").collect();
-    let raw_rest = serde_urlencoded::to_string(rest).unwrap_or_default();
-    Ok((ListQuery::parse(Some(&raw_rest), allowed)?, area))
-}
-
 pub async fn list_policies(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
-    let (q, area) = register_query(raw.as_deref(), &["country", "post", "area"])?;
-    let filter = chancery_app::query::PolicyFilter {
-        country: q.country,
-        area,
-        post: q.post.clone(),
-        ..Default::default()
-    };
-    list_of::<chancery_domain::Policy>(&state, &user, filter, &q).await
+    list_of::<chancery_domain::Policy>(&state, &user, raw.as_deref()).await
 }
 
 pub async fn create_policy(
@@ -428,13 +405,7 @@ pub async fn list_engagements(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ListView>, ApiError> {
-    let (q, _) = register_query(raw.as_deref(), &["country", "post"])?;
-    let filter = chancery_app::query::EngagementFilter {
-        country: q.country,
-        post: q.post.clone(),
-        ..Default::default()
-    };
-    list_of::<chancery_domain::Engagement>(&state, &user, filter, &q).await
+    list_of::<chancery_domain::Engagement>(&state, &user, raw.as_deref()).await
 }
 
 pub async fn create_engagement(

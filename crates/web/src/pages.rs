@@ -4,7 +4,6 @@
 //! shows only what the user may see, and logs reads of SBU material.
 
 use crate::AppState;
-use crate::api::{CASE_FILTERS, ListQuery};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
@@ -15,6 +14,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chancery_app::access::{self, AppRecord, audit_reads, check_open, check_update, load_visible};
+use chancery_app::query::FromQuery;
 use chancery_app::{posts, save};
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
@@ -150,14 +150,75 @@ pub(crate) fn query_json(raw: Option<&str>) -> Value {
     form_to_json(&pairs)
 }
 
-/// A page of records the user may see, with the reads of SBU material logged.
-pub(crate) async fn visible_page<T: AppRecord>(
-    state: &AppState,
-    user: &CurrentUser,
-    filter: T::Filter,
-    q: &ListQuery,
-) -> Result<access::Page<T>, PageError> {
-    Ok(access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?)
+/// What a list page shows: the query as typed, its errors, and (when it reads) a page of the
+/// records the user may see, their SBU reads logged.
+pub(crate) struct Listed<T> {
+    pub(crate) values: Value,
+    pub(crate) errors: ValidationErrors,
+    pub(crate) page: Option<access::Page<T>>,
+}
+
+impl<T: AppRecord> Listed<T>
+where
+    T::Filter: FromQuery,
+{
+    pub(crate) async fn load(
+        state: &AppState,
+        user: &CurrentUser,
+        raw: Option<&str>,
+    ) -> Result<Listed<T>, PageError> {
+        let values = query_json(raw);
+        let (errors, page) = match T::Filter::from_query(raw) {
+            Ok((filter, q)) => (
+                ValidationErrors::default(),
+                Some(access::list::<T>(state, user, filter, q.cursor.as_deref(), q.limit).await?),
+            ),
+            Err(e) => (e, None),
+        };
+        Ok(Listed {
+            values,
+            errors,
+            page,
+        })
+    }
+
+    pub(crate) fn form(&self) -> FormState<'_> {
+        FormState {
+            values: &self.values,
+            errors: &self.errors,
+        }
+    }
+
+    /// One row per record shown.
+    pub(crate) fn rows<R>(&self, row: impl Fn(&Record<T>) -> R) -> Vec<R> {
+        self.page
+            .iter()
+            .flat_map(|p| p.items.iter())
+            .map(row)
+            .collect()
+    }
+
+    /// The highest marking of the records listed.
+    pub(crate) fn marking(&self) -> Marking {
+        Marking::highest(
+            self.page
+                .iter()
+                .flat_map(|p| p.items.iter().map(|r| r.data.marking())),
+        )
+    }
+
+    pub(crate) fn status(&self) -> StatusCode {
+        if self.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
+    /// The link to the next page of `base`, keeping the query's filters.
+    pub(crate) fn next(&self, base: &str, raw: Option<&str>) -> Option<String> {
+        next_href(base, raw, self.page.as_ref().and_then(|p| p.next.clone()))
+    }
 }
 
 /// What a failed form submission shows: the status, the errors, and a conflict message.
@@ -415,42 +476,18 @@ pub async fn cases_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let posts = posts::all(&state).await?;
-    let query_values = query_json(raw.as_deref());
-    let parsed =
-        ListQuery::parse(raw.as_deref(), CASE_FILTERS).and_then(|q| Ok((q.case_filter()?, q)));
-    let (errors, page) = match parsed {
-        Ok((filter, q)) => (
-            ValidationErrors::default(),
-            Some(visible_page::<Case>(&state, &user, filter, &q).await?),
-        ),
-        Err(e) => (e, None),
-    };
-    let form = FormState {
-        values: &query_values,
-        errors: &errors,
-    };
-    let rows: Vec<CaseRow> = page
-        .as_ref()
-        .map(|p| p.items.iter().map(CaseRow::new).collect())
-        .unwrap_or_default();
-    let marking = Marking::highest(
-        page.iter()
-            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
-    );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let listed = Listed::<Case>::load(&state, &user, raw.as_deref()).await?;
+    let form = listed.form();
     let t = CasesPage {
-        page: PageMeta::new("Cases", marking, &user),
+        page: PageMeta::new("Cases", listed.marking(), &user),
         country: form.select("country", &country_options(), Some("(any)")),
         kind: form.select("kind", &case_kind_options(), Some("(any)")),
         post: form.select("post", &post_options(&posts), Some("(any)")),
         errors: form.summary(),
-        rows,
-        next: next_href("/cases", raw.as_deref(), page.and_then(|p| p.next)),
+        rows: listed.rows(CaseRow::new),
+        next: listed.next("/cases", raw.as_deref()),
     };
+    let status = listed.status();
     Ok(render(status, &t))
 }
 

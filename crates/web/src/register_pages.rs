@@ -4,24 +4,19 @@
 //! may see, carries the highest marking it shows, and logs the reads of SBU material.
 
 use crate::AppState;
-use crate::api::ListQuery;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::IdPath;
-use crate::pages::{PageResult, history_page, next_href, query_json, render, stamp, visible_page};
-use crate::views::{
-    Fact, FormState, LinkView, PageMeta, SelectField, country_options, pairs, post_options,
-};
+use crate::pages::{Listed, PageResult, history_page, render, stamp};
+use crate::views::{Fact, LinkView, PageMeta, SelectField, country_options, pairs, post_options};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_app::access::load_visible;
-use chancery_app::query::{EngagementFilter, PolicyFilter};
 use chancery_domain::engagement::FollowUp;
 use chancery_domain::source::SourceStatus;
 use chancery_domain::{
-    Case, Citation, Engagement, FieldError, Marking, Policy, PolicyArea, PolicyVersion, Post,
-    Source, ValidationErrors,
+    Case, Citation, Engagement, Policy, PolicyArea, PolicyVersion, Post, Source,
 };
 use chrono::NaiveDate;
 
@@ -85,41 +80,6 @@ pub(crate) async fn citation_views(
     Ok(out)
 }
 
-/// The filters of the policy and engagement lists (`country`, `post`, and for policies
-/// `area`), each checked and named when wrong.
-pub(crate) fn register_filters(
-    raw: Option<&str>,
-    allowed: &[&str],
-) -> Result<(ListQuery, Option<PolicyArea>), ValidationErrors> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
-            ValidationErrors::one(FieldError::general(format!("unreadable query string: {e}")))
-        })?;
-    let mut errors = ValidationErrors::default();
-    let mut area = None;
-    if allowed.contains(&"area")
-        && let Some((_, v)) = pairs.iter().find(|(k, v)| k == "area" && !v.is_empty())
-    {
-        match PolicyArea::parse(v) {
-            Ok(a) => area = Some(a),
-            Err(e) => errors.push(FieldError::new("area", e)),
-        }
-    }
-    let rest: Vec<(String, String)> = pairs
-        .into_iter()
-        .filter(|(k, _)| !(allowed.contains(&"area") && k == "area"))
-        .collect();
-    let raw_rest = serde_urlencoded::to_string(rest).unwrap_or_default();
-    match ListQuery::parse(Some(&raw_rest), allowed) {
-        Ok(q) if errors.is_empty() => Ok((q, area)),
-        Ok(_) => Err(errors),
-        Err(e) => {
-            errors.errors.extend(e.errors);
-            Err(errors)
-        }
-    }
-}
-
 pub(crate) fn post_name(posts: &[Post], slug: &str) -> String {
     posts
         .iter()
@@ -134,14 +94,6 @@ pub(crate) fn country_text(c: &chancery_domain::Country) -> String {
 
 pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-pub(crate) fn list_status(errors: &ValidationErrors) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
 }
 
 // ---------------------------------------------------------------- policies
@@ -177,51 +129,26 @@ pub async fn policies_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let posts = posts::all(&state).await?;
-    let query_values = query_json(raw.as_deref());
-    let (errors, page) = match register_filters(raw.as_deref(), &["country", "post", "area"]) {
-        Ok((q, area)) => {
-            let filter = PolicyFilter {
-                country: q.country,
-                area,
-                post: q.post.clone(),
-                ..Default::default()
-            };
-            (
-                ValidationErrors::default(),
-                Some(visible_page::<Policy>(&state, &user, filter, &q).await?),
-            )
-        }
-        Err(e) => (e, None),
-    };
-    let form = FormState {
-        values: &query_values,
-        errors: &errors,
-    };
+    let listed = Listed::<Policy>::load(&state, &user, raw.as_deref()).await?;
+    let form = listed.form();
     let day = today();
-    let rows: Vec<PolicyRow> = page
-        .iter()
-        .flat_map(|p| p.items.iter())
-        .map(|r| PolicyRow {
-            id: r.id.get(),
-            title: r.data.title.to_string(),
-            kind: r.data.kind.label(),
-            area: r.data.area.label(),
-            country: r.data.country.code().to_string(),
-            post: post_name(&posts, r.data.post.as_str()),
-            in_force: r
-                .data
-                .in_force_on(day)
-                .map(|v| v.label.to_string())
-                .unwrap_or_else(|| "none".into()),
-            versions: r.data.versions.len(),
-            marking: r.data.marking.as_str(),
-            version: r.version,
-        })
-        .collect();
-    let marking = Marking::highest(
-        page.iter()
-            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
-    );
+    let rows: Vec<PolicyRow> = listed.rows(|r| PolicyRow {
+        id: r.id.get(),
+        title: r.data.title.to_string(),
+        kind: r.data.kind.label(),
+        area: r.data.area.label(),
+        country: r.data.country.code().to_string(),
+        post: post_name(&posts, r.data.post.as_str()),
+        in_force: r
+            .data
+            .in_force_on(day)
+            .map(|v| v.label.to_string())
+            .unwrap_or_else(|| "none".into()),
+        versions: r.data.versions.len(),
+        marking: r.data.marking.as_str(),
+        version: r.version,
+    });
+    let marking = listed.marking();
     let areas = pairs(PolicyArea::ALL.iter().map(|a| (a.as_str(), a.label())));
     let t = PoliciesPage {
         page: PageMeta::new("Policy register", marking, &user),
@@ -230,9 +157,9 @@ pub async fn policies_page(
         area: form.select("area", &areas, Some("(any)")),
         errors: form.summary(),
         rows,
-        next: next_href("/policies", raw.as_deref(), page.and_then(|p| p.next)),
+        next: listed.next("/policies", raw.as_deref()),
     };
-    Ok(render(list_status(&errors), &t))
+    Ok(render(listed.status(), &t))
 }
 
 pub struct PolicyVersionView {
@@ -476,56 +403,32 @@ pub async fn engagements_page(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let posts = posts::all(&state).await?;
-    let query_values = query_json(raw.as_deref());
-    let (errors, page) = match register_filters(raw.as_deref(), &["country", "post"]) {
-        Ok((q, _)) => {
-            let filter = EngagementFilter {
-                country: q.country,
-                post: q.post.clone(),
-                ..Default::default()
-            };
-            (
-                ValidationErrors::default(),
-                Some(visible_page::<Engagement>(&state, &user, filter, &q).await?),
-            )
-        }
-        Err(e) => (e, None),
-    };
-    let form = FormState {
-        values: &query_values,
-        errors: &errors,
-    };
+    let listed = Listed::<Engagement>::load(&state, &user, raw.as_deref()).await?;
+    let form = listed.form();
     let day = today();
-    let rows: Vec<EngagementRow> = page
-        .iter()
-        .flat_map(|p| p.items.iter())
-        .map(|r| EngagementRow {
-            id: r.id.get(),
-            date: r.data.date.to_string(),
-            title: r.data.title.to_string(),
-            kind: r.data.kind.label(),
-            institution: r.data.institution.to_string(),
-            country: r.data.country.code().to_string(),
-            post: post_name(&posts, r.data.post.as_str()),
-            open_follow_ups: r.data.follow_ups.iter().filter(|f| !f.done).count(),
-            overdue: r.data.overdue(day).len(),
-            marking: r.data.marking.as_str(),
-            version: r.version,
-        })
-        .collect();
-    let marking = Marking::highest(
-        page.iter()
-            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
-    );
+    let rows: Vec<EngagementRow> = listed.rows(|r| EngagementRow {
+        id: r.id.get(),
+        date: r.data.date.to_string(),
+        title: r.data.title.to_string(),
+        kind: r.data.kind.label(),
+        institution: r.data.institution.to_string(),
+        country: r.data.country.code().to_string(),
+        post: post_name(&posts, r.data.post.as_str()),
+        open_follow_ups: r.data.follow_ups.iter().filter(|f| !f.done).count(),
+        overdue: r.data.overdue(day).len(),
+        marking: r.data.marking.as_str(),
+        version: r.version,
+    });
+    let marking = listed.marking();
     let t = EngagementsPage {
         page: PageMeta::new("Engagements", marking, &user),
         country: form.select("country", &country_options(), Some("(any)")),
         post: form.select("post", &post_options(&posts), Some("(any)")),
         errors: form.summary(),
         rows,
-        next: next_href("/engagements", raw.as_deref(), page.and_then(|p| p.next)),
+        next: listed.next("/engagements", raw.as_deref()),
     };
-    Ok(render(list_status(&errors), &t))
+    Ok(render(listed.status(), &t))
 }
 
 pub struct FollowUpView {

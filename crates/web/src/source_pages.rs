@@ -4,7 +4,6 @@
 //! material.
 
 use crate::AppState;
-use crate::api::{ListQuery, SOURCE_FILTERS};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
@@ -27,40 +26,16 @@ pub async fn sources_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let query_values = query_json(raw.as_deref());
-    let parsed =
-        ListQuery::parse(raw.as_deref(), SOURCE_FILTERS).and_then(|q| Ok((q.source_filter()?, q)));
-    let (errors, page) = match parsed {
-        Ok((filter, q)) => (
-            ValidationErrors::default(),
-            Some(visible_page::<Source>(&state, &user, filter, &q).await?),
-        ),
-        Err(e) => (e, None),
-    };
-    let form = FormState {
-        values: &query_values,
-        errors: &errors,
-    };
-    let rows: Vec<SourceRow> = page
-        .as_ref()
-        .map(|p| p.items.iter().map(SourceRow::new).collect())
-        .unwrap_or_default();
-    let marking = Marking::highest(
-        page.iter()
-            .flat_map(|p| p.items.iter().map(|r| r.data.marking)),
-    );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let listed = Listed::<Source>::load(&state, &user, raw.as_deref()).await?;
+    let form = listed.form();
     let t = SourcesPage {
-        page: PageMeta::new("Sources", marking, &user),
+        page: PageMeta::new("Sources", listed.marking(), &user),
         kind: form.select("kind", &source_kind_options(), Some("(any)")),
         errors: form.summary(),
-        rows,
-        next: next_href("/sources", raw.as_deref(), page.and_then(|p| p.next)),
+        rows: listed.rows(SourceRow::new),
+        next: listed.next("/sources", raw.as_deref()),
     };
+    let status = listed.status();
     Ok(render(status, &t))
 }
 
