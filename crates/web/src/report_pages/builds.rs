@@ -1,6 +1,17 @@
 //! Build downloads and the diff between two builds.
 
-use super::*;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::{PageResult, render};
+use crate::reports_api;
+use crate::views::PageMeta;
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use chancery_app::report_build;
+use chancery_domain::Marking;
 
 // ---------------------------------------------------------------- builds
 

@@ -1,6 +1,17 @@
 //! The report history page: every version with its author, state and what changed.
 
-use super::*;
+use super::state_text;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::extract::IdPath;
+use crate::pages::{PageResult, render};
+use crate::views::PageMeta;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chancery_app::access::load_visible;
+use chancery_domain::Marking;
+use chancery_domain::report::{Report, ReportParagraph, ReportState};
 
 // ---------------------------------------------------------------- reports: history
 

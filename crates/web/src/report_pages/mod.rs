@@ -8,32 +8,14 @@
 //! Every page calls the same operations as the JSON API (`reports_api`), so both answer alike.
 
 use crate::AppState;
-use crate::api::ListQuery;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, AppError};
-use crate::extract::{FormBody, IdPath};
-use crate::pages::{PageError, PageResult, form_version, next_href, render, see_other, stamp};
-use crate::register_pages::{Shown, post_name};
-use crate::reports_api;
-use crate::views::{CheckBox, Fact, Field, FormState, PageMeta, SelectField, pairs, post_options};
-use askama::Template;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
-use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
-use chancery_app::report_build;
-use chancery_app::reports::taskings::ComplianceRow;
+use crate::error::ApiError;
+use crate::views::Field;
+use chancery_domain::FieldError;
 use chancery_domain::access::Role;
-use chancery_domain::report::template::DEFAULT_CLEARANCE_CHAIN;
-use chancery_domain::report::{
-    CitedKind, ParagraphKind, Recurrence, Report, ReportAction, ReportParagraph, ReportState,
-    Template as ReportTemplate, transition,
-};
-use chancery_domain::{
-    Action, FieldError, Marked, Marking, Record, Resource, ResourceKind, ValidationErrors, can,
-};
+use chancery_domain::report::{ReportState, Template as ReportTemplate};
 use chrono::NaiveDate;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 mod builds;
 mod history;
@@ -43,13 +25,19 @@ mod report_form;
 mod taskings;
 mod templates;
 
-pub use builds::*;
-pub use history::*;
-pub use paragraphs::*;
-pub use report::*;
-pub use report_form::*;
-pub use taskings::*;
-pub use templates::*;
+pub use builds::{build_diff_page, build_output};
+pub use history::report_history_page;
+pub use paragraphs::{
+    report_paragraph_create, report_paragraph_delete, report_paragraph_edit, report_paragraph_move,
+    report_paragraph_new, report_paragraph_update,
+};
+pub use report::{
+    report_action, report_build_create, report_comment_create, report_create, report_new,
+    report_page, reports_page,
+};
+pub use report_form::{report_edit, report_update};
+pub use taskings::{tasking_create, tasking_page, tasking_report_create, taskings_page};
+pub use templates::{template_page, template_update, templates_page};
 
 // ---------------------------------------------------------------- shared
 
@@ -158,7 +146,16 @@ async fn template_options(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::history::describe_change;
+    use super::lines;
+    use super::paragraphs::{moved, paragraph_errors, parse_citations};
+    use super::report::embeddable;
+    use super::taskings::{tasking_body, tasking_values};
+    use chancery_domain::FieldError;
+    use chancery_domain::Marking;
+    use chancery_domain::report::Report;
+    use chancery_domain::report::ReportState;
+    use serde_json::{Value, json};
 
     #[test]
     fn the_preview_is_the_body_without_landmarks() {

@@ -1,6 +1,24 @@
 //! The paragraph editor: one paragraph's form, adding, deleting and moving paragraphs.
 
-use super::*;
+use super::report::{Redo, conflict_notice, show_report};
+use super::report_form::{FormOutcome, GuideSection};
+use super::{field, parse_json_field, plain};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError};
+use crate::extract::FormBody;
+use crate::pages::{PageResult, form_version, render, see_other};
+use crate::views::{Field, FormState, PageMeta, SelectField, pairs};
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chancery_app::access::{check_update, load_visible};
+use chancery_domain::report::{
+    CitedKind, ParagraphKind, Report, ReportAction, ReportParagraph, transition,
+};
+use chancery_domain::{FieldError, Marking, Record, ValidationErrors};
+use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- reports: the paragraph editor
 

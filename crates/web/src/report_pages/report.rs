@@ -1,7 +1,24 @@
 //! The report list, a new report, and the report page: preview, clearance chain, problems,
 //! actions, comments and builds.
 
-use super::*;
+use super::taskings::may_draft_at;
+use super::{date_text, draft_json, field, plain, state_text, template_options};
+use crate::AppState;
+use crate::api::ListQuery;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::extract::{FormBody, IdPath};
+use crate::pages::{PageResult, form_version, next_href, render, see_other, stamp};
+use crate::register_pages::{Shown, post_name};
+use crate::views::{Fact, Field, FormState, PageMeta, SelectField, post_options};
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
+use chancery_domain::access::Role;
+use chancery_domain::report::{Report, ReportAction, ReportState, transition};
+use chancery_domain::{Action, FieldError, Marked, Marking, Record, ValidationErrors, can};
+use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- reports: list and new
 

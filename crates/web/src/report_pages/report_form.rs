@@ -1,6 +1,20 @@
 //! The whole-report edit form: header fields and the sections as JSON.
 
-use super::*;
+use super::paragraphs::check_report_rules;
+use super::{field, lines, parse_json_field, plain};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError};
+use crate::extract::{FormBody, IdPath};
+use crate::pages::{PageResult, form_version, render, see_other};
+use crate::views::{Field, FormState, PageMeta};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chancery_app::access::load_visible;
+use chancery_domain::report::Report;
+use chancery_domain::{Marked, Record, ValidationErrors};
+use serde_json::{Map, Value, json};
 
 // ---------------------------------------------------------------- reports: the edit form
 

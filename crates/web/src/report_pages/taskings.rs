@@ -1,7 +1,23 @@
 //! Tasking pages: the list with the compliance table, issuing a tasking, one tasking and
 //! starting its report.
 
-use super::*;
+use super::{draft_json, field, lines, plain, template_options};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::extract::{FormBody, IdPath};
+use crate::pages::{PageResult, render, see_other, stamp};
+use crate::register_pages::post_name;
+use crate::views::{CheckBox, Field, FormState, PageMeta, SelectField, pairs};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chancery_app::access::check_open;
+use chancery_app::reports::taskings::ComplianceRow;
+use chancery_domain::report::Recurrence;
+use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors, can};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
 
 // ---------------------------------------------------------------- taskings
 

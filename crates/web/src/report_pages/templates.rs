@@ -1,6 +1,21 @@
 //! The template pages: the list, and HQ's edit form.
 
-use super::*;
+use super::{field, parse_json_field, plain};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError};
+use crate::extract::FormBody;
+use crate::pages::{PageError, PageResult, render, see_other};
+use crate::views::{Field, FormState, PageMeta};
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chancery_app::access::check_open;
+use chancery_domain::report::Template as ReportTemplate;
+use chancery_domain::report::template::DEFAULT_CLEARANCE_CHAIN;
+use chancery_domain::{Action, Marking, Resource, ResourceKind, ValidationErrors, can};
+use serde_json::json;
 
 // ---------------------------------------------------------------- templates
 

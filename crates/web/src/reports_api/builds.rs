@@ -1,6 +1,18 @@
 //! Builds: make one, hand out its outputs (audited when they show SBU material), and diff two.
 
-use super::*;
+use super::output_response;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::extract::{IdPair, IdPath};
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chancery_app::access::Items;
+use chancery_app::reports::builds::{
+    BuildDiff, BuildListed, BuildSummary, builds_of, diff_builds, load_build, make_build, output,
+};
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}/builds", tag = "reports",
     responses(

@@ -1,42 +1,36 @@
 //! The JSON API of taskings, templates, reports, clearance, comments and builds. What each
 //! does is `chancery_app::reports`.
 
-use crate::AppState;
-use crate::api::with_etag;
-use crate::auth::CurrentUser;
-use crate::error::{ApiError, AppError};
-use crate::extract::{IdPair, IdPath, JsonBody, if_match};
-use axum::Json;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chancery_app::access::{Items, RecordView, load_visible, record_json};
-use chancery_app::reports::builds::{
-    BuildDiff, BuildListed, BuildSummary, Output, builds_of, diff_builds, load_build, make_build,
-    output,
-};
-use chancery_app::reports::reports::{
-    Created, ReportVersion, act, add_comment, create_report, list_reports, report_history,
-    report_view, update_report, visible_comments,
-};
-use chancery_app::reports::taskings::{
-    ComplianceRow, compliance_rows, create_tasking, tasking_view, update_tasking, visible_taskings,
-};
-use chancery_app::reports::templates::{all_templates, save_template};
-use chancery_domain::Marking;
-use chancery_domain::report::Report;
-use chancery_domain::report::ReportAction;
-use serde_json::{Value, json};
+use chancery_app::reports::builds::Output;
 
 mod builds;
 mod reports;
 mod taskings;
 mod templates;
 
-pub use builds::*;
-pub use reports::*;
-pub use taskings::*;
-pub use templates::*;
+pub use builds::{
+    __path_api_build_diff, __path_api_build_output, __path_api_report_build_create,
+    __path_api_report_builds, api_build_diff, api_build_output, api_report_build_create,
+    api_report_builds,
+};
+pub use reports::{
+    __path_api_report, __path_api_report_action, __path_api_report_comment_create,
+    __path_api_report_comments, __path_api_report_create, __path_api_report_history,
+    __path_api_report_update, __path_api_reports, api_report, api_report_action,
+    api_report_comment_create, api_report_comments, api_report_create, api_report_history,
+    api_report_update, api_reports,
+};
+pub use taskings::{
+    __path_api_compliance, __path_api_tasking, __path_api_tasking_create,
+    __path_api_tasking_update, __path_api_taskings, api_compliance, api_tasking,
+    api_tasking_create, api_tasking_update, api_taskings,
+};
+pub use templates::{
+    __path_api_template, __path_api_template_update, __path_api_templates, api_template,
+    api_template_update, api_templates,
+};
 
 /// A rendered build as a response: its content type, and its file name for the browser.
 pub fn output_response(o: Output) -> Response {

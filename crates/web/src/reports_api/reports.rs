@@ -1,7 +1,22 @@
 //! Reports: create, save (an edit restarts clearance), clearance actions and the problems
 //! that refuse them, comments, lists and history.
 
-use super::*;
+use crate::AppState;
+use crate::api::with_etag;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError};
+use crate::extract::{IdPath, JsonBody, if_match};
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chancery_app::access::{Items, load_visible, record_json};
+use chancery_app::reports::reports::{
+    Created, ReportVersion, act, add_comment, create_report, list_reports, report_history,
+    report_view, update_report, visible_comments,
+};
+use chancery_domain::report::Report;
+use chancery_domain::report::ReportAction;
 
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
     responses(

@@ -1,7 +1,20 @@
 //! Taskings (HQ issues, posts see those addressed to them) and the compliance table with
 //! its flags.
 
-use super::*;
+use crate::AppState;
+use crate::api::with_etag;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::extract::{IdPath, JsonBody, if_match};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chancery_app::access::{Items, RecordView, record_json};
+use chancery_app::reports::taskings::{
+    ComplianceRow, compliance_rows, create_tasking, tasking_view, update_tasking, visible_taskings,
+};
+use chancery_domain::Marking;
 
 #[utoipa::path(get, path = "/api/v1/taskings", tag = "taskings",
     responses(

@@ -1,6 +1,14 @@
 //! Templates: the shipped ones and HQ's edited copies, read by all and saved by HQ editors.
 
-use super::*;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, AppError};
+use crate::extract::{IdPath, JsonBody, if_match};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use chancery_app::reports::templates::{all_templates, save_template};
+use serde_json::{Value, json};
 
 #[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
     responses(
