@@ -4,18 +4,15 @@
 //! from its snapshot alone — so re-rendering a build is byte-identical.
 
 use crate::statistics::{IndicatorRequest, evaluate};
-use chancery_domain::case_summary::SELECTION_CAVEAT;
-use chancery_domain::report::{BlockSpec, CitedKind, Report, Template};
+use chancery_domain::report::{Report, Template};
 use chancery_domain::source::SourceStatus;
-use chancery_domain::{Case, Engagement, Marking, Policy, PostSlug, Record, RecordId, Source};
+use chancery_domain::{Case, Marking, Record, RecordId, Source};
 use chancery_report::doc::{
-    Block, DEMO_CAPTION, DEMO_SIGNER, Item, ItemKind, Para, ParaKind, RenderDoc, Row, Section,
-    Table,
+    Block, DEMO_CAPTION, DEMO_SIGNER, Para, ParaKind, RenderDoc, Row, Section, Table,
 };
 use chancery_report::{cable, chart, html, markdown, pdf};
-use chancery_store::CaseFilter;
-use chancery_store::{AuditCtx, PolicyFilter, ReportBuild, Store, StoreError};
-use chrono::{DateTime, NaiveDate, Utc};
+use chancery_store::{AuditCtx, ReportBuild, Store, StoreError};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -1,7 +1,17 @@
 //! Resolving a report's citations and its case and policy blocks against the store, at the
 //! versions the build pins.
 
-use super::*;
+use super::{BuildError, ObservationUse, RecordUse};
+use chancery_domain::case_summary::SELECTION_CAVEAT;
+use chancery_domain::report::{BlockSpec, CitedKind};
+use chancery_domain::source::SourceStatus;
+use chancery_domain::{Case, Engagement, Marking, Policy, PostSlug, Record, RecordId, Source};
+use chancery_report::doc::{Block, Item, ItemKind, Row, Table};
+use chancery_store::CaseFilter;
+use chancery_store::{PolicyFilter, Store};
+use chrono::NaiveDate;
+use serde_json::json;
+use std::collections::BTreeMap;
 
 pub(super) struct Builder<'a> {
     pub(super) store: &'a Store,

@@ -1,9 +1,19 @@
 //! Parsing a case's detail from untyped JSON (or a form turned into JSON), naming every bad
 //! field by its path.
 
-use super::*;
+use super::{
+    Age, AppliedPolicy, CaseCourt, CaseDetail, CaseOffence, CaseOutcome, IccsCode, Incident,
+    MigrationBackground, Nationality, OffenceStage, Party, PartyRole, PlacePrecision,
+    ResidenceStatus, Sex, Stated, TaskingTag, TimelineEntry,
+};
+use crate::case::{CaseStatus, Citation};
+use crate::date::PartialDate;
 use crate::error::FieldError;
 use crate::input::ObjectReader;
+use crate::record::RecordId;
+use crate::severity::{CourtLevel, Outcome};
+use crate::text::NonEmptyText;
+use serde::Serialize;
 use serde_json::Value;
 
 fn citations_of(r: &mut ObjectReader<'_>, key: &'static str) -> Vec<Citation> {

@@ -1,6 +1,7 @@
 //! Mapping a sentence to the published measures.
 
-use super::*;
+use super::{Component, CriminalLaw, CustodyMode, DAYS_PER_YEAR, ExpulsionDecision, Sentence};
+use serde::Serialize;
 
 impl Sentence {
     /// The sentence on every measure; see the module documentation.

@@ -1,8 +1,18 @@
 //! Reading outcomes from untyped JSON (or a form turned into JSON), naming every bad field.
 
-use super::*;
+use super::{
+    Component, Court, CourtLevel, CriminalLaw, Custody, CustodyForm, CustodyMode, DauerarrestDays,
+    DayFineCount, Expulsion, ExpulsionDecision, GroupShare, KurzarrestDays, Money, Offence,
+    Outcome, Sentence, ServiceHours, Subject, Term, TermRange, Verdict, Weekends, YouthDetention,
+    check_amount, check_currency,
+};
+use crate::country::Country;
+use crate::date::PartialDate;
 use crate::error::{FieldError, ValidationErrors};
 use crate::input::{ObjectReader, kind_of};
+use crate::text::NonEmptyText;
+use serde::Serialize;
+use serde_json::Value;
 
 choice!(ComponentKind, "component kind" {
     Custody => "custody", YouthDetention => "youth_detention", Fine => "fine",
