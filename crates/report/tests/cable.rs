@@ -1,9 +1,13 @@
-//! The cable renderer against the normative golden files in `shared/domain/cables/`, read in
-//! place (never copied into the project). The JSON there only describes the content; this
-//! fixture builds the model from it by hand.
+//! The cable renderer against the golden cables. The inputs (`golden-u.json`,
+//! `golden-sbu.json`) are copies of the normative ones in the project's `shared/domain/cables/`,
+//! and the expected texts are the renderer's output for them, which equals the golden texts
+//! there byte for byte (`tests/cables/README.md`). The rendered text is always compared with
+//! the committed expected files; when `shared/` is present it is also compared with the golden
+//! texts there. The JSON only describes the content; this fixture builds the model from it by
+//! hand.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chancery_domain::Marking;
 use chancery_report::cable::{
@@ -12,21 +16,19 @@ use chancery_report::cable::{
 use chrono::NaiveDate;
 use serde_json::Value;
 
-/// `$CHANCERY_SHARED_DATA/../domain/cables`, else `<crate>/../../../shared/domain/cables`,
-/// else `/work/shared/domain/cables`.
-fn cables_dir() -> PathBuf {
-    let mut candidates = Vec::new();
-    if let Some(data) = std::env::var_os("CHANCERY_SHARED_DATA") {
-        candidates.push(PathBuf::from(data).join("../domain/cables"));
-    }
-    candidates
-        .push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/domain/cables"));
-    candidates.push(PathBuf::from("/work/shared/domain/cables"));
-    candidates
-        .iter()
-        .find(|d| d.join("README.md").is_file())
-        .cloned()
-        .unwrap_or_else(|| panic!("golden cable directory not found; tried {candidates:?}"))
+/// The committed inputs and expected texts.
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cables")
+}
+
+/// The normative golden cables, when the project's shared data is present:
+/// `$CHANCERY_SHARED_DATA/../domain/cables`, else `shared/domain/cables` beside the checkout.
+fn shared_cables_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("CHANCERY_SHARED_DATA") {
+        Some(data) => PathBuf::from(data).join("../domain/cables"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/domain/cables"),
+    };
+    dir.join("README.md").is_file().then_some(dir)
 }
 
 fn str_field<'a>(v: &'a Value, name: &str) -> &'a str {
@@ -51,7 +53,7 @@ fn date(v: &Value) -> Option<NaiveDate> {
 }
 
 fn load(name: &str) -> Cable {
-    let path = cables_dir().join(name);
+    let path = fixtures_dir().join(name);
     let json: Value = serde_json::from_str(
         &fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
@@ -139,19 +141,39 @@ fn assert_same_text(actual: &str, expected: &str, what: &str) {
         .find(|&i| a.get(i) != e.get(i))
         .unwrap_or(0);
     panic!(
-        "{what}: rendered text differs from the golden file at line {}\n  expected: {:?}\n  actual:   {:?}\n--- full rendered text ---\n{actual}--- end ---",
+        "{what}: rendered text differs from the expected text at line {}\n  expected: {:?}\n  actual:   {:?}\n--- full rendered text ---\n{actual}--- end ---",
         line + 1,
         e.get(line),
         a.get(line),
     );
 }
 
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn check_golden(stem: &str) {
     let cable = load(&format!("{stem}.json"));
-    let golden_path = cables_dir().join(format!("{stem}.txt"));
-    let golden = fs::read_to_string(&golden_path)
-        .unwrap_or_else(|e| panic!("{}: {e}", golden_path.display()));
-    assert_same_text(&render(&cable), &golden, stem);
+    let rendered = render(&cable);
+    let expected = read(&fixtures_dir().join(format!("{stem}.expected.txt")));
+    assert_same_text(&rendered, &expected, stem);
+    match shared_cables_dir() {
+        Some(dir) => {
+            // The committed input is still the normative one, and the text its golden file.
+            let input = read(&dir.join(format!("{stem}.json")));
+            assert!(
+                input == read(&fixtures_dir().join(format!("{stem}.json"))),
+                "{stem}.json differs from {}",
+                dir.display()
+            );
+            let golden = read(&dir.join(format!("{stem}.txt")));
+            assert_same_text(&rendered, &golden, &format!("{stem} (shared golden)"));
+        }
+        None => eprintln!(
+            "{stem}: skipped the comparison with shared/domain/cables (not found; set \
+             CHANCERY_SHARED_DATA or put shared/ beside the checkout)"
+        ),
+    }
 }
 
 #[test]

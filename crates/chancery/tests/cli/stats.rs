@@ -1,5 +1,6 @@
-//! `chancery import stats` and `chancery stats ...` on the real files in `shared/data`, on
-//! SQLite and (when configured) PostgreSQL: the checks the statistics work must make.
+//! `chancery import stats` and `chancery stats ...` on real files (the statistics fixtures in
+//! `crates/stats/tests/data`, copied from the project's `shared/data`; see the `SOURCES.md`
+//! there), on SQLite and (when configured) PostgreSQL: the checks the statistics work must make.
 
 use chancery_store::Backend;
 use chancery_store::testing::TestDb;
@@ -9,15 +10,13 @@ use std::process::{Command, Output, Stdio};
 
 use super::BIN;
 
-fn shared() -> PathBuf {
-    match std::env::var("CHANCERY_SHARED_DATA") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
+/// The committed statistics fixtures of `chancery-stats`.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../stats/tests/data")
 }
 
 fn file(rel: &str) -> String {
-    shared().join(rel).display().to_string()
+    fixtures().join(rel).display().to_string()
 }
 
 /// Runs the binary against a database URL.
@@ -283,7 +282,7 @@ fn truncated_and_corrupted_copies_are_refused_and_store_nothing() {
                 None,
             ),
         ] {
-            let text = std::fs::read_to_string(shared().join(rel)).unwrap();
+            let text = std::fs::read_to_string(fixtures().join(rel)).unwrap();
             let name = Path::new(rel).file_name().unwrap().to_str().unwrap();
             let lines: Vec<&str> = text.lines().collect();
             // Truncated: cut in the middle of the last line, no final newline.

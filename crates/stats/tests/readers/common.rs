@@ -2,11 +2,25 @@ use chancery_stats::{Header, RawObs, ReadError, Vocabulary, read};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The committed fixtures: real files copied, or cut, from `shared/data` (`tests/data/SOURCES.md`).
 pub fn data_dir() -> PathBuf {
-    match std::env::var_os("CHANCERY_SHARED_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// The project's shared test data, when there is one: `CHANCERY_SHARED_DATA` (which must then
+/// exist), else `shared/data` beside the checkout. Only extra comparisons use it.
+pub fn shared_data_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("CHANCERY_SHARED_DATA") {
+        let d = PathBuf::from(d);
+        assert!(
+            d.join("SOURCES.md").is_file(),
+            "CHANCERY_SHARED_DATA={} holds no SOURCES.md",
+            d.display()
+        );
+        return Some(d);
     }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    beside.join("SOURCES.md").is_file().then_some(beside)
 }
 
 pub fn data(rel: &str) -> PathBuf {
@@ -73,7 +87,8 @@ pub const FILES: &[Expected] = &[
         Some("eurostat/migr_pop1ctz_reshaped"),
         Some("migr_pop1ctz"),
         &["citizen", "geo", "age", "freq", "sex", "unit"],
-        57328,
+        // the cut fixture: 2,513 rows of one value each (the whole shared file has 57,328)
+        2513,
     ),
     (
         "germany/t62_suspects_2025.csv",

@@ -1,6 +1,8 @@
-//! Readers, vocabulary and shipped mappings, tested on the real files in shared/data (read in
-//! place: `CHANCERY_SHARED_DATA`, else `<crate>/../../../shared/data`). Copies that a test
-//! changes are written to temporary directories.
+//! Readers, vocabulary and shipped mappings, tested on real files: the fixtures in
+//! `tests/data`, copied or cut from the project's `shared/data` (`tests/data/SOURCES.md`). When
+//! `shared/data` is present (`CHANCERY_SHARED_DATA`, else beside the checkout), `shared` also
+//! compares the fixtures with it. Copies that a test changes are written to temporary
+//! directories.
 
 mod common;
 mod equivalence;
@@ -8,5 +10,6 @@ mod files;
 mod malformed;
 mod mapped;
 mod perf;
+mod shared;
 mod variants;
 mod vocabulary;
