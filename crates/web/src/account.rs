@@ -5,6 +5,7 @@ use crate::auth::{CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, cli
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
+use crate::routes::Route;
 use crate::views::PageMeta;
 use askama::Template;
 use axum::extract::{Request, State};
@@ -187,4 +188,16 @@ pub async fn revoke_token(
 ) -> PageResult {
     signin::revoke_own_token(&state, &user, &id).await?;
     Ok(see_other("/account/tokens".into()).into_response())
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("login_form", "/login", login_form).public(),
+        Route::post("login", "/login", login).public(),
+        Route::post("logout", "/logout", logout),
+        Route::get("tokens", "/account/tokens", tokens_page),
+        Route::post("token_create", "/account/tokens", create_token),
+        Route::post("token_revoke", "/account/tokens/{id}/revoke", revoke_token),
+    ]
 }

@@ -5,6 +5,7 @@ use crate::auth::{CurrentUser, hash_password};
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
+use crate::routes::Route;
 use crate::views::{Field, FormState, PageMeta, SelectField, pairs, post_options};
 use askama::Template;
 use axum::Json;
@@ -446,4 +447,19 @@ pub async fn api_audit(
     check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
     let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
     Ok(Json(state.store.audit_entries(&filter, limit).await?))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("users_page", "/admin/users", users_page),
+        Route::get("user_new", "/admin/users/new", new_user),
+        Route::post("user_create", "/admin/users", create_user),
+        Route::get("user_page", "/admin/users/{id}", user_page),
+        Route::post("user_update", "/admin/users/{id}", update_user),
+        Route::post("user_unlock", "/admin/users/{id}/unlock", unlock_user),
+        Route::post("user_password", "/admin/users/{id}/password", set_password),
+        Route::get("audit_page", "/admin/audit", audit_page),
+        Route::get("api_audit", "/api/v1/audit", api_audit),
+    ]
 }

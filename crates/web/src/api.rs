@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -440,4 +441,66 @@ pub async fn engagement_history(
     IdPath(id): IdPath,
 ) -> Result<Json<Vec<HistoryView>>, ApiError> {
     history_of::<chancery_domain::Engagement>(&state, &user, &id).await
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("healthz", "/healthz", healthz).public(),
+        Route::get(
+            "openapi",
+            "/api/v1/openapi.json",
+            crate::openapi::openapi_json,
+        ),
+        Route::get("api_posts", "/api/v1/posts", list_posts),
+        Route::get("api_cases", "/api/v1/cases", list_cases),
+        Route::post("api_case_create", "/api/v1/cases", create_case),
+        Route::get("api_case", "/api/v1/cases/{id}", get_case),
+        Route::put("api_case_update", "/api/v1/cases/{id}", update_case),
+        Route::get(
+            "api_case_history",
+            "/api/v1/cases/{id}/history",
+            case_history,
+        ),
+        Route::get("api_sources", "/api/v1/sources", list_sources),
+        Route::post("api_source_create", "/api/v1/sources", create_source),
+        Route::get("api_source", "/api/v1/sources/{id}", get_source),
+        Route::put("api_source_update", "/api/v1/sources/{id}", update_source),
+        Route::get(
+            "api_source_history",
+            "/api/v1/sources/{id}/history",
+            source_history,
+        ),
+        Route::get("api_policies", "/api/v1/policies", list_policies),
+        Route::post("api_policy_create", "/api/v1/policies", create_policy),
+        Route::get("api_policy", "/api/v1/policies/{id}", get_policy),
+        Route::put("api_policy_update", "/api/v1/policies/{id}", update_policy),
+        Route::get(
+            "api_policy_history",
+            "/api/v1/policies/{id}/history",
+            policy_history,
+        ),
+        Route::get(
+            "api_policy_in_force",
+            "/api/v1/policies/{id}/in-force",
+            policy_in_force,
+        ),
+        Route::get("api_engagements", "/api/v1/engagements", list_engagements),
+        Route::post(
+            "api_engagement_create",
+            "/api/v1/engagements",
+            create_engagement,
+        ),
+        Route::get("api_engagement", "/api/v1/engagements/{id}", get_engagement),
+        Route::put(
+            "api_engagement_update",
+            "/api/v1/engagements/{id}",
+            update_engagement,
+        ),
+        Route::get(
+            "api_engagement_history",
+            "/api/v1/engagements/{id}/history",
+            engagement_history,
+        ),
+    ]
 }

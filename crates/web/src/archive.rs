@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{IdPair, IdPath};
+use crate::routes::{ARCHIVE_BODY_LIMIT, Route};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -80,4 +81,31 @@ pub async fn archive_text(
     Ok(Json(
         archive::archive_text(&state, &user, &source, &archive).await?,
     ))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "api_source_archives",
+            "/api/v1/sources/{id}/archives",
+            api_archives,
+        ),
+        Route::post(
+            "api_source_archive_create",
+            "/api/v1/sources/{id}/archives",
+            api_archive,
+        )
+        .limit(ARCHIVE_BODY_LIMIT),
+        Route::get(
+            "api_source_archive_text",
+            "/api/v1/sources/{id}/archives/{aid}/text",
+            archive_text,
+        ),
+        Route::get(
+            "source_archive_file",
+            "/sources/{id}/archives/{aid}/file",
+            archive_file,
+        ),
+    ]
 }

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::IdPair;
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chancery_app::cases::{self, CaseComparison};
@@ -26,4 +27,16 @@ pub async fn api_summary(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<CaseSummary>, ApiError> {
     Ok(Json(cases::summary(&state, &user, raw.as_deref()).await?))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "api_case_compare",
+            "/api/v1/cases/{id}/compare/{other}",
+            api_compare,
+        ),
+        Route::get("api_case_summary", "/api/v1/cases/summary", api_summary),
+    ]
 }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::routes::{ARCHIVE_BODY_LIMIT, Route};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -43,4 +44,12 @@ pub async fn import(
     let media = crate::extract::media_type(&headers);
     let imported = cases::import(&state, &user, &media, &body).await?;
     Ok((StatusCode::CREATED, Json(imported)).into_response())
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("api_case_export", "/api/v1/cases/export", export),
+        Route::post("api_case_import", "/api/v1/cases/import", import).limit(ARCHIVE_BODY_LIMIT),
+    ]
 }

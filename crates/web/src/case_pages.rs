@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::extract::IdPair;
 use crate::pages::{PageResult, query_json, render};
+use crate::routes::Route;
 use crate::views::{
     Fact, FormState, PageMeta, RecordPage, SelectField, case_kind_options, country_options,
     post_options,
@@ -586,4 +587,16 @@ pub async fn cases_summary_page(
         median_note: m.note.to_string(),
     };
     Ok(render(StatusCode::OK, &t))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("cases_summary_page", "/cases/summary", cases_summary_page),
+        Route::get(
+            "case_compare_page",
+            "/cases/{id}/compare/{other}",
+            case_compare_page,
+        ),
+    ]
 }

@@ -8,6 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::register_pages::{Shown, citation_views};
+use crate::routes::Route;
 use crate::views::*;
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -788,4 +789,20 @@ pub async fn case_history(
         },
     )
     .await
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("style", "/static/style.css", style).public(),
+        Route::get("home", "/", home),
+        Route::get("posts_page", "/posts", posts_page),
+        Route::get("cases_page", "/cases", cases_page),
+        Route::get("case_new", "/cases/new", new_case),
+        Route::post("case_create", "/cases", create_case),
+        Route::get("case_page", "/cases/{id}", case_page),
+        Route::get("case_edit", "/cases/{id}/edit", edit_case),
+        Route::post("case_update", "/cases/{id}/edit", update_case),
+        Route::get("case_history_page", "/cases/{id}/history", case_history),
+    ]
 }

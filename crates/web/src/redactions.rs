@@ -3,6 +3,7 @@
 //! (their reason may repeat the text), so only those roles with SBU access see them.
 
 use crate::AppState;
+use crate::routes::Route;
 use chancery_app::access::{RecordView, check, check_open, load_visible, record_json};
 use chancery_app::{redactions, save};
 
@@ -275,4 +276,23 @@ pub async fn decide_form(
         .map_err(|_| AppError::PreconditionRequired)?;
     redactions::decide(&state, &user, &id, expected, approve).await?;
     Ok(see_other(format!("/redactions/{id}")))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("redactions_page", "/redactions", list_page),
+        Route::get("redaction_new", "/redactions/new", new_page),
+        Route::post("redaction_create", "/redactions", create_form),
+        Route::get("redaction_page", "/redactions/{id}", view_page),
+        Route::post("redaction_decide", "/redactions/{id}/decide", decide_form),
+        Route::get("api_redactions", "/api/v1/redactions", api_list),
+        Route::post("api_redaction_create", "/api/v1/redactions", api_create),
+        Route::get("api_redaction", "/api/v1/redactions/{id}", api_get),
+        Route::post(
+            "api_redaction_decide",
+            "/api/v1/redactions/{id}/decision",
+            api_decide,
+        ),
+    ]
 }

@@ -12,6 +12,7 @@ use crate::pages::{
     PageResult, Refusal, case_choices, check_may_edit, form_marking, form_version, render,
     save_form, see_other,
 };
+use crate::routes::Route;
 use crate::views::{
     CaseChoices, Field, FormState, PageMeta, SelectField, country_options, marking_options, pairs,
 };
@@ -488,4 +489,22 @@ pub async fn engagement_update(
         };
     let target = FormTarget::edit(&current, current.data.title.as_str()).refused(&mut refusal);
     show_engagement_form(&state, &user, target, &values, &refusal.errors).await
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("policy_new", "/policies/new", policy_new),
+        Route::post("policy_create", "/policies", policy_create),
+        Route::get("policy_edit", "/policies/{id}/edit", policy_edit),
+        Route::post("policy_update", "/policies/{id}/edit", policy_update),
+        Route::get("engagement_new", "/engagements/new", engagement_new),
+        Route::post("engagement_create", "/engagements", engagement_create),
+        Route::get("engagement_edit", "/engagements/{id}/edit", engagement_edit),
+        Route::post(
+            "engagement_update",
+            "/engagements/{id}/edit",
+            engagement_update,
+        ),
+    ]
 }

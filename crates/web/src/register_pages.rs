@@ -8,6 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::IdPath;
 use crate::pages::{Listed, PageResult, history_page, render, stamp};
+use crate::routes::Route;
 use crate::views::{Fact, LinkView, PageMeta, SelectField, country_options, pairs, post_options};
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -578,4 +579,24 @@ pub async fn engagement_history(
         },
     )
     .await
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("policies_page", "/policies", policies_page),
+        Route::get("policy_page", "/policies/{id}", policy_page),
+        Route::get(
+            "policy_history_page",
+            "/policies/{id}/history",
+            policy_history,
+        ),
+        Route::get("engagements_page", "/engagements", engagements_page),
+        Route::get("engagement_page", "/engagements/{id}", engagement_page),
+        Route::get(
+            "engagement_history_page",
+            "/engagements/{id}/history",
+            engagement_history,
+        ),
+    ]
 }

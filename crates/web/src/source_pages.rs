@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::*;
 use crate::register_pages::*;
+use crate::routes::Route;
 use crate::views::*;
 use askama::Template;
 use axum::body::Bytes;
@@ -415,4 +416,26 @@ pub async fn archive_form(
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("sources_page", "/sources", sources_page),
+        Route::get("source_new", "/sources/new", new_source),
+        Route::post("source_create", "/sources", create_source),
+        Route::get("source_page", "/sources/{id}", source_page),
+        Route::get("source_edit", "/sources/{id}/edit", edit_source),
+        Route::post("source_update", "/sources/{id}/edit", update_source),
+        Route::get(
+            "source_history_page",
+            "/sources/{id}/history",
+            source_history,
+        ),
+        Route::post(
+            "source_archive_create",
+            "/sources/{id}/archives",
+            archive_form,
+        ),
+    ]
 }

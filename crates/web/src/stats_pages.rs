@@ -7,6 +7,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody};
 use crate::pages::{PageResult, render};
+use crate::routes::Route;
 use crate::views::PageMeta;
 use askama::Template;
 use axum::Json;
@@ -711,4 +712,25 @@ fn fmt(v: Option<f64>) -> String {
         Some(v) => format!("{v}"),
         None => String::new(),
     }
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("statistics_page", "/statistics", datasets_page),
+        Route::get("rate_page", "/statistics/rate", rate_page),
+        Route::get("dataset_page", "/statistics/{code}", dataset_page),
+        Route::get("dataset_csv", "/statistics/{code}/csv", dataset_csv),
+        Route::get("api_datasets", "/api/v1/statistics/datasets", api_datasets),
+        Route::get(
+            "api_observations",
+            "/api/v1/statistics/datasets/{code}/observations",
+            api_observations,
+        ),
+        Route::post(
+            "api_indicator",
+            "/api/v1/statistics/indicators",
+            api_indicator,
+        ),
+    ]
 }

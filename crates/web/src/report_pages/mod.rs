@@ -10,6 +10,7 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::routes::Route;
 use crate::views::Field;
 use chancery_domain::FieldError;
 use chancery_domain::access::Role;
@@ -142,6 +143,81 @@ async fn template_options(
             )
         })
         .collect())
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("taskings_page", "/taskings", taskings_page),
+        Route::post("tasking_create", "/taskings", tasking_create),
+        Route::get("tasking_page", "/taskings/{id}", tasking_page),
+        Route::post(
+            "tasking_report_create",
+            "/taskings/{id}/reports",
+            tasking_report_create,
+        ),
+        Route::get("reports_page", "/reports", reports_page),
+        Route::get("report_new", "/reports/new", report_new),
+        Route::post("report_create", "/reports", report_create),
+        Route::get("report_page", "/reports/{id}", report_page),
+        Route::get("report_edit", "/reports/{id}/edit", report_edit),
+        Route::post("report_update", "/reports/{id}/edit", report_update),
+        Route::get(
+            "report_history_page",
+            "/reports/{id}/history",
+            report_history_page,
+        ),
+        Route::get(
+            "report_paragraph_edit",
+            "/reports/{id}/paragraphs/{pid}",
+            report_paragraph_edit,
+        ),
+        Route::post(
+            "report_paragraph_update",
+            "/reports/{id}/paragraphs/{pid}",
+            report_paragraph_update,
+        ),
+        Route::post(
+            "report_paragraph_delete",
+            "/reports/{id}/paragraphs/{pid}/delete",
+            report_paragraph_delete,
+        ),
+        Route::post(
+            "report_paragraph_move",
+            "/reports/{id}/paragraphs/{pid}/move",
+            report_paragraph_move,
+        ),
+        Route::get(
+            "report_paragraph_new",
+            "/reports/{id}/sections/{n}/paragraphs/new",
+            report_paragraph_new,
+        ),
+        Route::post(
+            "report_paragraph_create",
+            "/reports/{id}/sections/{n}/paragraphs/new",
+            report_paragraph_create,
+        ),
+        Route::post("report_action", "/reports/{id}/actions", report_action),
+        Route::post(
+            "report_comment_create",
+            "/reports/{id}/comments",
+            report_comment_create,
+        ),
+        Route::post(
+            "report_build_create",
+            "/reports/{id}/builds",
+            report_build_create,
+        ),
+        Route::get("build_output", "/builds/{id}/{format}", build_output),
+        Route::get(
+            "build_diff_page",
+            "/builds/{id}/diff/{other}",
+            build_diff_page,
+        ),
+        Route::get("templates_page", "/templates", templates_page),
+        Route::get("template_page", "/templates/{key}", template_page),
+        Route::post("template_update", "/templates/{key}", template_update),
+    ]
 }
 
 #[cfg(test)]

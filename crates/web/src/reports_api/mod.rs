@@ -1,6 +1,7 @@
 //! The JSON API of taskings, templates, reports, clearance, comments and builds. What each
 //! does is `chancery_app::reports`.
 
+use crate::routes::Route;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chancery_app::reports::builds::Output;
@@ -44,4 +45,74 @@ pub fn output_response(o: Output) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("api_taskings", "/api/v1/taskings", api_taskings),
+        Route::post("api_tasking_create", "/api/v1/taskings", api_tasking_create),
+        Route::get("api_tasking", "/api/v1/taskings/{id}", api_tasking),
+        Route::put(
+            "api_tasking_update",
+            "/api/v1/taskings/{id}",
+            api_tasking_update,
+        ),
+        Route::get("api_compliance", "/api/v1/compliance", api_compliance),
+        Route::get("api_templates", "/api/v1/templates", api_templates),
+        Route::get("api_template", "/api/v1/templates/{key}", api_template),
+        Route::put(
+            "api_template_update",
+            "/api/v1/templates/{key}",
+            api_template_update,
+        ),
+        Route::get("api_reports", "/api/v1/reports", api_reports),
+        Route::post("api_report_create", "/api/v1/reports", api_report_create),
+        Route::get("api_report", "/api/v1/reports/{id}", api_report),
+        Route::put(
+            "api_report_update",
+            "/api/v1/reports/{id}",
+            api_report_update,
+        ),
+        Route::get(
+            "api_report_history",
+            "/api/v1/reports/{id}/history",
+            api_report_history,
+        ),
+        Route::post(
+            "api_report_action",
+            "/api/v1/reports/{id}/actions",
+            api_report_action,
+        ),
+        Route::get(
+            "api_report_comments",
+            "/api/v1/reports/{id}/comments",
+            api_report_comments,
+        ),
+        Route::post(
+            "api_report_comment_create",
+            "/api/v1/reports/{id}/comments",
+            api_report_comment_create,
+        ),
+        Route::get(
+            "api_report_builds",
+            "/api/v1/reports/{id}/builds",
+            api_report_builds,
+        ),
+        Route::post(
+            "api_report_build_create",
+            "/api/v1/reports/{id}/builds",
+            api_report_build_create,
+        ),
+        Route::get(
+            "api_build_output",
+            "/api/v1/builds/{id}/{format}",
+            api_build_output,
+        ),
+        Route::get(
+            "api_build_diff",
+            "/api/v1/builds/{id}/diff/{other}",
+            api_build_diff,
+        ),
+    ]
 }
