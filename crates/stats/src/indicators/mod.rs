@@ -238,7 +238,9 @@ impl Operand {
 const MAX_EXACT_COUNT: f64 = 9_007_199_254_740_992.0;
 
 /// Why there is no number. Serialises as `{"code": "no_denominator", "message": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema,
+)]
 #[error("{message}")]
 pub struct Refusal {
     pub code: RefusalCode,
