@@ -448,7 +448,7 @@ impl<T: AppRecord> HistoryItem<T> {
 }
 
 /// A list as the API answers it when it has no pages: `{"items": [...]}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }

@@ -421,7 +421,7 @@ pub async fn archive_file(
 }
 
 /// An archived copy's extracted text and its English translation.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ArchiveText {
     pub archive: ArchiveInfo,
     pub text: Option<String>,

@@ -45,16 +45,18 @@ fn notes_of(record: &Record<Case>) -> Vec<String> {
 }
 
 /// A case in a comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComparedCase {
+    #[schema(value_type = i64)]
     pub id: RecordId,
+    #[schema(value_type = String)]
     pub title: NonEmptyText,
     /// How many outcomes it has.
     pub outcomes: usize,
 }
 
 /// One outcome of case A against one of case B.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OutcomePair {
     pub outcome_a: usize,
     pub outcome_b: usize,
@@ -63,13 +65,14 @@ pub struct OutcomePair {
 
 /// Every outcome of one case against every outcome of the other, on all three measures, with
 /// the caveats that apply, the published scale and its day conventions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseComparison {
     pub marking: Marking,
     pub case_a: ComparedCase,
     pub case_b: ComparedCase,
     pub comparisons: Vec<OutcomePair>,
     pub scale: &'static str,
+    #[schema(value_type = Vec<Convention>)]
     pub conventions: &'static [Convention],
 }
 
@@ -433,9 +436,10 @@ pub fn rows_of(media: &str, body: &[u8]) -> Result<Vec<(usize, Value)>, Validati
 }
 
 /// What an import stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub imported: usize,
+    #[schema(value_type = Vec<i64>)]
     pub ids: Vec<RecordId>,
 }
 

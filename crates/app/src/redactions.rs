@@ -30,7 +30,7 @@ pub fn may_request(user: &Actor) -> Result<(), AppError> {
 }
 
 /// What a decision did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub request_id: i64,
     /// "approved" or "rejected".

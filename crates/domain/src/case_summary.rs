@@ -37,7 +37,7 @@ const BASES: &[&str] = &[
 ];
 
 /// A group summary: SBU, always with its caveat.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub marking: Marking,
     pub caveat: &'static str,
@@ -52,7 +52,7 @@ pub struct CaseSummary {
 }
 
 /// The median unconditional custody over convicted people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MedianCustody {
     pub convicted_people: u64,
     /// The median of the lower ends (none without a convicted person).

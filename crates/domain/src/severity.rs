@@ -84,7 +84,7 @@ pub const DAYS_PER_FREIZEIT: u32 = 2;
 pub const MAX_TERM_DAYS: u32 = 100 * DAYS_PER_YEAR;
 
 /// One unit of the day convention, for publication beside the measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Convention {
     pub unit: &'static str,
     pub days: u32,

@@ -5,7 +5,19 @@ use serde::{Deserialize, Serialize};
 /// Observation flags as published (Eurostat: b break, c confidential, d definition differs,
 /// e estimated, p provisional, u low reliability, z not applicable; legacy f, n, r, s, i).
 /// Kept canonical: lower-case letters, each once, sorted, so `eb` and `be` are one value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct Flags(String);
 
 impl Flags {

@@ -77,7 +77,7 @@ impl Blobs {
 }
 
 /// What an archive holds and where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ArchiveInfo {
     pub id: i64,
     pub source_id: i64,

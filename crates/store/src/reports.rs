@@ -224,7 +224,7 @@ impl Versioned for Report {
 }
 
 /// A clearance comment on one paragraph.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct ReportComment {
     pub id: i64,
     pub report_id: i64,

@@ -16,7 +16,7 @@ use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What is known about a dataset: its code and where it comes from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DatasetMeta {
     pub code: String,
     pub title: Option<String>,
@@ -34,7 +34,7 @@ pub struct DatasetMeta {
 }
 
 /// A published release and its summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReleaseInfo {
     pub id: i64,
     pub dataset: String,
@@ -51,7 +51,7 @@ pub struct ReleaseInfo {
 }
 
 /// A dataset with its releases, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DatasetInfo {
     pub meta: DatasetMeta,
     pub releases: Vec<ReleaseInfo>,
@@ -98,7 +98,7 @@ pub enum StageStart {
 }
 
 /// An observation as queried.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ObsRow {
     /// `release/series/period`: stable, citable.
     pub id: String,

@@ -439,6 +439,20 @@ pub async fn audit_page(
     Ok(render(StatusCode::OK, &t))
 }
 
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(
+        ("action" = Option<String>, Query, description = "create, update, read, export, build, redact, ..."),
+        ("record_type" = Option<String>, Query, description = "case, source, policy, ..."),
+        ("actor" = Option<i64>, Query, description = "account id"),
+        ("record_id" = Option<i64>, Query, description = "record id"),
+        ("before" = Option<i64>, Query, description = "entries before this seq (the next page)"),
+        ("limit" = Option<u32>, Query, description = "1 to 1000, default 100"),
+    ),
+    responses(
+        (status = 200, description = "Entries, newest first, each chained to the one before by its hash", body = [AuditEntry]),
+        (status = 403, description = "Administrators only", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "A bad or unknown parameter, named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_audit(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
+use crate::openapi::{CaseShown, Flagged, Input, Page, PolicyInForce, Shown, Version};
 use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -13,34 +14,12 @@ use chancery_app::access::{
     self, AppRecord, HistoryView, RecordView, audit_reads, load_visible, record_json,
 };
 use chancery_app::save;
-use chancery_domain::{Case, FieldError, Post, Record, Source, UserRef, ValidationErrors};
+use chancery_domain::{Case, FieldError, Post, Record, Source, ValidationErrors};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use chancery_app::query::FromQuery;
 pub use chancery_app::query::ListQuery;
-
-/// A page of records (documentation of the shape): `next` is the cursor for the following
-/// page, or null on the last. Fields above the reader's clearance are null and named in
-/// `withheld`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ListResponse<T> {
-    pub items: Vec<Record<T>>,
-    pub next: Option<String>,
-}
-
-/// One version in a record's history (documentation of the shape): who wrote it when, its
-/// sha256 and its predecessor's, and the data as of that version. A version marked above the
-/// reader's clearance reads `{"version": n, "withheld": true}`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct HistoryEntry<T> {
-    pub version: i64,
-    pub author: UserRef,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub content_hash: String,
-    pub prev_hash: Option<String>,
-    pub data: T,
-}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -175,7 +154,7 @@ pub async fn list_posts(
         ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
     ),
     responses(
-        (status = 200, description = "A page of cases, newest first", body = ListResponse<Case>),
+        (status = 200, description = "A page of cases, newest first", body = Page<CaseShown>),
         (status = 422, description = "A bad filter, named", body = ValidationErrors),
     ))]
 pub async fn list_cases(
@@ -186,9 +165,9 @@ pub async fn list_cases(
     list_of::<Case>(&state, &user, raw.as_deref()).await
 }
 
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = Case,
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = Input<Case>,
     responses(
-        (status = 201, description = "Created; ETag holds the version", body = Record<Case>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<CaseShown>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 413, description = "Body too large", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -204,7 +183,7 @@ pub async fn create_case(
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
     params(("id" = i64, Path, description = "case id")),
     responses(
-        (status = 200, description = "The current version; ETag holds it", body = Record<Case>),
+        (status = 200, description = "The current version; ETag holds it", body = Flagged<CaseShown>),
         (status = 404, description = "No such case", body = ValidationErrors),
     ))]
 pub async fn get_case(
@@ -215,13 +194,13 @@ pub async fn get_case(
     get_one::<Case>(&state, &user, &id).await
 }
 
-#[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", request_body = Case,
+#[utoipa::path(put, path = "/api/v1/cases/{id}", tag = "cases", request_body = Input<Case>,
     params(
         ("id" = i64, Path, description = "case id"),
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Record<Case>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Shown<CaseShown>),
         (status = 404, description = "No such case", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -240,7 +219,7 @@ pub async fn update_case(
 #[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "cases",
     params(("id" = i64, Path, description = "case id")),
     responses(
-        (status = 200, description = "Every version, oldest first", body = [HistoryEntry<Case>]),
+        (status = 200, description = "Every version, oldest first", body = [Version<CaseShown>]),
         (status = 404, description = "No such case", body = ValidationErrors),
     ))]
 pub async fn case_history(
@@ -258,7 +237,7 @@ pub async fn case_history(
         ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
     ),
     responses(
-        (status = 200, description = "A page of sources, newest first", body = ListResponse<Source>),
+        (status = 200, description = "A page of sources, newest first", body = Page<Source>),
         (status = 422, description = "A bad filter, named", body = ValidationErrors),
     ))]
 pub async fn list_sources(
@@ -269,9 +248,9 @@ pub async fn list_sources(
     list_of::<Source>(&state, &user, raw.as_deref()).await
 }
 
-#[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = Source,
+#[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = Input<Source>,
     responses(
-        (status = 201, description = "Created; ETag holds the version", body = Record<Source>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<Source>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
     ))]
@@ -286,7 +265,7 @@ pub async fn create_source(
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources",
     params(("id" = i64, Path, description = "source id")),
     responses(
-        (status = 200, description = "The current version; ETag holds it", body = Record<Source>),
+        (status = 200, description = "The current version; ETag holds it", body = Flagged<Source>),
         (status = 404, description = "No such source", body = ValidationErrors),
     ))]
 pub async fn get_source(
@@ -297,13 +276,13 @@ pub async fn get_source(
     get_one::<Source>(&state, &user, &id).await
 }
 
-#[utoipa::path(put, path = "/api/v1/sources/{id}", tag = "sources", request_body = Source,
+#[utoipa::path(put, path = "/api/v1/sources/{id}", tag = "sources", request_body = Input<Source>,
     params(
         ("id" = i64, Path, description = "source id"),
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Record<Source>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Shown<Source>),
         (status = 404, description = "No such source", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -322,7 +301,7 @@ pub async fn update_source(
 #[utoipa::path(get, path = "/api/v1/sources/{id}/history", tag = "sources",
     params(("id" = i64, Path, description = "source id")),
     responses(
-        (status = 200, description = "Every version, oldest first", body = [HistoryEntry<Source>]),
+        (status = 200, description = "Every version, oldest first", body = [Version<Source>]),
         (status = 404, description = "No such source", body = ValidationErrors),
     ))]
 pub async fn source_history(
@@ -335,6 +314,18 @@ pub async fn source_history(
 
 // ---------------------------------------------------------------- policies and engagements
 
+#[utoipa::path(get, path = "/api/v1/policies", tag = "policies",
+    params(
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 (EL and UK accepted)"),
+        ("post" = Option<String>, Query, description = "post slug"),
+        ("area" = Option<chancery_domain::PolicyArea>, Query, description = "the area the policy governs"),
+        ("cursor" = Option<String>, Query, description = "the `next` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
+    ),
+    responses(
+        (status = 200, description = "A page of policies, newest first", body = Page<chancery_domain::Policy>),
+        (status = 422, description = "A bad filter, named", body = ValidationErrors),
+    ))]
 pub async fn list_policies(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -343,6 +334,13 @@ pub async fn list_policies(
     list_of::<chancery_domain::Policy>(&state, &user, raw.as_deref()).await
 }
 
+#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body = Input<chancery_domain::Policy>,
+    responses(
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<chancery_domain::Policy>),
+        (status = 400, description = "Malformed JSON", body = ValidationErrors),
+        (status = 403, description = "Not this account's to create", body = ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
+    ))]
 pub async fn create_policy(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -351,6 +349,12 @@ pub async fn create_policy(
     create_one::<chancery_domain::Policy>(&state, &user, &body).await
 }
 
+#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies",
+    params(("id" = i64, Path, description = "policy id")),
+    responses(
+        (status = 200, description = "The current version; ETag holds it", body = Flagged<chancery_domain::Policy>),
+        (status = 404, description = "No such policy", body = ValidationErrors),
+    ))]
 pub async fn get_policy(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -359,6 +363,18 @@ pub async fn get_policy(
     get_one::<chancery_domain::Policy>(&state, &user, &id).await
 }
 
+#[utoipa::path(put, path = "/api/v1/policies/{id}", tag = "policies", request_body = Input<chancery_domain::Policy>,
+    params(
+        ("id" = i64, Path, description = "policy id"),
+        ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
+    ),
+    responses(
+        (status = 200, description = "Updated; ETag holds the new version", body = Shown<chancery_domain::Policy>),
+        (status = 404, description = "No such policy", body = ValidationErrors),
+        (status = 409, description = "Another update came first", body = ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
+        (status = 428, description = "If-Match missing", body = ValidationErrors),
+    ))]
 pub async fn update_policy(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -369,6 +385,12 @@ pub async fn update_policy(
     update_one::<chancery_domain::Policy>(&state, &user, &id, &headers, &body).await
 }
 
+#[utoipa::path(get, path = "/api/v1/policies/{id}/history", tag = "policies",
+    params(("id" = i64, Path, description = "policy id")),
+    responses(
+        (status = 200, description = "Every version, oldest first", body = [Version<chancery_domain::Policy>]),
+        (status = 404, description = "No such policy", body = ValidationErrors),
+    ))]
 pub async fn policy_history(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -378,6 +400,16 @@ pub async fn policy_history(
 }
 
 /// `GET /api/v1/policies/{id}/in-force?date=YYYY-MM-DD`: the version in force on that day.
+#[utoipa::path(get, path = "/api/v1/policies/{id}/in-force", tag = "policies",
+    params(
+        ("id" = i64, Path, description = "policy id"),
+        ("date" = chrono::NaiveDate, Query, description = "the day, YYYY-MM-DD"),
+    ),
+    responses(
+        (status = 200, description = "The version in force that day (null when none was)", body = PolicyInForce),
+        (status = 404, description = "No such policy", body = ValidationErrors),
+        (status = 422, description = "The date missing or not YYYY-MM-DD", body = ValidationErrors),
+    ))]
 pub async fn policy_in_force(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -401,6 +433,17 @@ pub async fn policy_in_force(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements",
+    params(
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 (EL and UK accepted)"),
+        ("post" = Option<String>, Query, description = "post slug"),
+        ("cursor" = Option<String>, Query, description = "the `next` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
+    ),
+    responses(
+        (status = 200, description = "A page of engagements, newest first", body = Page<chancery_domain::Engagement>),
+        (status = 422, description = "A bad filter, named", body = ValidationErrors),
+    ))]
 pub async fn list_engagements(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -409,6 +452,13 @@ pub async fn list_engagements(
     list_of::<chancery_domain::Engagement>(&state, &user, raw.as_deref()).await
 }
 
+#[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = Input<chancery_domain::Engagement>,
+    responses(
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<chancery_domain::Engagement>),
+        (status = 400, description = "Malformed JSON", body = ValidationErrors),
+        (status = 403, description = "Not this account's to create", body = ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
+    ))]
 pub async fn create_engagement(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -417,6 +467,12 @@ pub async fn create_engagement(
     create_one::<chancery_domain::Engagement>(&state, &user, &body).await
 }
 
+#[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "engagements",
+    params(("id" = i64, Path, description = "engagement id")),
+    responses(
+        (status = 200, description = "The current version; ETag holds it", body = Flagged<chancery_domain::Engagement>),
+        (status = 404, description = "No such engagement", body = ValidationErrors),
+    ))]
 pub async fn get_engagement(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -425,6 +481,18 @@ pub async fn get_engagement(
     get_one::<chancery_domain::Engagement>(&state, &user, &id).await
 }
 
+#[utoipa::path(put, path = "/api/v1/engagements/{id}", tag = "engagements", request_body = Input<chancery_domain::Engagement>,
+    params(
+        ("id" = i64, Path, description = "engagement id"),
+        ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
+    ),
+    responses(
+        (status = 200, description = "Updated; ETag holds the new version", body = Shown<chancery_domain::Engagement>),
+        (status = 404, description = "No such engagement", body = ValidationErrors),
+        (status = 409, description = "Another update came first", body = ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
+        (status = 428, description = "If-Match missing", body = ValidationErrors),
+    ))]
 pub async fn update_engagement(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -435,6 +503,12 @@ pub async fn update_engagement(
     update_one::<chancery_domain::Engagement>(&state, &user, &id, &headers, &body).await
 }
 
+#[utoipa::path(get, path = "/api/v1/engagements/{id}/history", tag = "engagements",
+    params(("id" = i64, Path, description = "engagement id")),
+    responses(
+        (status = 200, description = "Every version, oldest first", body = [Version<chancery_domain::Engagement>]),
+        (status = 404, description = "No such engagement", body = ValidationErrors),
+    ))]
 pub async fn engagement_history(
     State(state): State<AppState>,
     user: CurrentUser,

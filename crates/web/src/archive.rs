@@ -15,6 +15,29 @@ use chancery_app::archive::{self, ArchiveInfo, ArchiveText};
 
 /// `POST /api/v1/sources/{id}/archives`: a file in the body (its Content-Type declares it;
 /// `X-File-Name` names it), or JSON `{"text": ..., "text_en": ...}` or `{"url": ...}`.
+#[utoipa::path(post, path = "/api/v1/sources/{id}/archives", tag = "archives",
+    params(
+        ("id" = i64, Path, description = "source id"),
+        ("X-File-Name" = Option<String>, Header, description = "the file's name, for a file in the body"),
+    ),
+    request_body(description = "A file (PDF, HTML, plain text, PNG, JPEG, GIF or WebP; its Content-Type declares it and must match its bytes), or JSON: the text pasted or a URL to fetch",
+        content(
+            (crate::openapi::ArchiveRequest = "application/json"),
+            (crate::openapi::Binary = "application/pdf"),
+            (crate::openapi::Binary = "text/html"),
+            (crate::openapi::Binary = "text/plain"),
+            (crate::openapi::Binary = "image/png"),
+            (crate::openapi::Binary = "image/jpeg"),
+            (crate::openapi::Binary = "image/gif"),
+            (crate::openapi::Binary = "image/webp"),
+        )),
+    responses(
+        (status = 201, description = "Archived (the same bytes archived again answer the same copy)", body = chancery_store::ArchiveInfo),
+        (status = 404, description = "No such source", body = chancery_domain::ValidationErrors),
+        (status = 413, description = "Over the archive limit", body = chancery_domain::ValidationErrors),
+        (status = 415, description = "Not a type Chancery archives", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Bytes that are not what the Content-Type says, an unfetchable URL, or neither text nor URL", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_archive(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -32,6 +55,14 @@ pub async fn api_archive(
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/sources/{id}/archives", tag = "archives",
+    params(
+        ("id" = i64, Path, description = "source id"),
+    ),
+    responses(
+        (status = 200, description = "The source's archived copies", body = [chancery_store::ArchiveInfo]),
+        (status = 404, description = "No such source", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn api_archives(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -41,6 +72,24 @@ pub async fn api_archives(
 }
 
 /// The archived bytes, as a download (never rendered inline: they are third-party content).
+#[utoipa::path(get, path = "/sources/{id}/archives/{aid}/file", tag = "archives",
+    params(
+        ("id" = i64, Path, description = "source id"),
+        ("aid" = i64, Path, description = "archive id"),
+    ),
+    responses(
+        (status = 200, description = "The archived bytes as a download (Content-Disposition: attachment; Content-Security-Policy: sandbox), with the media type recorded for them (ArchiveInfo.media_type)",
+            content(
+                (crate::openapi::Binary = "application/pdf"),
+                (crate::openapi::Binary = "text/html"),
+                (crate::openapi::Binary = "text/plain"),
+                (crate::openapi::Binary = "image/png"),
+                (crate::openapi::Binary = "image/jpeg"),
+                (crate::openapi::Binary = "image/gif"),
+                (crate::openapi::Binary = "image/webp"),
+            )),
+        (status = 404, description = "No such source or archive", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn archive_file(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -73,6 +122,15 @@ pub async fn archive_file(
     Ok(resp)
 }
 
+#[utoipa::path(get, path = "/api/v1/sources/{id}/archives/{aid}/text", tag = "archives",
+    params(
+        ("id" = i64, Path, description = "source id"),
+        ("aid" = i64, Path, description = "archive id"),
+    ),
+    responses(
+        (status = 200, description = "The archived copy's extracted (or pasted) text and its English translation", body = ArchiveText),
+        (status = 404, description = "No such source or archive", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn archive_text(
     State(state): State<AppState>,
     user: CurrentUser,

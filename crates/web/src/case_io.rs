@@ -13,6 +13,22 @@ use axum::response::{IntoResponse, Response};
 use chancery_app::cases;
 
 /// `GET /api/v1/cases/export?format=csv|json|ndjson` (plus the list filters).
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases",
+    params(
+        ("format" = Option<String>, Query, description = "json (default), ndjson or csv"),
+        ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 (EL and UK accepted)"),
+        ("kind" = Option<chancery_domain::CaseKind>, Query, description = "the kind of case"),
+        ("post" = Option<String>, Query, description = "post slug"),
+    ),
+    responses(
+        (status = 200, description = "A download (Content-Disposition: attachment; filename=cases.json|ndjson|csv) of the matching cases the viewer sees, victim parties removed. NDJSON: one ExportedCase per line. CSV: one row per case, nested members as JSON text, a last column `withheld`",
+            content(
+                ([crate::openapi::ExportedCase] = "application/json"),
+                (String = "application/x-ndjson"),
+                (String = "text/csv"),
+            )),
+        (status = 422, description = "A bad filter or format, named", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -35,6 +51,20 @@ pub async fn export(
 }
 
 /// `POST /api/v1/cases/import`: all rows or none. Errors read `row 3: parties[0].age[0].value`.
+#[utoipa::path(post, path = "/api/v1/cases/import", tag = "cases",
+    request_body(description = "Cases as a JSON array, NDJSON (one case a line) or CSV (the export's columns; id, version and withheld are ignored)",
+        content(
+            ([crate::openapi::Input<chancery_domain::Case>] = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
+    responses(
+        (status = 201, description = "All rows stored, in one transaction", body = chancery_app::cases::Imported),
+        (status = 403, description = "Not this account's to create", body = chancery_domain::ValidationErrors),
+        (status = 413, description = "Body too large", body = chancery_domain::ValidationErrors),
+        (status = 415, description = "Not CSV, JSON or NDJSON", body = chancery_domain::ValidationErrors),
+        (status = 422, description = "Nothing stored: each error names row and field (`row 3: parties[0].age[0].value`)", body = chancery_domain::ValidationErrors),
+    ))]
 pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -28,6 +28,11 @@ fn collection() -> Resource<'static> {
     Resource::of(ResourceKind::Redaction)
 }
 
+#[utoipa::path(get, path = "/api/v1/redactions", tag = "redactions",
+    responses(
+        (status = 200, description = "The redaction requests the user may see (one page: `next` is always null)", body = crate::openapi::Page<RedactionRequest>),
+        (status = 403, description = "Not this account's to see", body = ValidationErrors),
+    ))]
 pub async fn api_list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -40,6 +45,13 @@ pub async fn api_list(
     Ok(Json(crate::api::ListView { items, next: None }))
 }
 
+#[utoipa::path(post, path = "/api/v1/redactions", tag = "redactions",
+    request_body = crate::openapi::Input<RedactionRequest>,
+    responses(
+        (status = 201, description = "Requested; ETag holds the version, Location the request", body = crate::openapi::Shown<RedactionRequest>),
+        (status = 403, description = "Not this account's to request", body = ValidationErrors),
+        (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
+    ))]
 pub async fn api_create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -49,6 +61,12 @@ pub async fn api_create(
     create_one::<RedactionRequest>(&state, &user, &body).await
 }
 
+#[utoipa::path(get, path = "/api/v1/redactions/{id}", tag = "redactions",
+    params(("id" = i64, Path, description = "redaction request id")),
+    responses(
+        (status = 200, description = "The request", body = crate::openapi::Shown<RedactionRequest>),
+        (status = 404, description = "No such request (or not visible)", body = ValidationErrors),
+    ))]
 pub async fn api_get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -61,6 +79,20 @@ pub async fn api_get(
 
 /// `POST /api/v1/redactions/{id}/decision` with `{"decision": "approve" | "reject"}` and
 /// `If-Match` naming the request's version.
+#[utoipa::path(post, path = "/api/v1/redactions/{id}/decision", tag = "redactions",
+    request_body = crate::openapi::DecisionRequest,
+    params(
+        ("id" = i64, Path, description = "redaction request id"),
+        ("If-Match" = String, Header, description = "the request's version, as its ETag: \"1\""),
+    ),
+    responses(
+        (status = 200, description = "Approved (and applied to every stored version of the field) or rejected", body = redactions::Decision),
+        (status = 403, description = "Not this account's to decide", body = ValidationErrors),
+        (status = 404, description = "No such request", body = ValidationErrors),
+        (status = 409, description = "The request changed, or was decided, since it was read", body = ValidationErrors),
+        (status = 422, description = "A decision other than approve or reject", body = ValidationErrors),
+        (status = 428, description = "If-Match missing", body = ValidationErrors),
+    ))]
 pub async fn api_decide(
     State(state): State<AppState>,
     user: CurrentUser,

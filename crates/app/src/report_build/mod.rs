@@ -23,7 +23,7 @@ mod resolve;
 use resolve::Builder;
 
 /// A record a build used, at the version it used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordUse {
     pub kind: String,
     pub id: i64,
@@ -37,11 +37,12 @@ pub struct RecordUse {
     pub paragraphs: Vec<String>,
     /// Cases: the outcomes at this version (so a later change of verdict is seen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub outcomes: Option<Value>,
 }
 
 /// A statistics observation a figure used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ObservationUse {
     pub id: String,
     pub release_id: i64,

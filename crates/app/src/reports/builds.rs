@@ -124,7 +124,7 @@ pub async fn diff_builds(
 }
 
 /// A build as the API lists it: what it pins, without the snapshot itself.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct BuildSummary {
     pub id: i64,
     pub report_id: i64,
@@ -146,7 +146,7 @@ impl From<&ReportBuild> for BuildSummary {
 }
 
 /// A build in a report's list, with its author and what has changed since it was made.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct BuildListed {
     #[serde(flatten)]
     pub build: BuildSummary,
@@ -171,7 +171,7 @@ pub async fn builds_of(state: &App, user: &Actor, raw: &str) -> Result<Vec<Build
 }
 
 /// One paragraph's change between two builds.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ParagraphChange {
     pub paragraph: String,
     /// "added", "removed" or "changed".
@@ -180,7 +180,7 @@ pub struct ParagraphChange {
 }
 
 /// What changed between two builds.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct BuildDiff {
     pub from: i64,
     pub to: i64,

@@ -500,7 +500,7 @@ pub async fn report_history(
 }
 
 /// The id of something just created.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: i64,
 }

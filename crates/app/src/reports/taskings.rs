@@ -107,7 +107,7 @@ pub async fn tasking_view(
 }
 
 /// One row of the compliance table.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ComplianceRow {
     pub tasking_id: i64,
     pub tasking: String,

@@ -39,10 +39,11 @@ string_enum!(
 );
 
 /// A citation of a record by a paragraph.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReportCitation {
     pub kind: CitedKind,
     #[serde(rename = "id")]
+    #[schema(value_type = i64)]
     pub id: RecordId,
 }
 
@@ -54,32 +55,40 @@ impl ReportCitation {
 }
 
 /// A block computed at build time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BlockSpec {
     /// An indicator request (`{"indicator": "rate" | "share" | "trend", ...}`, the statistics
     /// API's form), evaluated against the stored releases when the report is built.
     StatisticsFigure {
+        #[schema(value_type = String)]
         title: NonEmptyText,
+        #[schema(value_type = Object)]
         indicator: Value,
     },
     /// The cases matching a filter.
     CaseTable {
+        #[schema(value_type = String)]
         title: NonEmptyText,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
         country: Option<Country>,
         #[serde(skip_serializing_if = "Option::is_none")]
         case_kind: Option<CaseKind>,
     },
     /// Two or more cases side by side.
     CaseComparison {
+        #[schema(value_type = String)]
         title: NonEmptyText,
+        #[schema(value_type = Vec<i64>)]
         cases: Vec<RecordId>,
     },
     /// The policy register, filtered.
     PolicyList {
+        #[schema(value_type = String)]
         title: NonEmptyText,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
         country: Option<Country>,
         #[serde(skip_serializing_if = "Option::is_none")]
         area: Option<PolicyArea>,
@@ -124,7 +133,7 @@ impl BlockSpec {
 
 /// A paragraph's id within its report: `p` and digits (`p7`). Stable across edits, so diffs
 /// and comments follow a paragraph.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct ParagraphId(String);
 
 impl ParagraphId {
@@ -143,7 +152,7 @@ impl ParagraphId {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReportParagraph {
     pub id: ParagraphId,
     pub kind: ParagraphKind,
@@ -155,26 +164,33 @@ pub struct ReportParagraph {
     pub block: Option<BlockSpec>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReportSection {
+    #[schema(value_type = String)]
     pub heading: NonEmptyText,
     pub paragraphs: Vec<ReportParagraph>,
 }
 
 /// A report: header fields for the cable, sections, and where it stands in clearance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
+    #[schema(value_type = String, example = "berlin")]
     pub post: PostSlug,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
     pub tasking_id: Option<RecordId>,
     /// The due date of the tasking this report answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
+    #[schema(value_type = String, example = "hr-classic")]
     pub template_key: TemplateKey,
+    #[schema(value_type = String)]
     pub subject: NonEmptyText,
     /// Subject TAGS (`PHUM`, `PREL`); the geographic tag is added from the post's country.
     pub tags: Vec<String>,
+    #[schema(value_type = Vec<String>)]
     pub refs: Vec<NonEmptyText>,
+    #[schema(value_type = Vec<String>)]
     pub captions: Vec<NonEmptyText>,
     pub state: ReportState,
     /// Demo content: builds carry the demo caption and a placeholder signer.

@@ -24,7 +24,7 @@ impl CompareContext {
 }
 
 /// The measures a comparison puts side by side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     UnconditionalCustodyDays,
@@ -34,7 +34,7 @@ pub enum Measure {
 }
 
 /// Which outcome is harsher on one measure. `Undetermined` when a range leaves it open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Harsher {
     A,
@@ -44,7 +44,7 @@ pub enum Harsher {
 }
 
 /// One measure for both outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MeasureRow {
     pub measure: Measure,
     pub a: Span<u32>,
@@ -53,7 +53,7 @@ pub struct MeasureRow {
 }
 
 /// Why a comparison may mislead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaveatKind {
     /// Always present: the rank is one published scale among possible ones.
@@ -77,14 +77,14 @@ pub enum CaveatKind {
     Stated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Caveat {
     pub kind: CaveatKind,
     pub detail: String,
 }
 
 /// Both outcomes on every measure, which is harsher on each, and the caveats.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Comparison {
     pub label_a: String,
     pub label_b: String,

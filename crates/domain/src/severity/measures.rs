@@ -82,7 +82,7 @@ impl Sentence {
 }
 
 /// The ordinal severity scale (a modelling choice: see the module documentation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SeverityRank {
     NoPenalty = 0,
@@ -135,7 +135,7 @@ impl SeverityRank {
 }
 
 /// A value known exactly (`min == max`) or only within bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub struct Span<T> {
     pub min: T,
     pub max: T,
@@ -155,7 +155,7 @@ impl Span<u32> {
 }
 
 /// One outcome on every measure, for display side by side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Measures {
     pub convicted: bool,
     /// (a) Custody imposed without condition, in days (youth detention included).

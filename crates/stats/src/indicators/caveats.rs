@@ -15,7 +15,19 @@ pub const SMALL_COUNT: u64 = 10;
 
 /// The kinds of caveat. The serialised names (`crude_comparison`, ...) are stable: tables,
 /// exports and tests key on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CaveatCode {
     /// A comparison of groups that is not standardised for age and sex.
@@ -70,7 +82,7 @@ impl CaveatCode {
 }
 
 /// One caveat: a stable code and the sentence a reader sees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Caveat {
     pub code: CaveatCode,
     pub text: String,

@@ -14,7 +14,7 @@ use super::{Refusal, RefusalCode};
 pub const Z95: f64 = 1.959964;
 
 /// How an interval was computed, so that a table or export can say it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntervalMethod {
     /// Exact Poisson interval for a count (Garwood 1936), from chi-square quantiles.
@@ -30,7 +30,7 @@ pub enum IntervalMethod {
 }
 
 /// A two-sided interval at `level` (always 0.95 here), in the unit of the value it surrounds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Interval {
     pub lower: f64,
     pub upper: f64,

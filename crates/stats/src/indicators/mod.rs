@@ -53,7 +53,7 @@ pub use trend::{SimpleChange, TrendFit, first_to_last, poisson_trend};
 /// How membership of a group is defined. Figures on different bases count different people
 /// (a naturalised citizen born abroad is foreign-born but not foreign), so they are never put
 /// in one comparison without a `basis_mismatch` caveat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// By citizenship (nationality), e.g. Eurostat `citizen` FOR / NAT, German "Nichtdeutsche".
@@ -80,7 +80,7 @@ impl Basis {
 
 /// The group an operand measures: a code (from the vocabulary, e.g. `FOR`, `TOTAL`), a human
 /// label ("Foreign country", "Foreign country and stateless") and the basis of membership.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Group {
     pub code: String,
     pub label: String,
@@ -113,7 +113,7 @@ impl Group {
 /// missing (`:`), `flags` are the observation's flags as stored, `reference_date` is the day a
 /// stock refers to (Eurostat populations: `"2022-01-01"`; the German foreigners register:
 /// `"2025-12-31"`), `observation_id` lets the report's manifest list what it used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Operand {
     /// What it is, in words: "prisoners, foreign citizens" or "population on 1 January,
     /// foreign citizens". Labels say which of suspects, prosecutions, convictions or prisoners.
@@ -238,7 +238,9 @@ impl Operand {
 const MAX_EXACT_COUNT: f64 = 9_007_199_254_740_992.0;
 
 /// Why there is no number. Serialises as `{"code": "no_denominator", "message": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema,
+)]
 #[error("{message}")]
 pub struct Refusal {
     pub code: RefusalCode,
@@ -256,7 +258,7 @@ impl Refusal {
 }
 
 /// The stable, machine-readable part of a [`Refusal`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalCode {
     /// A rate was asked for without a denominator.

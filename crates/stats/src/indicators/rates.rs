@@ -13,7 +13,7 @@ pub const PER_100K: u32 = 100_000;
 
 /// What a "per 100,000" figure divides by. Serialised in every rate so that a group rate and a
 /// whole-population figure can never be mistaken for each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RateKind {
     /// Count of a group divided by the population of the same group, country and year.
@@ -27,7 +27,7 @@ pub enum RateKind {
 ///
 /// Carries both operands (with their observation ids, flags, sources and the denominator's
 /// reference date), the union of their flags and every caveat that applies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rate {
     /// Always [`RateKind::GroupRate`].
     pub kind: RateKind,
@@ -80,7 +80,7 @@ pub struct WholePopulationRate {
 pub const WHOLE_POPULATION_LABEL: &str = "per 100,000 inhabitants (whole population)";
 
 /// A share of a whole (e.g. foreign prisoners of all prisoners) with its Wilson interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Share {
     /// part / whole, between 0 and 1.
     pub value: f64,

@@ -13,14 +13,14 @@ use crate::obs::Flags;
 /// One year of a trend window: the count and, for a trend of rates, the population it is
 /// divided by (of the same group, geography and year). Without exposure the trend is one of
 /// counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub count: Operand,
     pub exposure: Option<Operand>,
 }
 
 /// Whether the trend is of rates (with a population offset) or of bare counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrendKind {
     Rate,
@@ -32,7 +32,7 @@ pub enum TrendKind {
 /// `fit.quasi_interval` is the interval to quote; `fit.poisson_interval` is kept to show how
 /// much narrower counting noise alone would make it. `first_to_last` is `None` when the first
 /// year's count is 0.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendResult {
     pub kind: TrendKind,
     /// The label of the counted series (from the first point).

@@ -22,7 +22,7 @@ const MAX_ITERATIONS: u32 = 100;
 const TOLERANCE: f64 = 1e-10;
 
 /// A fitted Poisson trend.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendFit {
     /// Number of years.
     pub n: usize,
@@ -50,7 +50,7 @@ pub struct TrendFit {
 
 /// The simple change from the first to the last year, for comparison with the fitted trend:
 /// rates r_first = y_first / e_first and r_last = y_last / e_last over `years` = n − 1 steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SimpleChange {
     pub first_rate: f64,
     pub last_rate: f64,

@@ -15,8 +15,10 @@ use chancery_app::reports::builds::{
 };
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}/builds", tag = "reports",
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 200, description = "The report's builds, newest first, each with its snapshot sha256 and flags", body = serde_json::Value),
+        (status = 200, description = "The report's builds, newest first, each with its snapshot sha256 and flags", body = Items<BuildListed>),
+        (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_builds(
     State(state): State<AppState>,
@@ -29,8 +31,10 @@ pub async fn api_report_builds(
 }
 
 #[utoipa::path(post, path = "/api/v1/reports/{id}/builds", tag = "reports",
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 201, description = "A new build pinning the current version, statistics releases and record versions", body = serde_json::Value),
+        (status = 201, description = "A new build pinning the current version, statistics releases and record versions", body = BuildSummary),
+        (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
         (status = 422, description = "The report cannot be resolved (a block's data is missing)", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_build_create(
@@ -43,8 +47,20 @@ pub async fn api_report_build_create(
 }
 
 #[utoipa::path(get, path = "/api/v1/builds/{id}/{format}", tag = "reports",
+    params(
+        ("id" = i64, Path, description = "build id"),
+        ("format" = String, Path, description = "html, pdf, cable (or txt), md (or markdown), manifest (or json)"),
+        ("public" = Option<String>, Query, description = "1 or true for the public edition (always public without SBU access)"),
+    ),
     responses(
-        (status = 200, description = "The build rendered as html, pdf, cable, md or manifest; ?public=1 for the public edition (always public without SBU access); byte-identical on every request", body = serde_json::Value),
+        (status = 200, description = "The build rendered in the format (Content-Disposition: inline, with its file name); byte-identical on every request",
+            content(
+                (String = "text/html; charset=utf-8"),
+                (crate::openapi::Binary = "application/pdf"),
+                (String = "text/plain; charset=utf-8"),
+                (String = "text/markdown; charset=utf-8"),
+                (crate::openapi::BuildManifest = "application/json"),
+            )),
         (status = 404, description = "No such build or format", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_build_output(
@@ -63,8 +79,13 @@ pub async fn api_build_output(
 }
 
 #[utoipa::path(get, path = "/api/v1/builds/{id}/diff/{other}", tag = "reports",
+    params(
+        ("id" = i64, Path, description = "the earlier build"),
+        ("other" = i64, Path, description = "the later build"),
+    ),
     responses(
-        (status = 200, description = "What changed between two builds, paragraph by paragraph", body = serde_json::Value),
+        (status = 200, description = "What changed between two builds, paragraph by paragraph", body = BuildDiff),
+        (status = 404, description = "No such build, or not visible", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_build_diff(
     State(state): State<AppState>,

@@ -19,8 +19,14 @@ use chancery_domain::report::Report;
 use chancery_domain::report::ReportAction;
 
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    params(
+        ("post" = Option<String>, Query, description = "post slug"),
+        ("cursor" = Option<String>, Query, description = "the `next` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1 to 500, default 50"),
+    ),
     responses(
-        (status = 200, description = "A page of reports the user may see, SBU paragraphs withheld without SBU access", body = serde_json::Value),
+        (status = 200, description = "A page of reports the user may see, SBU paragraphs withheld without SBU access", body = crate::openapi::Page<crate::openapi::ReportShown>),
+        (status = 422, description = "A bad filter, named", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_reports(
     State(state): State<AppState>,
@@ -40,9 +46,9 @@ pub async fn api_reports(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body(content = serde_json::Value, description = "Report JSON: post, tasking_id, due, template_key, subject, tags, refs, captions, demo, sections of paragraphs (id, kind, marking, text, citations, block); optional confirm_pii"),
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body(content = crate::openapi::Input<Report>, description = "The report (its state is ignored: a new report is a draft); optional confirm_pii"),
     responses(
-        (status = 201, description = "Created as a draft", body = serde_json::Value),
+        (status = 201, description = "Created as a draft; ETag holds the version, Location the report", body = crate::openapi::Shown<crate::openapi::ReportShown>),
         (status = 422, description = "Invalid fields, each named (a cited record the author may not see reads as missing)", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_create(
@@ -63,8 +69,9 @@ pub async fn api_report_create(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports",
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 200, description = "The report, its flags and the problems that refuse clearance, each with a link to its paragraph", body = serde_json::Value),
+        (status = 200, description = "The report, its flags and the problems that refuse clearance, each with a link to its paragraph; ETag holds the version", body = crate::openapi::ReportRead),
         (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report(
@@ -76,9 +83,13 @@ pub async fn api_report(
     Ok(with_etag(Json(view).into_response(), version))
 }
 
-#[utoipa::path(put, path = "/api/v1/reports/{id}", tag = "reports", request_body(content = serde_json::Value, description = "The report as a whole; If-Match names the version read. An edit in or after clearance restarts the chain at draft"),
+#[utoipa::path(put, path = "/api/v1/reports/{id}", tag = "reports", request_body(content = crate::openapi::Input<Report>, description = "The report as a whole (its state is kept). An edit in or after clearance restarts the chain at draft"),
+    params(
+        ("id" = i64, Path, description = "report id"),
+        ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
+    ),
     responses(
-        (status = 200, description = "Saved", body = serde_json::Value),
+        (status = 200, description = "Saved; ETag holds the new version", body = crate::openapi::Shown<crate::openapi::ReportShown>),
         (status = 403, description = "Published or withdrawn reports are not edited", body = chancery_domain::ValidationErrors),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
@@ -99,8 +110,10 @@ pub async fn api_report_update(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}/history", tag = "reports",
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 200, description = "Every version, oldest first", body = serde_json::Value),
+        (status = 200, description = "Every version, oldest first, SBU paragraphs withheld without SBU access", body = Items<crate::openapi::ReportVersion>),
+        (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_history(
     State(state): State<AppState>,
@@ -112,9 +125,13 @@ pub async fn api_report_history(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/reports/{id}/actions", tag = "reports", request_body(content = serde_json::Value, description = r#"{"action": "submit" | "clear" | "return_to_draft" | "publish" | "withdraw"}; If-Match names the version read"#),
+#[utoipa::path(post, path = "/api/v1/reports/{id}/actions", tag = "reports", request_body = crate::openapi::ActionRequest,
+    params(
+        ("id" = i64, Path, description = "report id"),
+        ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
+    ),
     responses(
-        (status = 200, description = "Done", body = serde_json::Value),
+        (status = 200, description = "Done; ETag holds the new version", body = crate::openapi::Shown<crate::openapi::ReportShown>),
         (status = 403, description = "Not this role's step", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Clearance refused: each problem with its paragraph and link", body = chancery_domain::ValidationErrors),
     ))]
@@ -138,8 +155,10 @@ pub async fn api_report_action(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}/comments", tag = "reports",
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 200, description = "Comments on the paragraphs the user may see", body = serde_json::Value),
+        (status = 200, description = "Comments on the paragraphs the user may see", body = Items<chancery_app::reports::reports::ReportComment>),
+        (status = 404, description = "No such report, or not visible", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_comments(
     State(state): State<AppState>,
@@ -152,9 +171,10 @@ pub async fn api_report_comments(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/reports/{id}/comments", tag = "reports", request_body(content = serde_json::Value, description = r#"{"paragraph": "p3", "body": "..."}"#),
+#[utoipa::path(post, path = "/api/v1/reports/{id}/comments", tag = "reports", request_body = crate::openapi::CommentRequest,
+    params(("id" = i64, Path, description = "report id")),
     responses(
-        (status = 201, description = "Added", body = serde_json::Value),
+        (status = 201, description = "Added: the comment's id", body = Created),
         (status = 422, description = "No such paragraph, or an empty comment", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_comment_create(

@@ -18,7 +18,7 @@ use chancery_domain::Marking;
 
 #[utoipa::path(get, path = "/api/v1/taskings", tag = "taskings",
     responses(
-        (status = 200, description = "The taskings the user may see (a post: those addressed to it)", body = serde_json::Value),
+        (status = 200, description = "The taskings the user may see (a post: those addressed to it)", body = Items<crate::openapi::Shown<chancery_domain::report::Tasking>>),
     ))]
 pub async fn api_taskings(
     State(state): State<AppState>,
@@ -32,9 +32,9 @@ pub async fn api_taskings(
     Ok(Json(Items { items }))
 }
 
-#[utoipa::path(post, path = "/api/v1/taskings", tag = "taskings", request_body(content = serde_json::Value, description = "Tasking JSON: title, instructions, topics, template_key, posts, due, recurrence (annual, quarterly, one_off)"),
+#[utoipa::path(post, path = "/api/v1/taskings", tag = "taskings", request_body = crate::openapi::Input<chancery_domain::report::Tasking>,
     responses(
-        (status = 201, description = "Issued (HQ editors); ETag holds the version", body = serde_json::Value),
+        (status = 201, description = "Issued (HQ editors); ETag holds the version, Location the tasking", body = crate::openapi::Shown<chancery_domain::report::Tasking>),
         (status = 403, description = "Not an HQ editor", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
     ))]
@@ -52,8 +52,9 @@ pub async fn api_tasking_create(
 }
 
 #[utoipa::path(get, path = "/api/v1/taskings/{id}", tag = "taskings",
+    params(("id" = i64, Path, description = "tasking id")),
     responses(
-        (status = 200, description = "The tasking with its compliance rows", body = serde_json::Value),
+        (status = 200, description = "The tasking with its compliance rows; ETag holds the version", body = crate::openapi::TaskingRead),
         (status = 404, description = "No such tasking, or not addressed to the user's post", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_tasking(
@@ -65,9 +66,13 @@ pub async fn api_tasking(
     Ok(with_etag(Json(view).into_response(), version))
 }
 
-#[utoipa::path(put, path = "/api/v1/taskings/{id}", tag = "taskings", request_body(content = serde_json::Value, description = "The tasking as a whole; If-Match names the version read"),
+#[utoipa::path(put, path = "/api/v1/taskings/{id}", tag = "taskings", request_body = crate::openapi::Input<chancery_domain::report::Tasking>,
+    params(
+        ("id" = i64, Path, description = "tasking id"),
+        ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
+    ),
     responses(
-        (status = 200, description = "Saved", body = serde_json::Value),
+        (status = 200, description = "Saved; ETag holds the new version", body = crate::openapi::Shown<chancery_domain::report::Tasking>),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
     ))]
@@ -88,7 +93,7 @@ pub async fn api_tasking_update(
 
 #[utoipa::path(get, path = "/api/v1/compliance", tag = "taskings",
     responses(
-        (status = 200, description = "For each tasking, addressed post and due date: not_started, drafting, in_clearance, submitted or withdrawn, late, the report and its flags", body = serde_json::Value),
+        (status = 200, description = "For each tasking, addressed post and due date: not_started, drafting, in_clearance, submitted or withdrawn, late, the report and its flags", body = Items<ComplianceRow>),
     ))]
 pub async fn api_compliance(
     State(state): State<AppState>,

@@ -7,12 +7,13 @@ use crate::extract::{IdPath, JsonBody, if_match};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
+use chancery_app::access::Items;
 use chancery_app::reports::templates::{all_templates, save_template};
 use serde_json::{Value, json};
 
 #[utoipa::path(get, path = "/api/v1/templates", tag = "templates",
     responses(
-        (status = 200, description = "Every template: the shipped ones (or HQ's edited copies) and HQ's own", body = serde_json::Value),
+        (status = 200, description = "Every template: the shipped ones (or HQ's edited copies) and HQ's own", body = Items<crate::openapi::TemplateListed>),
     ))]
 pub async fn api_templates(
     State(state): State<AppState>,
@@ -32,8 +33,9 @@ pub async fn api_templates(
 }
 
 #[utoipa::path(get, path = "/api/v1/templates/{key}", tag = "templates",
+    params(("key" = String, Path, description = "template key (hr-classic)")),
     responses(
-        (status = 200, description = "The template", body = serde_json::Value),
+        (status = 200, description = "The template with its stored version", body = crate::openapi::TemplateRead),
         (status = 404, description = "No such template", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_template(
@@ -51,9 +53,13 @@ pub async fn api_template(
     Ok(Json(j))
 }
 
-#[utoipa::path(put, path = "/api/v1/templates/{key}", tag = "templates", request_body(content = serde_json::Value, description = "Template JSON: key, title, provisional, clearance_chain, sections (heading, guidance, expected); If-Match names the stored version (0 for a shipped template never edited)"),
+#[utoipa::path(put, path = "/api/v1/templates/{key}", tag = "templates", request_body = chancery_domain::report::Template,
+    params(
+        ("key" = String, Path, description = "template key (hr-classic)"),
+        ("If-Match" = String, Header, description = "the stored version, as its ETag (\"0\" for a shipped template never edited)"),
+    ),
     responses(
-        (status = 200, description = "Saved (HQ editors)", body = serde_json::Value),
+        (status = 200, description = "Saved (HQ editors)", body = chancery_domain::report::Template),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
     ))]
