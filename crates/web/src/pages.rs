@@ -81,7 +81,7 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
 }
 
 pub fn not_found_page(message: &str) -> Response {
-    PageError(AppError::NotFound(message.to_string()).into()).into_response()
+    PageError(AppError::NotFound(message.to_string())).into_response()
 }
 
 pub async fn style() -> impl IntoResponse {

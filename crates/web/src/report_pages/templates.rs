@@ -176,7 +176,7 @@ pub async fn template_update(
             )),
             StatusCode::CONFLICT,
         ),
-        Err(e) => return Err(PageError(e.into())),
+        Err(e) => return Err(PageError(e)),
     };
     let page = template_page_for(&user, &current, stored, text, &errors, version, conflict);
     Ok(render(status, &page))
