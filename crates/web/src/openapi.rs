@@ -15,9 +15,9 @@ use chancery_domain::{Case, FieldError, PolicyVersion, UserRef, VersionInfo};
 use chancery_stats::indicators::{Rate, Refusal, Share, TrendResult};
 use chancery_store::{ObsRow, ReleaseInfo};
 use serde::Serialize;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use utoipa::openapi::{Ref, RefOr};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 /// Where the OpenAPI 3.1 document's own schema is published (the body of `openapi.json`).
 pub const OPENAPI_SCHEMA: &str = "https://spec.openapis.org/oas/3.1/schema/2022-10-07";
@@ -88,7 +88,7 @@ pub enum Version<T> {
 pub struct CaseShown {
     #[serde(flatten)]
     pub case: Case,
-    /// The fields above the reader's clearance (null above); absent when none is.
+    /// The fields above the reader's clearance, null above (`summary`); absent when none is.
     pub withheld: Option<Vec<String>>,
 }
 
@@ -178,8 +178,11 @@ pub struct PolicyInForce {
 
 // ---------------------------------------------------------------- request bodies
 
-/// A record to save, with the personal data its author confirms (a public official's name):
-/// each a field and the span of characters the PII check named.
+/// A record to save, in the form the API answers it (bookkeeping and `withheld` are not sent),
+/// with the personal data its author confirms (a public official's name): each a field and
+/// the span of characters the PII check named. Members the server fills in when absent (empty
+/// lists such as `links` or `refs`, a report's `state` and `demo`) may be left out; a report's
+/// `state` is never taken from the body.
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct Input<T> {
@@ -374,41 +377,63 @@ mod statistics_paths {
 
 // ---------------------------------------------------------------- the document
 
-/// What the annotations cannot say. The body of `openapi.json` is an OpenAPI 3.1 document: its
-/// schema is the specification's. A report's statistics figure holds an indicator request
-/// (`chancery_domain` keeps it as JSON, since the request type belongs to `chancery_app`).
-struct Fixups;
-
-impl Modify for Fixups {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut()
-            && let Some(block) = components.schemas.get_mut("BlockSpec")
-            && let Ok(mut v) = serde_json::to_value(&*block)
-        {
-            if let Some(variants) = v["oneOf"].as_array_mut() {
-                for variant in variants {
-                    if variant["properties"]["kind"]["enum"][0] == "statistics_figure" {
-                        variant["properties"]["indicator"] =
-                            serde_json::json!({"$ref": "#/components/schemas/IndicatorRequest"});
-                    }
-                }
-            }
-            if let Ok(fixed) = serde_json::from_value(v) {
-                *block = fixed;
-            }
-        }
-        let Some(item) = doc.paths.paths.get_mut("/api/v1/openapi.json") else {
-            return;
-        };
-        let Some(op) = item.get.as_mut() else {
-            return;
-        };
-        if let Some(RefOr::T(resp)) = op.responses.responses.get_mut("200")
-            && let Some(content) = resp.content.get_mut("application/json")
-        {
-            content.schema = Some(RefOr::Ref(Ref::new(OPENAPI_SCHEMA)));
+/// Makes `field` nullable wherever `schema` (or a part of its `allOf`) names it.
+fn nullable(schema: &mut Value, field: &str) {
+    if let Some(Value::String(t)) = schema["properties"].get(field).map(|p| p["type"].clone()) {
+        schema["properties"][field]["type"] = json!([t, "null"]);
+    }
+    if let Some(parts) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+        for part in parts {
+            nullable(part, field);
         }
     }
+}
+
+/// Puts `case` (the case with its summary nullable) wherever a schema flattens a `Case` beside
+/// `withheld`: the case as shown, however the generic wrappers inline it.
+fn shown_cases(v: &mut Value, case: &Value) {
+    if let Some(parts) = v.get_mut("allOf").and_then(Value::as_array_mut)
+        && parts
+            .iter()
+            .any(|p| p["properties"].get("withheld").is_some())
+    {
+        for part in parts.iter_mut() {
+            if part["$ref"] == "#/components/schemas/Case" {
+                *part = case.clone();
+            }
+        }
+    }
+    match v {
+        Value::Object(members) => members.values_mut().for_each(|m| shown_cases(m, case)),
+        Value::Array(items) => items.iter_mut().for_each(|m| shown_cases(m, case)),
+        _ => {}
+    }
+}
+
+/// What the annotations cannot say, said on the generated document:
+/// - the body of `openapi.json` is an OpenAPI 3.1 document, whose schema is the
+///   specification's;
+/// - a report's statistics figure holds an indicator request (`chancery_domain` keeps it as
+///   JSON, since the request type belongs to `chancery_app`);
+/// - a case as shown has its summary null when it is withheld (`Case` itself, the request
+///   body, requires it).
+fn fix_up(doc: &mut Value) {
+    doc["paths"]["/api/v1/openapi.json"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"] = json!({"$ref": OPENAPI_SCHEMA});
+    let schemas = &mut doc["components"]["schemas"];
+    for variant in schemas["BlockSpec"]["oneOf"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        if variant["properties"]["kind"]["enum"][0] == "statistics_figure" {
+            variant["properties"]["indicator"] =
+                json!({"$ref": "#/components/schemas/IndicatorRequest"});
+        }
+    }
+    let mut case = schemas["Case"].clone();
+    nullable(&mut case, "summary");
+    shown_cases(schemas, &case);
 }
 
 #[derive(OpenApi)]
@@ -477,7 +502,6 @@ impl Modify for Fixups {
         crate::redactions::api_decide,
         crate::admin::api_audit,
     ),
-    modifiers(&Fixups),
     tags(
         (name = "cases", description = "Cases documented by posts: records, comparisons, group summaries, export and import"),
         (name = "sources", description = "Sources shared by all posts"),
@@ -497,12 +521,14 @@ impl Modify for Fixups {
 pub struct ApiDoc;
 
 /// The document as a value (what `GET /api/v1/openapi.json` answers).
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    fix_up(&mut doc);
+    doc
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system",
     responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json")))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi_json() -> Json<Value> {
     Json(document())
 }

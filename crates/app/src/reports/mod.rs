@@ -2,8 +2,8 @@
 //! shared by the JSON API, the pages and the command line.
 
 pub mod builds;
+// `reports::reports`: the reports among taskings, templates and builds.
 #[allow(clippy::module_inception)]
-// `reports::reports`: the reports among taskings, templates, builds
 pub mod reports;
 pub mod taskings;
 pub mod templates;

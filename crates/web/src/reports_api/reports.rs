@@ -93,6 +93,7 @@ pub async fn api_report(
         (status = 403, description = "Published or withdrawn reports are not edited", body = chancery_domain::ValidationErrors),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+        (status = 428, description = "If-Match missing", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_update(
     State(state): State<AppState>,
@@ -133,7 +134,9 @@ pub async fn api_report_history(
     responses(
         (status = 200, description = "Done; ETag holds the new version", body = crate::openapi::Shown<crate::openapi::ReportShown>),
         (status = 403, description = "Not this role's step", body = chancery_domain::ValidationErrors),
+        (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Clearance refused: each problem with its paragraph and link", body = chancery_domain::ValidationErrors),
+        (status = 428, description = "If-Match missing", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_report_action(
     State(state): State<AppState>,

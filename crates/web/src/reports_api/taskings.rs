@@ -75,6 +75,7 @@ pub async fn api_tasking(
         (status = 200, description = "Saved; ETag holds the new version", body = crate::openapi::Shown<chancery_domain::report::Tasking>),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+        (status = 428, description = "If-Match missing", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_tasking_update(
     State(state): State<AppState>,

@@ -62,6 +62,7 @@ pub async fn api_template(
         (status = 200, description = "Saved (HQ editors)", body = chancery_domain::report::Template),
         (status = 409, description = "The version read is not the current one", body = chancery_domain::ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = chancery_domain::ValidationErrors),
+        (status = 428, description = "If-Match missing", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_template_update(
     State(state): State<AppState>,

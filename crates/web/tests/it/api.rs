@@ -12,6 +12,7 @@ crate::on_both_backends!(
     transport_errors_have_the_error_shape,
     a_case_cannot_move_post,
     openapi_document_describes_the_api,
+    responses_fit_their_documented_schemas,
 );
 
 async fn health_and_posts(app: &TestApp) {
@@ -59,7 +60,10 @@ async fn create_read_update_with_etags(app: &TestApp) {
     let r = app.get(&location).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["etag"], "\"1\"");
-    let got: Value = r.json().await.unwrap();
+    let mut got: Value = r.json().await.unwrap();
+    // A read also carries the record's flags (none here); otherwise it is what was created.
+    assert_eq!(got["flags"], json!([]));
+    got.as_object_mut().unwrap().remove("flags");
     assert_eq!(got, created);
 
     // Eurostat's EL and UK read as ISO GR and GB.
@@ -515,6 +519,678 @@ fn generic_bodies(doc: &Value) -> Vec<String> {
     out
 }
 
+/// Where `v` does not fit `schema` (local references followed): each misfit as a path and
+/// what is wrong. Members a schema does not name are misfits too, unless part of it is open (a
+/// bare object, or `additionalProperties`), so a response cannot carry what the document
+/// does not say.
+fn misfits(doc: &Value, schema: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+            misfits(doc, &doc["components"]["schemas"][name], v, at, out);
+        }
+        return;
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        misfits(doc, part, v, at, out);
+    }
+    if let Some(alternatives) = schema["oneOf"].as_array() {
+        let fits = alternatives.iter().any(|a| {
+            let mut m = Vec::new();
+            misfits(doc, a, v, at, &mut m);
+            m.is_empty()
+        });
+        if !fits {
+            out.push(format!("{at}: fits none of oneOf: {v}"));
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let type_fits = |t: &str| match t {
+        "null" => v.is_null(),
+        "boolean" => v.is_boolean(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "string" => v.is_string(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|t| type_fits(t)) {
+        out.push(format!("{at}: not {types:?}: {v}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(v)
+    {
+        out.push(format!("{at}: {v} not in {allowed:?}"));
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), v.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            misfits(doc, items, item, &format!("{at}[{i}]"), out);
+        }
+    }
+    if let Some(object) = v.as_object() {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            if !object.contains_key(name.as_str().unwrap_or_default()) {
+                out.push(format!("{at}: lacks {name}"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (k, sub) in properties {
+                if let Some(member) = object.get(k) {
+                    misfits(doc, sub, member, &format!("{at}.{k}"), out);
+                }
+            }
+        }
+        if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+            for (k, member) in object {
+                misfits(doc, extra, member, &format!("{at}.{k}"), out);
+            }
+        }
+    }
+}
+
+/// The members a schema names, or `None` where it is open to any.
+fn named_members(doc: &Value, schema: &Value, v: &Value) -> Option<Vec<String>> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.strip_prefix("#/components/schemas/")?;
+        return named_members(doc, &doc["components"]["schemas"][name], v);
+    }
+    if schema.get("additionalProperties").is_some() {
+        return None;
+    }
+    let mut names: Vec<String> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let composed = schema.get("allOf").or(schema.get("oneOf"));
+    if schema["type"] == "object" && schema.get("properties").is_none() && composed.is_none() {
+        return None;
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for part in all {
+            names.extend(named_members(doc, part, v)?);
+        }
+    }
+    if let Some(alternatives) = schema["oneOf"].as_array() {
+        // The alternative the value fits.
+        let fitting = alternatives.iter().find(|a| {
+            let mut m = Vec::new();
+            misfits(doc, a, v, "", &mut m);
+            m.is_empty()
+        });
+        if let Some(a) = fitting {
+            names.extend(named_members(doc, a, v)?);
+        }
+    }
+    Some(names)
+}
+
+/// Members of `v` (and of the objects inside it) that its schema does not name.
+fn unnamed(doc: &Value, schema: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = {
+        let mut s = schema;
+        while let Some(name) = s["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            s = &doc["components"]["schemas"][name];
+        }
+        s
+    };
+    if let Some(array) = v.as_array() {
+        if let Some(items) = schema.get("items") {
+            for (i, item) in array.iter().enumerate() {
+                unnamed(doc, items, item, &format!("{at}[{i}]"), out);
+            }
+        }
+        return;
+    }
+    let Some(object) = v.as_object() else { return };
+    let Some(names) = named_members(doc, schema, v) else {
+        return;
+    };
+    for (k, member) in object {
+        if !names.contains(k) {
+            out.push(format!("{at}.{k}: not in the document"));
+            continue;
+        }
+        if let Some(sub) = property_schema(doc, schema, v, k) {
+            unnamed(doc, sub, member, &format!("{at}.{k}"), out);
+        }
+    }
+}
+
+/// The schema of member `k` of `object`, whose schema is `schema` (through references, allOf
+/// and the oneOf alternative the object fits).
+fn property_schema<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    object: &Value,
+    k: &str,
+) -> Option<&'a Value> {
+    if let Some(name) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        return property_schema(doc, &doc["components"]["schemas"][name], object, k);
+    }
+    if let Some(p) = schema["properties"].get(k) {
+        return Some(p);
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        if let Some(p) = property_schema(doc, part, object, k) {
+            return Some(p);
+        }
+    }
+    let fitting = schema["oneOf"].as_array()?.iter().find(|a| {
+        let mut m = Vec::new();
+        misfits(doc, a, object, "", &mut m);
+        m.is_empty()
+    })?;
+    property_schema(doc, fitting, object, k)
+}
+
+/// Checks a response against the schema the document gives for its route, status and JSON
+/// content.
+async fn fits(doc: &Value, method: &str, route: &str, r: reqwest::Response) -> Value {
+    let status = r.status().as_u16().to_string();
+    let body: Value = r.json().await.unwrap();
+    let op = &doc["paths"][route][method];
+    let schema = &op["responses"][&status]["content"]["application/json"]["schema"];
+    assert!(
+        !schema.is_null(),
+        "{method} {route}: no JSON schema for {status}: {body}"
+    );
+    let mut out = Vec::new();
+    misfits(doc, schema, &body, "$", &mut out);
+    unnamed(doc, schema, &body, "$", &mut out);
+    assert!(
+        out.is_empty(),
+        "{method} {route} {status}: {out:#?}\n{body:#}"
+    );
+    body
+}
+
+/// Real responses, of every kind of record and of the typed results, fit the schemas the
+/// document gives them, members and all.
+async fn responses_fit_their_documented_schemas(app: &TestApp) {
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let doc = &doc;
+    let src = fits(
+        doc,
+        "post",
+        "/api/v1/sources",
+        app.post_json("/api/v1/sources", &source_json("A source"))
+            .await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let get = |path: String| async move { app.get(&path).await };
+    fits(
+        doc,
+        "get",
+        "/api/v1/sources/{id}",
+        get(format!("/api/v1/sources/{src}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/sources",
+        get("/api/v1/sources".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/sources/{id}/history",
+        get(format!("/api/v1/sources/{src}/history")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/posts",
+        get("/api/v1/posts".into()).await,
+    )
+    .await;
+
+    // Cases: a U case with an SBU summary, read by an account without SBU access, withholds it.
+    let mut case = case_json("berlin", "DE", "A case", src);
+    case["marking"] = json!("U");
+    case["summary_marking"] = json!("SBU");
+    let case = fits(
+        doc,
+        "post",
+        "/api/v1/cases",
+        app.post_json("/api/v1/cases", &case).await,
+    )
+    .await;
+    let cid = case["id"].as_i64().unwrap();
+    let other = fits(
+        doc,
+        "post",
+        "/api/v1/cases",
+        app.post_json("/api/v1/cases", &case_json("berlin", "DE", "Another", src))
+            .await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/{id}",
+        get(format!("/api/v1/cases/{cid}")).await,
+    )
+    .await;
+    let reader = app.client_as("hq_reader", None, false).await;
+    let shown = fits(
+        doc,
+        "get",
+        "/api/v1/cases/{id}",
+        reader
+            .get(app.url(&format!("/api/v1/cases/{cid}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(shown["withheld"], json!(["summary"]));
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases",
+        get("/api/v1/cases?post=berlin".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/{id}/history",
+        get(format!("/api/v1/cases/{cid}/history")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/{id}/compare/{other}",
+        get(format!("/api/v1/cases/{cid}/compare/{other}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/summary",
+        get("/api/v1/cases/summary".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/export",
+        get("/api/v1/cases/export?format=json".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/cases/{id}",
+        get("/api/v1/cases/999999".into()).await,
+    )
+    .await;
+
+    // Policies and engagements.
+    let policy = json!({"post": "berlin", "country": "DE", "kind": "law", "area": "asylum",
+        "title": "A law", "marking": "U", "versions": [{"label": "First", "valid_from": "2020-01-01",
+        "summary": "What it said.", "citations": [{"source_id": src}]}]});
+    let pid = fits(
+        doc,
+        "post",
+        "/api/v1/policies",
+        app.post_json("/api/v1/policies", &policy).await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/policies/{id}",
+        get(format!("/api/v1/policies/{pid}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/policies",
+        get("/api/v1/policies?area=asylum".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/policies/{id}/history",
+        get(format!("/api/v1/policies/{pid}/history")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/policies/{id}/in-force",
+        get(format!("/api/v1/policies/{pid}/in-force?date=2021-05-01")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/engagements",
+        get("/api/v1/engagements".into()).await,
+    )
+    .await;
+
+    // Archives.
+    let archive = fits(
+        doc,
+        "post",
+        "/api/v1/sources/{id}/archives",
+        app.post_json(
+            &format!("/api/v1/sources/{src}/archives"),
+            &json!({"text": "The court found.", "text_en": "The court found."}),
+        )
+        .await,
+    )
+    .await;
+    let aid = archive["id"].as_i64().unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/sources/{id}/archives",
+        get(format!("/api/v1/sources/{src}/archives")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/sources/{id}/archives/{aid}/text",
+        get(format!("/api/v1/sources/{src}/archives/{aid}/text")).await,
+    )
+    .await;
+
+    // Taskings, templates, reports, comments, builds.
+    let tasking = json!({"title": "Migration impacts", "instructions": "Use the template.",
+        "topics": [], "template_key": "migration-impacts", "posts": ["berlin"],
+        "due": "2031-01-31", "recurrence": "one_off"});
+    let tid = fits(
+        doc,
+        "post",
+        "/api/v1/taskings",
+        app.post_json("/api/v1/taskings", &tasking).await,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/taskings/{id}",
+        get(format!("/api/v1/taskings/{tid}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/taskings",
+        get("/api/v1/taskings".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/compliance",
+        get("/api/v1/compliance".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/templates",
+        get("/api/v1/templates".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/templates/{key}",
+        get("/api/v1/templates/migration-impacts".into()).await,
+    )
+    .await;
+    let report = json!({"post": "berlin", "template_key": "migration-impacts", "subject": "Migration",
+        "tags": ["SMIG"], "sections": [{"heading": "Crime and justice", "paragraphs": [
+            {"id": "p1", "kind": "fact", "marking": "U", "text": "Arrests rose.",
+             "citations": [{"kind": "source", "id": src}]},
+            {"id": "p2", "kind": "analysis", "marking": "SBU", "text": "Why.", "citations": []}]}]});
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let rid = fits(
+        doc,
+        "post",
+        "/api/v1/reports",
+        officer
+            .post(app.url("/api/v1/reports"))
+            .json(&report)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/reports/{id}",
+        get(format!("/api/v1/reports/{rid}")).await,
+    )
+    .await;
+    let unshown = fits(
+        doc,
+        "get",
+        "/api/v1/reports/{id}",
+        reader
+            .get(app.url(&format!("/api/v1/reports/{rid}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(unshown["withheld_paragraphs"], json!(["p2"]));
+    fits(
+        doc,
+        "get",
+        "/api/v1/reports",
+        get("/api/v1/reports".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/reports/{id}/history",
+        get(format!("/api/v1/reports/{rid}/history")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "post",
+        "/api/v1/reports/{id}/comments",
+        officer
+            .post(app.url(&format!("/api/v1/reports/{rid}/comments")))
+            .json(&json!({"paragraph": "p1", "body": "Which year?"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/reports/{id}/comments",
+        get(format!("/api/v1/reports/{rid}/comments")).await,
+    )
+    .await;
+    let build = fits(
+        doc,
+        "post",
+        "/api/v1/reports/{id}/builds",
+        officer
+            .post(app.url(&format!("/api/v1/reports/{rid}/builds")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let bid = build["id"].as_i64().unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/reports/{id}/builds",
+        get(format!("/api/v1/reports/{rid}/builds")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/builds/{id}/{format}",
+        get(format!("/api/v1/builds/{bid}/manifest")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/builds/{id}/diff/{other}",
+        get(format!("/api/v1/builds/{bid}/diff/{bid}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "post",
+        "/api/v1/reports/{id}/actions",
+        officer
+            .post(app.url(&format!("/api/v1/reports/{rid}/actions")))
+            .header("If-Match", "1")
+            .json(&json!({"action": "submit"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    // Redactions and the audit log.
+    let request = json!({"record_type": "case", "record_id": cid, "field": "summary",
+        "reason": "A private name slipped in."});
+    let admin = app.client_as("admin", None, true).await;
+    let redaction = fits(
+        doc,
+        "post",
+        "/api/v1/redactions",
+        admin
+            .post(app.url("/api/v1/redactions"))
+            .json(&request)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let xid = redaction["id"].as_i64().unwrap();
+    fits(
+        doc,
+        "get",
+        "/api/v1/redactions",
+        get("/api/v1/redactions".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/redactions/{id}",
+        get(format!("/api/v1/redactions/{xid}")).await,
+    )
+    .await;
+    fits(
+        doc,
+        "post",
+        "/api/v1/redactions/{id}/decision",
+        app.client
+            .post(app.url(&format!("/api/v1/redactions/{xid}/decision")))
+            .header("If-Match", "1")
+            .json(&json!({"decision": "reject"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/audit",
+        admin
+            .get(app.url("/api/v1/audit?limit=5"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    // Statistics.
+    crate::stage_dataset(
+        app,
+        "prisons",
+        &[("DE", "FOR", 30.0), ("DE", "TOTAL", 100.0)],
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/statistics/datasets",
+        get("/api/v1/statistics/datasets".into()).await,
+    )
+    .await;
+    fits(
+        doc,
+        "get",
+        "/api/v1/statistics/datasets/{code}/observations",
+        get("/api/v1/statistics/datasets/prisons/observations?geo=DE".into()).await,
+    )
+    .await;
+    let share = |part: &str| {
+        json!({"indicator": "share", "geo": "DE", "period": "2022",
+            "part": {"dataset": "prisons", "dims": {"citizen": part}},
+            "whole": {"dataset": "prisons", "dims": {"citizen": "TOTAL"}}})
+    };
+    let answer = fits(
+        doc,
+        "post",
+        "/api/v1/statistics/indicators",
+        app.post_json("/api/v1/statistics/indicators", &share("FOR"))
+            .await,
+    )
+    .await;
+    assert!(answer["result"].is_object(), "{answer}");
+    let refused = fits(
+        doc,
+        "post",
+        "/api/v1/statistics/indicators",
+        app.post_json("/api/v1/statistics/indicators", &share("XX"))
+            .await,
+    )
+    .await;
+    assert!(refused["refusal"].is_object(), "{refused}");
+}
+
 /// The route check fails when a route is left out of the document.
 #[test]
 fn the_route_check_sees_a_missing_route() {
@@ -539,7 +1215,42 @@ fn the_route_check_sees_a_missing_route() {
     assert_eq!(
         generic_bodies(&doc),
         ["get /api/v1/audit: 200 application/json"]
+    ); // And the schema check sees a wrong type and a member the document does not name.
+    doc["components"]["schemas"]["Thing"] = json!({"allOf": [
+        {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+        {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}}}]});
+    let schema = json!({"$ref": "#/components/schemas/Thing"});
+    let mut out = Vec::new();
+    misfits(
+        &doc,
+        &schema,
+        &json!({"id": 1, "tags": ["a"]}),
+        "$",
+        &mut out,
     );
+    unnamed(
+        &doc,
+        &schema,
+        &json!({"id": 1, "tags": ["a"]}),
+        "$",
+        &mut out,
+    );
+    assert!(out.is_empty(), "{out:?}");
+    misfits(
+        &doc,
+        &schema,
+        &json!({"id": "1", "tags": [2]}),
+        "$",
+        &mut out,
+    );
+    unnamed(
+        &doc,
+        &schema,
+        &json!({"id": 1, "extra": true}),
+        "$",
+        &mut out,
+    );
+    assert_eq!(out.len(), 3, "{out:?}");
 }
 
 /// A body over the configured limit gets 413 in the error shape, before anything is read or
