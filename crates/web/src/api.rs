@@ -167,7 +167,7 @@ pub async fn list_cases(
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = Input<Case>,
     responses(
-        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<CaseShown>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Flagged<CaseShown>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 413, description = "Body too large", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -200,7 +200,7 @@ pub async fn get_case(
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Shown<CaseShown>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Flagged<CaseShown>),
         (status = 404, description = "No such case", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -250,7 +250,7 @@ pub async fn list_sources(
 
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = Input<Source>,
     responses(
-        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<Source>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Flagged<Source>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
     ))]
@@ -282,7 +282,7 @@ pub async fn get_source(
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Shown<Source>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Flagged<Source>),
         (status = 404, description = "No such source", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -336,7 +336,7 @@ pub async fn list_policies(
 
 #[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body = Input<chancery_domain::Policy>,
     responses(
-        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<chancery_domain::Policy>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Flagged<chancery_domain::Policy>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 403, description = "Not this account's to create", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -369,7 +369,7 @@ pub async fn get_policy(
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Shown<chancery_domain::Policy>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Flagged<chancery_domain::Policy>),
         (status = 404, description = "No such policy", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -454,7 +454,7 @@ pub async fn list_engagements(
 
 #[utoipa::path(post, path = "/api/v1/engagements", tag = "engagements", request_body = Input<chancery_domain::Engagement>,
     responses(
-        (status = 201, description = "Created; ETag holds the version, Location the record", body = Shown<chancery_domain::Engagement>),
+        (status = 201, description = "Created; ETag holds the version, Location the record", body = Flagged<chancery_domain::Engagement>),
         (status = 400, description = "Malformed JSON", body = ValidationErrors),
         (status = 403, description = "Not this account's to create", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
@@ -487,7 +487,7 @@ pub async fn get_engagement(
         ("If-Match" = String, Header, description = "the version read, as its ETag: \"3\""),
     ),
     responses(
-        (status = 200, description = "Updated; ETag holds the new version", body = Shown<chancery_domain::Engagement>),
+        (status = 200, description = "Updated; ETag holds the new version", body = Flagged<chancery_domain::Engagement>),
         (status = 404, description = "No such engagement", body = ValidationErrors),
         (status = 409, description = "Another update came first", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),

@@ -48,7 +48,7 @@ pub async fn api_list(
 #[utoipa::path(post, path = "/api/v1/redactions", tag = "redactions",
     request_body = crate::openapi::Input<RedactionRequest>,
     responses(
-        (status = 201, description = "Requested; ETag holds the version, Location the request", body = crate::openapi::Shown<RedactionRequest>),
+        (status = 201, description = "Requested; ETag holds the version, Location the request", body = crate::openapi::Flagged<RedactionRequest>),
         (status = 403, description = "Not this account's to request", body = ValidationErrors),
         (status = 422, description = "Invalid fields, each named", body = ValidationErrors),
     ))]
