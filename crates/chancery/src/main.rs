@@ -7,6 +7,7 @@ mod import;
 mod report;
 
 use anyhow::{Context, Result};
+use chancery_app::statistics::{Answered, IndicatorAnswer, IndicatorOutcome};
 use chancery_app::{App, Limits};
 use chancery_store::{Blobs, Store, redact_url};
 use chancery_web::{AppState, WebConfig};
@@ -587,62 +588,80 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
     Ok(true)
 }
 
+/// A number as the JSON answer writes it (`8414.0`, `null` when not finite).
+fn json_num(x: f64) -> serde_json::Value {
+    serde_json::Value::from(x)
+}
+
+/// A finite number, or NaN (printed as such) for one that is not.
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { f64::NAN }
+}
+
 /// A person-readable rendering of an indicator answer.
-fn print_indicator(a: &serde_json::Value) {
-    if let Some(r) = a.get("refusal") {
-        println!("No result: {}", r["message"].as_str().unwrap_or(""));
-    } else if let Some(r) = a.get("result") {
-        let iv = &r["interval"];
-        match a["indicator"].as_str() {
-            Some("rate") => println!(
+fn print_indicator(a: &IndicatorAnswer) {
+    let flags = match &a.outcome {
+        IndicatorOutcome::Rate(Answered::Result(r)) => {
+            println!(
                 "{:.2} per 100,000 [95% {:.2} to {:.2}] = {} / {} ({} {}, population at {})",
-                r["value"].as_f64().unwrap_or(f64::NAN),
-                iv["lower"].as_f64().unwrap_or(f64::NAN),
-                iv["upper"].as_f64().unwrap_or(f64::NAN),
-                r["count"],
-                r["denominator_value"],
-                r["geo"].as_str().unwrap_or(""),
-                r["period"].as_str().unwrap_or(""),
-                r["denominator_reference_date"]
-                    .as_str()
+                finite(r.value),
+                finite(r.interval.lower),
+                finite(r.interval.upper),
+                r.count,
+                json_num(r.denominator_value),
+                r.geo,
+                r.period,
+                r.denominator_reference_date
+                    .as_deref()
                     .unwrap_or("not stated"),
-            ),
-            Some("share") => println!(
+            );
+            Some(&r.flags)
+        }
+        IndicatorOutcome::Share(Answered::Result(r)) => {
+            println!(
                 "{:.1}% [95% {:.1}% to {:.1}%] = {} / {} ({} {})",
-                r["percent"].as_f64().unwrap_or(f64::NAN),
-                iv["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                iv["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                r["part_count"],
-                r["whole_count"],
-                r["geo"].as_str().unwrap_or(""),
-                r["period"].as_str().unwrap_or(""),
-            ),
-            _ => {
-                let fit = &r["fit"];
-                let q = &fit["quasi_interval"];
-                println!(
-                    "annual change {:+.2}% [95% quasi-Poisson {:+.2}% to {:+.2}%], slope {:.5}, dispersion {:.2}",
-                    fit["annual_change"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    q["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    q["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    fit["slope"].as_f64().unwrap_or(f64::NAN),
-                    fit["phi"].as_f64().unwrap_or(f64::NAN),
-                );
+                finite(r.percent),
+                finite(r.interval.lower) * 100.0,
+                finite(r.interval.upper) * 100.0,
+                r.part_count,
+                r.whole_count,
+                r.geo,
+                r.period,
+            );
+            Some(&r.flags)
+        }
+        IndicatorOutcome::Trend(Answered::Result(r)) => {
+            let fit = &r.fit;
+            let q = &fit.quasi_interval;
+            println!(
+                "annual change {:+.2}% [95% quasi-Poisson {:+.2}% to {:+.2}%], slope {:.5}, dispersion {:.2}",
+                finite(fit.annual_change) * 100.0,
+                finite(q.lower) * 100.0,
+                finite(q.upper) * 100.0,
+                finite(fit.slope),
+                finite(fit.phi),
+            );
+            Some(&r.flags)
+        }
+        _ => {
+            if let Some(r) = a.refusal() {
+                println!("No result: {}", r.message);
             }
+            None
         }
-        if let Some(f) = r["flags"].as_str().filter(|f| !f.is_empty()) {
-            println!("flags: {f}");
-        }
-        for c in r["caveats"].as_array().into_iter().flatten() {
-            println!("caveat: {}", c["text"].as_str().unwrap_or(""));
-        }
+    };
+    if let Some(f) = flags.map(|f| f.to_string()).filter(|f| !f.is_empty()) {
+        println!("flags: {f}");
     }
-    for o in a["observations"].as_array().into_iter().flatten() {
+    for c in a.caveats() {
+        println!("caveat: {}", c.text);
+    }
+    for o in &a.observations {
         println!(
             "used: observation {} = {} {}",
-            o["id"].as_str().unwrap_or(""),
-            o["value"],
-            o["flags"].as_str().unwrap_or("")
+            o.id,
+            serde_json::json!(o.value),
+            o.flags
         );
     }
 }
