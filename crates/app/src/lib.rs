@@ -8,6 +8,7 @@ pub mod access;
 pub mod accounts;
 pub mod actor;
 pub mod archive;
+pub mod audit;
 pub mod cases;
 pub mod error;
 pub mod pii;
