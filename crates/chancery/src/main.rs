@@ -2,17 +2,15 @@
 
 mod admin;
 mod config;
-mod demo;
 mod import;
 mod report;
 
 use anyhow::{Context, Result};
 use chancery_app::statistics::{Answered, IndicatorAnswer, IndicatorOutcome};
-use chancery_app::{App, Limits};
-use chancery_store::{Blobs, Store, redact_url};
+use chancery_app::{App, demo, redact_url};
 use chancery_web::{AppState, WebConfig};
 use clap::{Parser, Subcommand};
-use config::{Overrides, Settings};
+use config::{DataArgs, Settings};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,50 +29,37 @@ struct Cli {
 enum Command {
     /// Serve the web pages and the JSON API.
     Serve {
-        /// Data directory (default ./chancery-data; env CHANCERY_DATA).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Database URL: sqlite:PATH or postgres://... (default: SQLite inside the data directory;
-        /// env CHANCERY_DATABASE_URL).
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
         /// Address to listen on (default 127.0.0.1:8080; env CHANCERY_LISTEN).
         #[arg(long)]
         listen: Option<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: admin::UserCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
         command: admin::TokenCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Verify or export the audit log.
     Audit {
         #[command(subcommand)]
         command: admin::AuditCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Import data files.
     Import {
@@ -85,19 +70,15 @@ enum Command {
     Stats {
         #[command(subcommand)]
         command: StatsCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Build reports and render builds.
     Report {
         #[command(subcommand)]
         command: ReportCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Create the demo data in a new data directory (SQLite), then serve it.
     Demo {
@@ -127,10 +108,8 @@ enum ImportCommand {
         /// One JSON summary object per file, one per line.
         #[arg(long)]
         json: bool,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
 }
 
@@ -246,73 +225,34 @@ fn main() -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve {
-            data,
-            database,
-            listen,
-        } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen,
-            })?;
-            let store = open(&settings).await?;
-            serve(store, &settings, None).await
+        Command::Serve { db, listen } => {
+            let settings = Settings::load(db, listen)?;
+            let app = open(&settings).await?;
+            serve(app, &settings, None).await
         }
-        Command::Migrate { data, database } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?;
-            let store = open(&settings).await?;
-            println!("migrated {}", redact_url(&settings.database_url()));
-            store.close().await;
+        Command::Migrate { db } => {
+            let settings = Settings::load(db, None)?;
+            let app = open(&settings).await?;
+            println!("migrated {}", redact_url(&settings.app().database_url()));
+            app.close().await;
             Ok(())
         }
-        Command::User {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let r = admin::user(&store, command).await;
-            store.close().await;
+        Command::User { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let r = admin::user(&app, command).await;
+            app.close().await;
             r
         }
-        Command::Token {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let r = admin::token(&store, command).await;
-            store.close().await;
+        Command::Token { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let r = admin::token(&app, command).await;
+            app.close().await;
             r
         }
-        Command::Audit {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let code = admin::audit(&store, command).await;
-            store.close().await;
+        Command::Audit { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let code = admin::audit(&app, command).await;
+            app.close().await;
             match code? {
                 0 => Ok(()),
                 c => std::process::exit(c),
@@ -326,81 +266,55 @@ async fn run(cli: Cli) -> Result<()> {
                     mapping,
                     dataset,
                     json,
-                    data,
-                    database,
+                    db,
                 },
         } => {
             let format = match format.as_str() {
                 "auto" => None,
-                f => Some(chancery_stats::Format::parse(f).map_err(anyhow::Error::msg)?),
+                f => Some(chancery_app::import::Format::parse(f).map_err(anyhow::Error::msg)?),
             };
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let opts = import::ImportOptions {
+            let app = open(&Settings::load(db, None)?).await?;
+            let opts = chancery_app::import::ImportOptions {
                 format,
                 mapping,
                 dataset,
             };
-            let ok = import::run(&store, &files, &opts, json).await;
-            store.close().await;
+            let ok = import::run(&app, &files, &opts, json).await;
+            app.close().await;
             if !ok? {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Stats {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let ok = stats_command(&store, command).await;
-            store.close().await;
+        Command::Stats { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let ok = stats_command(&app, command).await;
+            app.close().await;
             if !ok? {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Report {
-            command,
-            data,
-            database,
-        } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?;
-            let store = open(&settings).await?;
-            let app = App::new(store.clone(), blobs_of(&settings)?, Limits::default());
+        Command::Report { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
             let r = report::run(&app, command).await;
-            store.close().await;
+            app.close().await;
             r
         }
         Command::Demo { data, listen } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: None,
+            let settings = Settings::load(
+                DataArgs {
+                    data,
+                    database: None,
+                },
                 listen,
-            })?;
+            )?;
             let settings = settings.sqlite_only();
-            let fresh = !settings.sqlite_path().exists();
-            let store = open(&settings).await?;
-            let mut note = if fresh || store.list_posts().await?.is_empty() {
-                let blobs = Blobs::local(&settings.data.join("blobs"))?;
-                let summary = demo::load(&store, &blobs)
-                    .await
-                    .context("loading the demo data")?;
-                let stats = demo::load_statistics(&store, &settings.data)
+            let fresh = !settings.app().sqlite_path().exists();
+            let app = open(&settings).await?;
+            let mut note = if fresh || demo::is_empty(&app).await? {
+                let summary = demo::load(&app).await.context("loading the demo data")?;
+                let stats = demo::load_statistics(&app, &settings.data)
                     .await
                     .context("loading the demo statistics")?;
                 let summary = format!("{summary}; statistics: {stats}");
@@ -414,45 +328,45 @@ async fn run(cli: Cli) -> Result<()> {
                     settings.data.display()
                 )
             };
-            for line in demo::logins() {
+            for line in demo_logins() {
                 note.push('\n');
                 note.push_str(&line);
             }
-            serve(store, &settings, Some(note)).await
+            serve(app, &settings, Some(note)).await
         }
     }
 }
 
-/// Opens the configured database, creating the data directory, and applies migrations.
-async fn open(settings: &Settings) -> Result<Store> {
-    std::fs::create_dir_all(&settings.data)
-        .with_context(|| format!("creating the data directory {}", settings.data.display()))?;
-    let url = settings.database_url();
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("opening {}", redact_url(&url)))?;
-    store.migrate().await.context("applying migrations")?;
-    tracing::info!(database = %redact_url(&url), backend = store.backend().as_str(), "database ready");
-    Ok(store)
+/// Opens the application: the data directory, the database (migrated) and the blobs.
+async fn open(settings: &Settings) -> Result<App> {
+    Ok(App::open(&settings.app()).await?)
 }
 
-/// The archive's blob store under the data directory.
-fn blobs_of(settings: &Settings) -> Result<Blobs> {
-    Blobs::local(&settings.data.join("blobs")).with_context(|| {
-        format!(
-            "opening the archive store under {}",
-            settings.data.display()
-        )
-    })
+/// Lines telling how to sign in to the demo.
+fn demo_logins() -> Vec<String> {
+    let mut lines = vec![format!(
+        "Demo logins (password for all: {}):",
+        demo::DEMO_PASSWORD
+    )];
+    for (email, _, role, post, sbu) in demo::DEMO_USERS {
+        let at = post.map(|p| format!(" at {p}")).unwrap_or_default();
+        let sbu = if *sbu {
+            "SBU access"
+        } else {
+            "no SBU access: sees U material only"
+        };
+        lines.push(format!("  {email:<36} {role}{at}, {sbu}"));
+    }
+    lines
 }
 
-async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Result<()> {
+async fn serve(app: App, settings: &Settings, note: Option<String>) -> Result<()> {
     let listen = settings.listen.as_str();
     let (listener, addr) = chancery_web::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let state = AppState::new(
-        App::new(store.clone(), blobs_of(settings)?, Limits::default()),
+        app.clone(),
         WebConfig {
             secure_cookies: settings.secure_cookies,
             ..WebConfig::default()
@@ -475,7 +389,7 @@ async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Resul
     chancery_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;
-    store.close().await;
+    app.close().await;
     Ok(())
 }
 
@@ -501,8 +415,8 @@ fn sel(text: &str) -> Result<chancery_app::statistics::SeriesSel> {
 }
 
 /// Runs a `stats` subcommand; false when the answer is an error the user must fix.
-async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
-    use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, evaluate};
+async fn stats_command(app: &App, command: StatsCommand) -> Result<bool> {
+    use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, indicator};
     let (req, json_out) = match command {
         StatsCommand::Query {
             dataset,
@@ -510,7 +424,7 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
             release,
             json,
         } => {
-            return import::query(store, &dataset.to_lowercase(), &filter, release, json).await;
+            return import::query(app, &dataset.to_lowercase(), &filter, release, json).await;
         }
         StatsCommand::Rate {
             numerator,
@@ -572,7 +486,7 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
             json,
         ),
     };
-    let answer = match evaluate(store, &req).await {
+    let answer = match indicator(app, &req).await {
         Ok(a) => a,
         Err(EvalError::Unmet(m)) => {
             eprintln!("{m}");

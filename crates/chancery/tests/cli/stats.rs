@@ -1,8 +1,7 @@
 //! `chancery import stats` and `chancery stats ...` on the real files in `shared/data`, on
 //! SQLite and (when configured) PostgreSQL: the checks the statistics work must make.
 
-use chancery_store::Backend;
-use chancery_store::testing::TestDb;
+use chancery_app::{Backend, TestDb};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
