@@ -17,6 +17,8 @@ pub mod pii;
 pub mod query;
 pub mod redactions;
 pub mod report_build;
+// `reports::reports` holds the report records' use cases beside builds, taskings, templates.
+#[allow(clippy::module_inception)]
 pub mod reports;
 pub mod save;
 pub mod sessions;
