@@ -102,3 +102,109 @@ pub async fn actor_by_email(app: &App, email: &str, flag: &str) -> Result<Actor,
         .await?
         .ok_or_else(|| AppError::invalid(flag, format!("the account {email} is deactivated")))
 }
+
+// ---------------------------------------------------------------- administration at the server
+//
+// The command line's `user`, `token` and `audit` commands act as the system: the audit log
+// records the address `local` and no account.
+
+pub use chancery_store::StoredUser;
+
+/// A new account from an administrator's input, checked (role, post, e-mail) but not stored.
+/// Without a name, the part of the e-mail before the @ is shown.
+pub fn new_account(
+    email: &str,
+    role: &str,
+    post: Option<&str>,
+    sbu_access: bool,
+    name: Option<&str>,
+) -> Result<chancery_domain::Account, AppError> {
+    chancery_domain::Role::parse(role).map_err(AppError::BadRequest)?;
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email));
+    chancery_domain::Account::from_json(&serde_json::json!({"email": email,
+        "display_name": name, "role": role, "post": post, "sbu_access": sbu_access}))
+    .map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// Stores a new account with a password (checked against the password rules first).
+pub async fn create_user(
+    app: &App,
+    account: &chancery_domain::Account,
+    password: &str,
+) -> Result<UserId, AppError> {
+    let hash = checked_hash(password)?;
+    Ok(app
+        .store
+        .create_user(account, Some(&hash), &chancery_store::AuditCtx::system())
+        .await?)
+}
+
+fn checked_hash(password: &str) -> Result<String, AppError> {
+    chancery_domain::account::check_password(password).map_err(AppError::BadRequest)?;
+    hash_password(password)
+}
+
+/// The account with this e-mail.
+pub async fn user_by_email(app: &App, email: &str) -> Result<StoredUser, AppError> {
+    let email = chancery_domain::Email::parse(email).map_err(AppError::BadRequest)?;
+    app.store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no account {email}")))
+}
+
+/// Every account.
+pub async fn list_users(app: &App) -> Result<Vec<StoredUser>, AppError> {
+    Ok(app.store.list_users().await?)
+}
+
+/// Sets a new password (checked against the password rules); ends the account's sessions.
+pub async fn set_password(app: &App, user: UserId, password: &str) -> Result<(), AppError> {
+    let hash = checked_hash(password)?;
+    Ok(app
+        .store
+        .set_password(user, &hash, &chancery_store::AuditCtx::system())
+        .await?)
+}
+
+/// Lifts a login lockout.
+pub async fn unlock(app: &App, user: UserId) -> Result<(), AppError> {
+    Ok(app
+        .store
+        .unlock_user(user, &chancery_store::AuditCtx::system())
+        .await?)
+}
+
+/// Creates an API token for an active account: its id and the token itself, which is not
+/// stored (only its sha256 is) and so can be shown only now.
+pub async fn create_token(
+    app: &App,
+    user: &StoredUser,
+    name: &str,
+) -> Result<(i64, String), AppError> {
+    if !user.account.active {
+        return Err(AppError::Forbidden(format!(
+            "account {} is inactive",
+            user.account.email
+        )));
+    }
+    let token = new_token();
+    let id = app
+        .store
+        .create_token(
+            user.id,
+            name,
+            &chancery_store::sha256_hex(&token),
+            &chancery_store::AuditCtx::system(),
+        )
+        .await?;
+    Ok((id, token))
+}
+
+/// Revokes a token by its id, whoever owns it.
+pub async fn revoke_token(app: &App, id: i64) -> Result<(), AppError> {
+    Ok(app
+        .store
+        .revoke_token(id, None, &chancery_store::AuditCtx::system())
+        .await?)
+}

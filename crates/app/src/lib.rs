@@ -8,13 +8,18 @@ pub mod access;
 pub mod accounts;
 pub mod actor;
 pub mod archive;
+pub mod audit;
 pub mod cases;
+pub mod demo;
 pub mod error;
+pub mod import;
 pub mod pii;
 pub mod posts;
 pub mod query;
 pub mod redactions;
 pub mod report_build;
+// `reports::reports` holds the report records' use cases beside builds, taskings, templates.
+#[allow(clippy::module_inception)]
 pub mod reports;
 pub mod save;
 pub mod sessions;
@@ -24,7 +29,13 @@ pub mod statistics;
 pub use actor::Actor;
 pub use error::AppError;
 
-use chancery_store::{Blobs, Store};
+pub use chancery_store::redact_url;
+/// Fresh isolated databases for the web and CLI test suites.
+#[cfg(feature = "testing")]
+pub use chancery_store::{Backend, testing::TestDb};
+
+use chancery_store::{Blobs, Store, StoreError};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a use case may use beyond its input.
@@ -87,4 +98,66 @@ impl App {
             clock: Clock::System,
         }
     }
+
+    /// Opens the application the settings describe: creates the data directory, connects to
+    /// the database and applies pending migrations, and opens the archive's blobs under the
+    /// data directory.
+    pub async fn open(settings: &Settings) -> Result<App, OpenError> {
+        std::fs::create_dir_all(&settings.data)
+            .map_err(|e| OpenError::DataDir(settings.data.clone(), e))?;
+        let url = settings.database_url();
+        let store = Store::connect(&url)
+            .await
+            .map_err(|e| OpenError::Connect(redact_url(&url), e))?;
+        store.migrate().await.map_err(OpenError::Migrate)?;
+        tracing::info!(database = %redact_url(&url), backend = store.backend().as_str(), "database ready");
+        let blobs = Blobs::local(&settings.data.join("blobs"))
+            .map_err(|e| OpenError::Blobs(settings.data.clone(), e))?;
+        Ok(App::new(store, blobs, settings.limits.clone()))
+    }
+
+    /// Closes the database connections (waiting for those in use).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Where the application keeps its data and what it may use: one struct, built by the
+/// binary from its configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The data directory: the SQLite file (unless a database URL is given) and the blobs.
+    pub data: PathBuf,
+    /// `sqlite:PATH` or `postgres://...`; `None` (or blank): SQLite inside the data directory.
+    pub database_url: Option<String>,
+    pub limits: Limits,
+}
+
+impl Settings {
+    /// The SQLite file inside the data directory (used when no database URL is given).
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data.join("chancery.db")
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.trim().is_empty() => u.clone(),
+            _ => format!("sqlite:{}", self.sqlite_path().display()),
+        }
+    }
+}
+
+/// Why [`App::open`] failed; each names what it was doing, the cause follows as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("creating the data directory {}", .0.display())]
+    DataDir(PathBuf, #[source] std::io::Error),
+    /// The URL, its password redacted.
+    #[error("opening {0}")]
+    Connect(String, #[source] StoreError),
+    #[error("applying migrations")]
+    Migrate(#[source] StoreError),
+    #[error("opening the archive store under {}", .0.display())]
+    Blobs(PathBuf, #[source] StoreError),
 }

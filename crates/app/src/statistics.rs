@@ -3,8 +3,10 @@
 //! geography and periods; the answer carries the result (or the reason there is none), the
 //! observations used, with their ids, and the releases they come from.
 
+use crate::App;
 use chancery_stats::indicators::{
-    self, Basis, EdgeNote, Group, Notes, Operand, Refusal, RefusalCode, TrendPoint,
+    self, Basis, Caveat, EdgeNote, Group, Notes, Operand, Rate, Refusal, RefusalCode, Share,
+    TrendPoint, TrendResult,
 };
 use chancery_stats::obs::Flags;
 use chancery_store::{DatasetMeta, ObsRow, Store, StoreError};
@@ -279,11 +281,80 @@ fn absent(sel: &SeriesSel, geo: &str, period: &str) -> Refusal {
     )
 }
 
-/// Computes an indicator. The answer is `{"indicator", "result" | "refusal", "observations"}`:
-/// a refusal (no denominator, missing value, ...) is an answer, not an error.
-pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, EvalError> {
+/// The answer to an indicator request: the result, or the reason there is none, and the
+/// observations used (with their ids and releases). It serialises as the API answers:
+/// `{"indicator": "rate" | "share" | "trend", "result" | "refusal": {...}, "observations": [...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorAnswer {
+    #[serde(flatten)]
+    pub outcome: IndicatorOutcome,
+    pub observations: Vec<ObsRow>,
+}
+
+/// What was computed, by indicator (serialised as the `indicator` member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "indicator", rename_all = "snake_case")]
+pub enum IndicatorOutcome {
+    Rate(Answered<Rate>),
+    Share(Answered<Share>),
+    Trend(Answered<TrendResult>),
+}
+
+/// A number, or the reason there is none (serialised as the `result` or `refusal` member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answered<T> {
+    Result(T),
+    Refusal(Refusal),
+}
+
+impl<T> Answered<T> {
+    fn of(r: Result<T, Refusal>) -> Answered<T> {
+        match r {
+            Ok(v) => Answered::Result(v),
+            Err(refusal) => Answered::Refusal(refusal),
+        }
+    }
+
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Answered::Result(_) => None,
+            Answered::Refusal(r) => Some(r),
+        }
+    }
+}
+
+impl IndicatorAnswer {
+    /// Why there is no number, if there is none.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match &self.outcome {
+            IndicatorOutcome::Rate(a) => a.refusal(),
+            IndicatorOutcome::Share(a) => a.refusal(),
+            IndicatorOutcome::Trend(a) => a.refusal(),
+        }
+    }
+
+    /// The result's caveats (none with a refusal).
+    pub fn caveats(&self) -> &[Caveat] {
+        match &self.outcome {
+            IndicatorOutcome::Rate(Answered::Result(r)) => &r.caveats,
+            IndicatorOutcome::Share(Answered::Result(r)) => &r.caveats,
+            IndicatorOutcome::Trend(Answered::Result(r)) => &r.caveats,
+            _ => &[],
+        }
+    }
+}
+
+/// [`evaluate`] against the application's store.
+pub async fn indicator(app: &App, req: &IndicatorRequest) -> Result<IndicatorAnswer, EvalError> {
+    evaluate(&app.store, req).await
+}
+
+/// Computes an indicator. A refusal (no denominator, missing value, ...) is an answer, not an
+/// error.
+pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<IndicatorAnswer, EvalError> {
     let mut used: Vec<ObsRow> = Vec::new();
-    let result: Result<Value, Refusal> = match req {
+    let outcome = match req {
         IndicatorRequest::Rate {
             numerator,
             denominator,
@@ -299,13 +370,13 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
                 _ => None,
             };
             used.extend(nr.into_iter().chain(dr));
-            match missing {
+            IndicatorOutcome::Rate(Answered::of(match missing {
                 Some(r) => Err(r),
                 None => {
                     let den = if d.value.is_some() { Some(&d) } else { None };
-                    indicators::rate(&n, den, &notes.notes()).map(|r| json!(r))
+                    indicators::rate(&n, den, &notes.notes())
                 }
-            }
+            }))
         }
         IndicatorRequest::Share {
             part,
@@ -322,10 +393,10 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
                 _ => None,
             };
             used.extend(pr.into_iter().chain(wr));
-            match missing {
+            IndicatorOutcome::Share(Answered::of(match missing {
                 Some(r) => Err(r),
-                None => indicators::share(&p, &w, &notes.notes()).map(|r| json!(r)),
-            }
+                None => indicators::share(&p, &w, &notes.notes()),
+            }))
         }
         IndicatorRequest::Trend {
             count,
@@ -361,7 +432,7 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
                     exposure: exposure_op,
                 });
             }
-            if points.is_empty() {
+            IndicatorOutcome::Trend(Answered::of(if points.is_empty() {
                 Err(Refusal::new(
                     RefusalCode::TooFewPoints,
                     format!(
@@ -370,21 +441,23 @@ pub async fn evaluate(store: &Store, req: &IndicatorRequest) -> Result<Value, Ev
                     ),
                 ))
             } else {
-                indicators::trend(&points, &notes.notes()).map(|r| json!(r))
-            }
+                indicators::trend(&points, &notes.notes())
+            }))
         }
     };
-    let kind = match req {
-        IndicatorRequest::Rate { .. } => "rate",
-        IndicatorRequest::Share { .. } => "share",
-        IndicatorRequest::Trend { .. } => "trend",
-    };
-    let mut out = json!({"indicator": kind, "observations": used});
-    match result {
-        Ok(r) => out["result"] = r,
-        Err(refusal) => out["refusal"] = json!(refusal),
+    Ok(IndicatorAnswer {
+        outcome,
+        observations: used,
+    })
+}
+
+/// A number as published: integral values without a decimal point.
+pub fn published(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -407,5 +480,58 @@ mod tests {
             reference_date("azr", Some("31 December"), "2025").as_deref(),
             Some("2025-12-31")
         );
+    }
+
+    /// The typed answer serialises exactly as the API's answer was built before it was typed:
+    /// `{"indicator", "observations"}` and one of `result` or `refusal`.
+    #[test]
+    fn answers_serialise_as_the_api_answers() {
+        let refused = IndicatorAnswer {
+            outcome: IndicatorOutcome::Rate(Answered::Refusal(Refusal::new(
+                RefusalCode::MissingValue,
+                "no such figure",
+            ))),
+            observations: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            json!({"indicator": "rate", "observations": [],
+                "refusal": {"code": "missing_value", "message": "no such figure"}})
+        );
+        let part = Operand::new(
+            "prisoners, foreign",
+            Some(1486.0),
+            Group::new("FOR", "citizen FOR", Basis::Citizenship),
+            "SE",
+            "2022",
+        );
+        let whole = Operand::new(
+            "prisoners, all",
+            Some(8414.0),
+            Group::all_persons(),
+            "SE",
+            "2022",
+        );
+        let share = indicators::share(&part, &whole, &Notes::none()).unwrap();
+        let obs = ObsRow {
+            id: "1/2/2022".into(),
+            release_id: 1,
+            series_id: 2,
+            dims: BTreeMap::from([("citizen".to_string(), "FOR".to_string())]),
+            period: "2022".into(),
+            value: Some(1486.0),
+            flags: "p".into(),
+        };
+        let answer = IndicatorAnswer {
+            outcome: IndicatorOutcome::Share(Answered::Result(share.clone())),
+            observations: vec![obs.clone()],
+        };
+        assert_eq!(
+            serde_json::to_value(&answer).unwrap(),
+            json!({"indicator": "share", "observations": [obs], "result": share})
+        );
+        assert!(answer.refusal().is_none());
+        assert_eq!(answer.caveats(), share.caveats.as_slice());
+        assert_eq!(refused.refusal().unwrap().message, "no such figure");
     }
 }

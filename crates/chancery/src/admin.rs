@@ -1,10 +1,8 @@
 //! Commands for administrators at the server: accounts, API tokens, the audit log. They act as
 //! the system (the audit records the address `local` and no account).
 
-use anyhow::{Context, Result, bail};
-use chancery_domain::account::check_password;
-use chancery_domain::{Account, Email, Role};
-use chancery_store::{AuditCtx, Store, sha256_hex};
+use anyhow::{Context, Result};
+use chancery_app::{App, accounts, audit};
 use clap::Subcommand;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -73,27 +71,17 @@ pub enum AuditCommand {
     },
 }
 
+/// The password on standard input's first line (checked by the use case).
 fn read_password() -> Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .context("reading the password from standard input")?;
-    let password = line.trim_end_matches(['\n', '\r']).to_string();
-    check_password(&password).map_err(anyhow::Error::msg)?;
-    Ok(password)
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
-async fn account_by_email(store: &Store, email: &str) -> Result<chancery_store::StoredUser> {
-    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
-    store
-        .user_by_email(&email)
-        .await?
-        .with_context(|| format!("no account {email}"))
-}
-
-pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
-    let ctx = AuditCtx::system();
+pub async fn user(app: &App, cmd: UserCommand) -> Result<()> {
     match cmd {
         UserCommand::Add {
             email,
@@ -103,21 +91,10 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
             name,
             password_stdin: _,
         } => {
-            Role::parse(&role).map_err(anyhow::Error::msg)?;
-            let name =
-                name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-            let account = Account::from_json(
-                &serde_json::json!({"email": email, "display_name": name, "role": role,
-                "post": post, "sbu_access": sbu}),
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let account =
+                accounts::new_account(&email, &role, post.as_deref(), sbu, name.as_deref())?;
             let password = read_password()?;
-            let hash =
-                chancery_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let id = store
-                .create_user(&account, Some(&hash), &ctx)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = accounts::create_user(app, &account, &password).await?;
             println!(
                 "created account {} ({}) with id {}",
                 account.email,
@@ -129,23 +106,21 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
             email,
             password_stdin: _,
         } => {
-            let u = account_by_email(store, &email).await?;
+            let u = accounts::user_by_email(app, &email).await?;
             let password = read_password()?;
-            let hash =
-                chancery_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            store.set_password(u.id, &hash, &ctx).await?;
+            accounts::set_password(app, u.id, &password).await?;
             println!(
                 "password set for {}; its sessions have ended",
                 u.account.email
             );
         }
         UserCommand::Unlock { email } => {
-            let u = account_by_email(store, &email).await?;
-            store.unlock_user(u.id, &ctx).await?;
+            let u = accounts::user_by_email(app, &email).await?;
+            accounts::unlock(app, u.id).await?;
             println!("lockout lifted for {}", u.account.email);
         }
         UserCommand::List => {
-            for u in store.list_users().await? {
+            for u in accounts::list_users(app).await? {
                 let a = &u.account;
                 println!(
                     "{}\t{}\t{}\t{}\tsbu={}\tactive={}",
@@ -162,18 +137,11 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
-pub async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
-    let ctx = AuditCtx::system();
+pub async fn token(app: &App, cmd: TokenCommand) -> Result<()> {
     match cmd {
         TokenCommand::Create { email, name } => {
-            let u = account_by_email(store, &email).await?;
-            if !u.account.active {
-                bail!("account {} is inactive", u.account.email);
-            }
-            let token = chancery_web::new_token();
-            let id = store
-                .create_token(u.id, &name, &sha256_hex(&token), &ctx)
-                .await?;
+            let u = accounts::user_by_email(app, &email).await?;
+            let (id, token) = accounts::create_token(app, &u, &name).await?;
             println!(
                 "token {id} for {} (shown once; send it as Authorization: Bearer <token>):",
                 u.account.email
@@ -181,8 +149,7 @@ pub async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
             println!("{token}");
         }
         TokenCommand::Revoke { id } => {
-            store
-                .revoke_token(id, None, &ctx)
+            accounts::revoke_token(app, id)
                 .await
                 .map_err(|e| anyhow::anyhow!("token {id}: {e}"))?;
             println!("token {id} revoked");
@@ -192,9 +159,9 @@ pub async fn token(store: &Store, cmd: TokenCommand) -> Result<()> {
 }
 
 /// Returns the process exit code: 0 when the chain verifies, 1 when it is broken.
-pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<i32> {
+pub async fn audit(app: &App, cmd: AuditCommand) -> Result<i32> {
     match cmd {
-        AuditCommand::Verify => match store.audit_verify().await? {
+        AuditCommand::Verify => match audit::verify(app).await? {
             Ok(n) => {
                 println!("audit log verified: {n} entries, chain intact");
                 Ok(0)
@@ -212,16 +179,11 @@ pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<i32> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let mut n = 0u64;
-            store
-                .audit_walk(|e| {
-                    let line = serde_json::to_string(&e).expect("an entry serialises");
-                    writeln!(sink, "{line}")
-                        .map_err(|err| chancery_store::StoreError::Config(err.to_string()))?;
-                    n += 1;
-                    Ok(())
-                })
-                .await?;
+            let n = audit::export(app, |e| {
+                let line = serde_json::to_string(&e).expect("an entry serialises");
+                writeln!(sink, "{line}")
+            })
+            .await?;
             sink.flush()?;
             drop(sink);
             if let Some(path) = out {

@@ -3,10 +3,23 @@
 //! then command-line flags.
 
 use anyhow::{Context, Result};
+use clap::Args;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+
+/// Where the data is: the flags every command that opens the database takes.
+#[derive(Debug, Default, Args)]
+pub struct DataArgs {
+    /// Data directory (default ./chancery-data; env CHANCERY_DATA).
+    #[arg(long, global = true)]
+    pub data: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://... (default: SQLite inside the data directory;
+    /// env CHANCERY_DATABASE_URL).
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
@@ -32,17 +45,23 @@ impl Default for Settings {
 
 /// Values given on the command line (absent ones leave the lower layers in force).
 #[derive(Debug, Default, Serialize)]
-pub struct Overrides {
+struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<PathBuf>,
+    data: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub database_url: Option<String>,
+    database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<String>,
+    listen: Option<String>,
 }
 
 impl Settings {
-    pub fn load(overrides: Overrides) -> Result<Settings> {
+    /// The settings in force, with the command line's `--data`, `--database` and `--listen`.
+    pub fn load(args: DataArgs, listen: Option<String>) -> Result<Settings> {
+        let overrides = Overrides {
+            data: args.data,
+            database_url: args.database,
+            listen,
+        };
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("chancery.toml"))
             .merge(Env::prefixed("CHANCERY_").only(&[
@@ -56,14 +75,12 @@ impl Settings {
             .context("reading the configuration (chancery.toml, CHANCERY_* variables, flags)")
     }
 
-    pub fn sqlite_path(&self) -> PathBuf {
-        self.data.join("chancery.db")
-    }
-
-    pub fn database_url(&self) -> String {
-        match &self.database_url {
-            Some(u) if !u.trim().is_empty() => u.clone(),
-            _ => format!("sqlite:{}", self.sqlite_path().display()),
+    /// What the application is opened with: the data directory, the database and the limits.
+    pub fn app(&self) -> chancery_app::Settings {
+        chancery_app::Settings {
+            data: self.data.clone(),
+            database_url: self.database_url.clone(),
+            limits: chancery_app::Limits::default(),
         }
     }
 

@@ -2,16 +2,15 @@
 
 mod admin;
 mod config;
-mod demo;
 mod import;
 mod report;
 
 use anyhow::{Context, Result};
-use chancery_app::{App, Limits};
-use chancery_store::{Blobs, Store, redact_url};
+use chancery_app::statistics::{Answered, IndicatorAnswer, IndicatorOutcome};
+use chancery_app::{App, demo, redact_url};
 use chancery_web::{AppState, WebConfig};
 use clap::{Parser, Subcommand};
-use config::{Overrides, Settings};
+use config::{DataArgs, Settings};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -30,50 +29,37 @@ struct Cli {
 enum Command {
     /// Serve the web pages and the JSON API.
     Serve {
-        /// Data directory (default ./chancery-data; env CHANCERY_DATA).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Database URL: sqlite:PATH or postgres://... (default: SQLite inside the data directory;
-        /// env CHANCERY_DATABASE_URL).
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
         /// Address to listen on (default 127.0.0.1:8080; env CHANCERY_LISTEN).
         #[arg(long)]
         listen: Option<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: admin::UserCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
         command: admin::TokenCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Verify or export the audit log.
     Audit {
         #[command(subcommand)]
         command: admin::AuditCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Import data files.
     Import {
@@ -84,19 +70,15 @@ enum Command {
     Stats {
         #[command(subcommand)]
         command: StatsCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Build reports and render builds.
     Report {
         #[command(subcommand)]
         command: ReportCommand,
-        #[arg(long, global = true)]
-        data: Option<PathBuf>,
-        #[arg(long, global = true)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
     /// Create the demo data in a new data directory (SQLite), then serve it.
     Demo {
@@ -126,10 +108,8 @@ enum ImportCommand {
         /// One JSON summary object per file, one per line.
         #[arg(long)]
         json: bool,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[arg(long)]
-        database: Option<String>,
+        #[command(flatten)]
+        db: DataArgs,
     },
 }
 
@@ -245,73 +225,34 @@ fn main() -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve {
-            data,
-            database,
-            listen,
-        } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen,
-            })?;
-            let store = open(&settings).await?;
-            serve(store, &settings, None).await
+        Command::Serve { db, listen } => {
+            let settings = Settings::load(db, listen)?;
+            let app = open(&settings).await?;
+            serve(app, &settings, None).await
         }
-        Command::Migrate { data, database } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?;
-            let store = open(&settings).await?;
-            println!("migrated {}", redact_url(&settings.database_url()));
-            store.close().await;
+        Command::Migrate { db } => {
+            let settings = Settings::load(db, None)?;
+            let app = open(&settings).await?;
+            println!("migrated {}", redact_url(&settings.app().database_url()));
+            app.close().await;
             Ok(())
         }
-        Command::User {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let r = admin::user(&store, command).await;
-            store.close().await;
+        Command::User { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let r = admin::user(&app, command).await;
+            app.close().await;
             r
         }
-        Command::Token {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let r = admin::token(&store, command).await;
-            store.close().await;
+        Command::Token { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let r = admin::token(&app, command).await;
+            app.close().await;
             r
         }
-        Command::Audit {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let code = admin::audit(&store, command).await;
-            store.close().await;
+        Command::Audit { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let code = admin::audit(&app, command).await;
+            app.close().await;
             match code? {
                 0 => Ok(()),
                 c => std::process::exit(c),
@@ -325,81 +266,55 @@ async fn run(cli: Cli) -> Result<()> {
                     mapping,
                     dataset,
                     json,
-                    data,
-                    database,
+                    db,
                 },
         } => {
             let format = match format.as_str() {
                 "auto" => None,
-                f => Some(chancery_stats::Format::parse(f).map_err(anyhow::Error::msg)?),
+                f => Some(chancery_app::import::Format::parse(f).map_err(anyhow::Error::msg)?),
             };
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let opts = import::ImportOptions {
+            let app = open(&Settings::load(db, None)?).await?;
+            let opts = chancery_app::import::ImportOptions {
                 format,
                 mapping,
                 dataset,
             };
-            let ok = import::run(&store, &files, &opts, json).await;
-            store.close().await;
+            let ok = import::run(&app, &files, &opts, json).await;
+            app.close().await;
             if !ok? {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Stats {
-            command,
-            data,
-            database,
-        } => {
-            let store = open(&Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?)
-            .await?;
-            let ok = stats_command(&store, command).await;
-            store.close().await;
+        Command::Stats { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let ok = stats_command(&app, command).await;
+            app.close().await;
             if !ok? {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Report {
-            command,
-            data,
-            database,
-        } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: database,
-                listen: None,
-            })?;
-            let store = open(&settings).await?;
-            let app = App::new(store.clone(), blobs_of(&settings)?, Limits::default());
+        Command::Report { command, db } => {
+            let app = open(&Settings::load(db, None)?).await?;
             let r = report::run(&app, command).await;
-            store.close().await;
+            app.close().await;
             r
         }
         Command::Demo { data, listen } => {
-            let settings = Settings::load(Overrides {
-                data,
-                database_url: None,
+            let settings = Settings::load(
+                DataArgs {
+                    data,
+                    database: None,
+                },
                 listen,
-            })?;
+            )?;
             let settings = settings.sqlite_only();
-            let fresh = !settings.sqlite_path().exists();
-            let store = open(&settings).await?;
-            let mut note = if fresh || store.list_posts().await?.is_empty() {
-                let blobs = Blobs::local(&settings.data.join("blobs"))?;
-                let summary = demo::load(&store, &blobs)
-                    .await
-                    .context("loading the demo data")?;
-                let stats = demo::load_statistics(&store, &settings.data)
+            let fresh = !settings.app().sqlite_path().exists();
+            let app = open(&settings).await?;
+            let mut note = if fresh || demo::is_empty(&app).await? {
+                let summary = demo::load(&app).await.context("loading the demo data")?;
+                let stats = demo::load_statistics(&app, &settings.data)
                     .await
                     .context("loading the demo statistics")?;
                 let summary = format!("{summary}; statistics: {stats}");
@@ -413,45 +328,45 @@ async fn run(cli: Cli) -> Result<()> {
                     settings.data.display()
                 )
             };
-            for line in demo::logins() {
+            for line in demo_logins() {
                 note.push('\n');
                 note.push_str(&line);
             }
-            serve(store, &settings, Some(note)).await
+            serve(app, &settings, Some(note)).await
         }
     }
 }
 
-/// Opens the configured database, creating the data directory, and applies migrations.
-async fn open(settings: &Settings) -> Result<Store> {
-    std::fs::create_dir_all(&settings.data)
-        .with_context(|| format!("creating the data directory {}", settings.data.display()))?;
-    let url = settings.database_url();
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("opening {}", redact_url(&url)))?;
-    store.migrate().await.context("applying migrations")?;
-    tracing::info!(database = %redact_url(&url), backend = store.backend().as_str(), "database ready");
-    Ok(store)
+/// Opens the application: the data directory, the database (migrated) and the blobs.
+async fn open(settings: &Settings) -> Result<App> {
+    Ok(App::open(&settings.app()).await?)
 }
 
-/// The archive's blob store under the data directory.
-fn blobs_of(settings: &Settings) -> Result<Blobs> {
-    Blobs::local(&settings.data.join("blobs")).with_context(|| {
-        format!(
-            "opening the archive store under {}",
-            settings.data.display()
-        )
-    })
+/// Lines telling how to sign in to the demo.
+fn demo_logins() -> Vec<String> {
+    let mut lines = vec![format!(
+        "Demo logins (password for all: {}):",
+        demo::DEMO_PASSWORD
+    )];
+    for (email, _, role, post, sbu) in demo::DEMO_USERS {
+        let at = post.map(|p| format!(" at {p}")).unwrap_or_default();
+        let sbu = if *sbu {
+            "SBU access"
+        } else {
+            "no SBU access: sees U material only"
+        };
+        lines.push(format!("  {email:<36} {role}{at}, {sbu}"));
+    }
+    lines
 }
 
-async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Result<()> {
+async fn serve(app: App, settings: &Settings, note: Option<String>) -> Result<()> {
     let listen = settings.listen.as_str();
     let (listener, addr) = chancery_web::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let state = AppState::new(
-        App::new(store.clone(), blobs_of(settings)?, Limits::default()),
+        app.clone(),
         WebConfig {
             secure_cookies: settings.secure_cookies,
             ..WebConfig::default()
@@ -474,7 +389,7 @@ async fn serve(store: Store, settings: &Settings, note: Option<String>) -> Resul
     chancery_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;
-    store.close().await;
+    app.close().await;
     Ok(())
 }
 
@@ -500,8 +415,8 @@ fn sel(text: &str) -> Result<chancery_app::statistics::SeriesSel> {
 }
 
 /// Runs a `stats` subcommand; false when the answer is an error the user must fix.
-async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
-    use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, evaluate};
+async fn stats_command(app: &App, command: StatsCommand) -> Result<bool> {
+    use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, indicator};
     let (req, json_out) = match command {
         StatsCommand::Query {
             dataset,
@@ -509,7 +424,7 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
             release,
             json,
         } => {
-            return import::query(store, &dataset.to_lowercase(), &filter, release, json).await;
+            return import::query(app, &dataset.to_lowercase(), &filter, release, json).await;
         }
         StatsCommand::Rate {
             numerator,
@@ -571,7 +486,7 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
             json,
         ),
     };
-    let answer = match evaluate(store, &req).await {
+    let answer = match indicator(app, &req).await {
         Ok(a) => a,
         Err(EvalError::Unmet(m)) => {
             eprintln!("{m}");
@@ -587,62 +502,80 @@ async fn stats_command(store: &Store, command: StatsCommand) -> Result<bool> {
     Ok(true)
 }
 
+/// A number as the JSON answer writes it (`8414.0`, `null` when not finite).
+fn json_num(x: f64) -> serde_json::Value {
+    serde_json::Value::from(x)
+}
+
+/// A finite number, or NaN (printed as such) for one that is not.
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { f64::NAN }
+}
+
 /// A person-readable rendering of an indicator answer.
-fn print_indicator(a: &serde_json::Value) {
-    if let Some(r) = a.get("refusal") {
-        println!("No result: {}", r["message"].as_str().unwrap_or(""));
-    } else if let Some(r) = a.get("result") {
-        let iv = &r["interval"];
-        match a["indicator"].as_str() {
-            Some("rate") => println!(
+fn print_indicator(a: &IndicatorAnswer) {
+    let flags = match &a.outcome {
+        IndicatorOutcome::Rate(Answered::Result(r)) => {
+            println!(
                 "{:.2} per 100,000 [95% {:.2} to {:.2}] = {} / {} ({} {}, population at {})",
-                r["value"].as_f64().unwrap_or(f64::NAN),
-                iv["lower"].as_f64().unwrap_or(f64::NAN),
-                iv["upper"].as_f64().unwrap_or(f64::NAN),
-                r["count"],
-                r["denominator_value"],
-                r["geo"].as_str().unwrap_or(""),
-                r["period"].as_str().unwrap_or(""),
-                r["denominator_reference_date"]
-                    .as_str()
+                finite(r.value),
+                finite(r.interval.lower),
+                finite(r.interval.upper),
+                r.count,
+                json_num(r.denominator_value),
+                r.geo,
+                r.period,
+                r.denominator_reference_date
+                    .as_deref()
                     .unwrap_or("not stated"),
-            ),
-            Some("share") => println!(
+            );
+            Some(&r.flags)
+        }
+        IndicatorOutcome::Share(Answered::Result(r)) => {
+            println!(
                 "{:.1}% [95% {:.1}% to {:.1}%] = {} / {} ({} {})",
-                r["percent"].as_f64().unwrap_or(f64::NAN),
-                iv["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                iv["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                r["part_count"],
-                r["whole_count"],
-                r["geo"].as_str().unwrap_or(""),
-                r["period"].as_str().unwrap_or(""),
-            ),
-            _ => {
-                let fit = &r["fit"];
-                let q = &fit["quasi_interval"];
-                println!(
-                    "annual change {:+.2}% [95% quasi-Poisson {:+.2}% to {:+.2}%], slope {:.5}, dispersion {:.2}",
-                    fit["annual_change"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    q["lower"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    q["upper"].as_f64().unwrap_or(f64::NAN) * 100.0,
-                    fit["slope"].as_f64().unwrap_or(f64::NAN),
-                    fit["phi"].as_f64().unwrap_or(f64::NAN),
-                );
+                finite(r.percent),
+                finite(r.interval.lower) * 100.0,
+                finite(r.interval.upper) * 100.0,
+                r.part_count,
+                r.whole_count,
+                r.geo,
+                r.period,
+            );
+            Some(&r.flags)
+        }
+        IndicatorOutcome::Trend(Answered::Result(r)) => {
+            let fit = &r.fit;
+            let q = &fit.quasi_interval;
+            println!(
+                "annual change {:+.2}% [95% quasi-Poisson {:+.2}% to {:+.2}%], slope {:.5}, dispersion {:.2}",
+                finite(fit.annual_change) * 100.0,
+                finite(q.lower) * 100.0,
+                finite(q.upper) * 100.0,
+                finite(fit.slope),
+                finite(fit.phi),
+            );
+            Some(&r.flags)
+        }
+        _ => {
+            if let Some(r) = a.refusal() {
+                println!("No result: {}", r.message);
             }
+            None
         }
-        if let Some(f) = r["flags"].as_str().filter(|f| !f.is_empty()) {
-            println!("flags: {f}");
-        }
-        for c in r["caveats"].as_array().into_iter().flatten() {
-            println!("caveat: {}", c["text"].as_str().unwrap_or(""));
-        }
+    };
+    if let Some(f) = flags.map(|f| f.to_string()).filter(|f| !f.is_empty()) {
+        println!("flags: {f}");
     }
-    for o in a["observations"].as_array().into_iter().flatten() {
+    for c in a.caveats() {
+        println!("caveat: {}", c.text);
+    }
+    for o in &a.observations {
         println!(
             "used: observation {} = {} {}",
-            o["id"].as_str().unwrap_or(""),
-            o["value"],
-            o["flags"].as_str().unwrap_or("")
+            o.id,
+            serde_json::json!(o.value),
+            o.flags
         );
     }
 }

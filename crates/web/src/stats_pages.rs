@@ -15,7 +15,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_app::access::check_open;
-use chancery_app::statistics::{EvalError, IndicatorRequest, NotesReq, SeriesSel, evaluate};
+use chancery_app::statistics::{
+    Answered, EvalError, IndicatorAnswer, IndicatorOutcome, IndicatorRequest, NotesReq, SeriesSel,
+    indicator, published,
+};
 use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors};
 use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
 use chancery_store::{ObsRow, ReleaseInfo};
@@ -100,15 +103,15 @@ pub async fn api_indicator(
     State(state): State<AppState>,
     user: CurrentUser,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IndicatorAnswer>, ApiError> {
     may_read(&user)?;
     let req: IndicatorRequest = serde_json::from_value(body).map_err(|e| {
         AppError::Invalid(ValidationErrors::one(FieldError::general(format!(
             "not an indicator request: {e}"
         ))))
     })?;
-    match evaluate(&state.store, &req).await {
-        Ok(v) => Ok(Json(v)),
+    match indicator(&state.app, &req).await {
+        Ok(answer) => Ok(Json(answer)),
         Err(EvalError::Unmet(m)) => {
             Err(AppError::Invalid(ValidationErrors::one(FieldError::general(m))).into())
         }
@@ -601,26 +604,24 @@ pub async fn rate_page(
             period: period.clone(),
             notes: notes.clone(),
         };
-        let v = match evaluate(&state.store, &req).await {
-            Ok(v) => v,
+        let answer = match indicator(&state.app, &req).await {
+            Ok(a) => a,
             Err(EvalError::Unmet(m)) => {
                 t.error = Some(m);
                 return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t));
             }
             Err(EvalError::Store(e)) => return Err(e.into()),
         };
-        match v.get("result") {
-            Some(r) => {
-                let rate = r["value"].as_f64();
-                let (lo, hi) = (
-                    r["interval"]["lower"].as_f64(),
-                    r["interval"]["upper"].as_f64(),
-                );
-                let flags = r["flags"].as_str().unwrap_or("").to_string();
+        match &answer.outcome {
+            IndicatorOutcome::Rate(Answered::Result(r)) => {
+                let finite = |v: f64| Some(v).filter(|v| v.is_finite());
+                let rate = finite(r.value);
+                let (lo, hi) = (finite(r.interval.lower), finite(r.interval.upper));
+                let flags = r.flags.to_string();
                 t.rows.push(vec![
                     period.clone(),
-                    fmt(r["count"].as_f64()),
-                    fmt(r["denominator_value"].as_f64()),
+                    fmt(Some(r.count as f64)),
+                    fmt(finite(r.denominator_value)),
                     format!("{:.1}", rate.unwrap_or(f64::NAN)),
                     format!(
                         "{:.1} to {:.1}",
@@ -628,16 +629,11 @@ pub async fn rate_page(
                         hi.unwrap_or(f64::NAN)
                     ),
                     flags.clone(),
-                    r["denominator_reference_date"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
+                    r.denominator_reference_date.clone().unwrap_or_default(),
                 ]);
-                for c in r["caveats"].as_array().into_iter().flatten() {
-                    if let Some(text) = c["text"].as_str()
-                        && !caveats.iter().any(|x| x == text)
-                    {
-                        caveats.push(text.to_string());
+                for c in &r.caveats {
+                    if !caveats.contains(&c.text) {
+                        caveats.push(c.text.clone());
                     }
                 }
                 points.push(Point {
@@ -648,11 +644,11 @@ pub async fn rate_page(
                     flags,
                 });
             }
-            None => {
-                let reason = v["refusal"]["message"]
-                    .as_str()
-                    .unwrap_or("no rate")
-                    .to_string();
+            _ => {
+                let reason = answer
+                    .refusal()
+                    .map(|r| r.message.clone())
+                    .unwrap_or_else(|| "no rate".into());
                 t.rows.push(vec![
                     period.clone(),
                     String::new(),
@@ -695,15 +691,6 @@ pub async fn rate_page(
     }
     t.caveats = caveats;
     Ok(render(StatusCode::OK, &t))
-}
-
-/// A number as published: integral values without a decimal point.
-fn published(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
 }
 
 fn fmt(v: Option<f64>) -> String {

@@ -2,32 +2,63 @@
 //! a chart and a table, with its data line and caveats.
 
 use super::*;
+use crate::statistics::{Answered, IndicatorAnswer, IndicatorOutcome, SeriesSel};
+use chancery_stats::indicators::Interval;
+
+/// The series an indicator request reads, in the order their data lines are listed (a rate's
+/// denominator before its numerator).
+fn series_of(req: &IndicatorRequest) -> Vec<&SeriesSel> {
+    match req {
+        IndicatorRequest::Rate {
+            numerator,
+            denominator,
+            ..
+        } => vec![denominator, numerator],
+        IndicatorRequest::Share { part, whole, .. } => vec![part, whole],
+        IndicatorRequest::Trend {
+            count, exposure, ..
+        } => std::iter::once(count).chain(exposure).collect(),
+    }
+}
+
+/// A number as the figure's table shows it; "n/a" for one that is not finite.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        fmt_num(x)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// An interval as the figure's table shows it, scaled (100 for percent).
+fn interval(i: &Interval, scale: f64) -> String {
+    if i.lower.is_finite() && i.upper.is_finite() {
+        format!(
+            "{} to {}",
+            fmt_num(i.lower * scale),
+            fmt_num(i.upper * scale)
+        )
+    } else {
+        "n/a".into()
+    }
+}
 
 impl Builder<'_> {
     /// The data lines of a figure (`Data: publisher, title (code; release N)`) and whether
     /// any dataset it reads is synthetic.
     pub(super) async fn data_sources(
         &self,
-        indicator: &Value,
-        answer: &Value,
+        req: &IndicatorRequest,
+        answer: &IndicatorAnswer,
     ) -> Result<(Vec<String>, bool), BuildError> {
         let mut codes: Vec<String> = Vec::new();
-        if let Some(o) = indicator.as_object() {
-            for v in o.values() {
-                if let Some(code) = v["dataset"].as_str() {
-                    let code = code.trim().to_lowercase();
-                    if !codes.contains(&code) {
-                        codes.push(code);
-                    }
-                }
+        for sel in series_of(req) {
+            let code = sel.dataset.trim().to_lowercase();
+            if !codes.contains(&code) {
+                codes.push(code);
             }
         }
-        let mut releases: Vec<i64> = answer["observations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|o| o["release_id"].as_i64())
-            .collect();
+        let mut releases: Vec<i64> = answer.observations.iter().map(|o| o.release_id).collect();
         releases.sort_unstable();
         releases.dedup();
         let mut lines = Vec::new();
@@ -88,196 +119,178 @@ impl Builder<'_> {
             }
             crate::statistics::EvalError::Store(s) => BuildError::Store(s),
         })?;
-        for o in answer["observations"].as_array().into_iter().flatten() {
+        for o in &answer.observations {
             self.observations.push(ObservationUse {
-                id: o["id"].as_str().unwrap_or_default().to_string(),
-                release_id: o["release_id"].as_i64().unwrap_or_default(),
-                series_id: o["series_id"].as_i64().unwrap_or_default(),
-                dims: serde_json::from_value(o["dims"].clone()).unwrap_or_default(),
-                period: o["period"].as_str().unwrap_or_default().to_string(),
-                value: o["value"].as_f64(),
-                flags: o["flags"].as_str().unwrap_or_default().to_string(),
+                id: o.id.clone(),
+                release_id: o.release_id,
+                series_id: o.series_id,
+                dims: o.dims.clone(),
+                period: o.period.clone(),
+                value: o.value,
+                flags: o.flags.clone(),
                 paragraph: para.to_string(),
             });
         }
-        let refusal = answer["refusal"]["message"].as_str().map(str::to_string);
-        let r = &answer["result"];
+        let refusal = answer.refusal().map(|r| r.message.clone());
         // Where the numbers come from, first: each dataset's publisher and title with the
         // releases used; synthetic data says so whatever the drafter's title says.
-        let (data_lines, synthetic) = self.data_sources(indicator, &answer).await?;
+        let (data_lines, synthetic) = self.data_sources(&req, &answer).await?;
         let n_data = data_lines.len();
         let mut caveats: Vec<String> = data_lines;
-        caveats.extend(
-            r["caveats"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["text"].as_str().map(str::to_string)),
-        );
-        let n = |v: &Value| v.as_f64().map(fmt_num).unwrap_or_else(|| "n/a".into());
-        let ci = |i: &Value, scale: f64| match (i["lower"].as_f64(), i["upper"].as_f64()) {
-            (Some(a), Some(b)) => format!("{} to {}", fmt_num(a * scale), fmt_num(b * scale)),
-            _ => "n/a".into(),
-        };
+        caveats.extend(answer.caveats().iter().map(|c| c.text.clone()));
         let mut table = Table::default();
         let mut svg = None;
-        if refusal.is_none() {
-            match answer["indicator"].as_str() {
-                Some("rate") => {
-                    table.columns = [
-                        "Group",
-                        "Basis",
-                        "Period",
-                        "Count",
-                        "Denominator",
-                        "Rate",
-                        "95% interval",
-                        "Flags",
-                    ]
-                    .map(String::from)
-                    .to_vec();
-                    table.rows.push(Row {
-                        cells: vec![
-                            text(&r["numerator"]["label"]),
-                            r["basis"].as_str().unwrap_or_default().replace('_', " "),
-                            text(&r["period"]),
-                            n(&r["count"]),
-                            n(&r["denominator_value"]),
-                            format!(
-                                "{} {}",
-                                n(&r["value"]),
-                                r["per_label"].as_str().unwrap_or_default()
-                            ),
-                            ci(&r["interval"], 1.0),
-                            text(&r["flags"]),
-                        ],
-                        marking: Marking::U,
-                    });
-                }
-                Some("share") => {
-                    table.columns = [
-                        "Part",
-                        "Whole",
-                        "Period",
-                        "Part count",
-                        "Whole count",
-                        "Share %",
-                        "95% interval %",
-                        "Flags",
-                    ]
-                    .map(String::from)
-                    .to_vec();
-                    table.rows.push(Row {
-                        cells: vec![
-                            text(&r["part"]["label"]),
-                            text(&r["whole"]["label"]),
-                            text(&r["period"]),
-                            n(&r["part_count"]),
-                            n(&r["whole_count"]),
-                            n(&r["percent"]),
-                            ci(&r["interval"], 100.0),
-                            text(&r["flags"]),
-                        ],
-                        marking: Marking::U,
-                    });
-                }
-                _ => {
-                    let with_exposure = r["points"]
-                        .as_array()
+        match &answer.outcome {
+            IndicatorOutcome::Rate(Answered::Result(r)) => {
+                table.columns = [
+                    "Group",
+                    "Basis",
+                    "Period",
+                    "Count",
+                    "Denominator",
+                    "Rate",
+                    "95% interval",
+                    "Flags",
+                ]
+                .map(String::from)
+                .to_vec();
+                table.rows.push(Row {
+                    cells: vec![
+                        r.numerator.label.clone(),
+                        r.basis.label().to_string(),
+                        r.period.clone(),
+                        num(r.count as f64),
+                        num(r.denominator_value),
+                        format!("{} {}", num(r.value), r.per_label),
+                        interval(&r.interval, 1.0),
+                        r.flags.to_string(),
+                    ],
+                    marking: Marking::U,
+                });
+            }
+            IndicatorOutcome::Share(Answered::Result(r)) => {
+                table.columns = [
+                    "Part",
+                    "Whole",
+                    "Period",
+                    "Part count",
+                    "Whole count",
+                    "Share %",
+                    "95% interval %",
+                    "Flags",
+                ]
+                .map(String::from)
+                .to_vec();
+                table.rows.push(Row {
+                    cells: vec![
+                        r.part.label.clone(),
+                        r.whole.label.clone(),
+                        r.period.clone(),
+                        num(r.part_count as f64),
+                        num(r.whole_count as f64),
+                        num(r.percent),
+                        interval(&r.interval, 100.0),
+                        r.flags.to_string(),
+                    ],
+                    marking: Marking::U,
+                });
+            }
+            IndicatorOutcome::Trend(Answered::Result(r)) => {
+                let with_exposure = r.points.iter().any(|p| p.exposure.is_some());
+                table.columns = if with_exposure {
+                    ["Period", "Count", "Population", "Per 100,000", "Flags"]
+                        .map(String::from)
+                        .to_vec()
+                } else {
+                    ["Period", "Count", "Flags"].map(String::from).to_vec()
+                };
+                let mut points = Vec::new();
+                for p in &r.points {
+                    let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
+                    let period = p.count.period.clone();
+                    let count = finite(p.count.value);
+                    let exposure = finite(p.exposure.as_ref().and_then(|e| e.value));
+                    let mut flags = String::new();
+                    let exposure_flags = p.exposure.as_ref().map(|e| e.flags.to_string());
+                    for f in [Some(p.count.flags.to_string()), exposure_flags]
                         .into_iter()
                         .flatten()
-                        .any(|p| !p["exposure"].is_null());
-                    table.columns = if with_exposure {
-                        ["Period", "Count", "Population", "Per 100,000", "Flags"]
-                            .map(String::from)
-                            .to_vec()
-                    } else {
-                        ["Period", "Count", "Flags"].map(String::from).to_vec()
-                    };
-                    let mut points = Vec::new();
-                    for p in r["points"].as_array().into_iter().flatten() {
-                        let period = p["count"]["period"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string();
-                        let count = p["count"]["value"].as_f64();
-                        let exposure = p["exposure"]["value"].as_f64();
-                        let mut flags = String::new();
-                        for f in [&p["count"]["flags"], &p["exposure"]["flags"]] {
-                            for ch in f.as_str().unwrap_or_default().chars() {
-                                if !flags.contains(ch) {
-                                    flags.push(ch);
-                                }
+                    {
+                        for ch in f.chars() {
+                            if !flags.contains(ch) {
+                                flags.push(ch);
                             }
                         }
-                        let value = if with_exposure {
-                            count
-                                .zip(exposure)
-                                .filter(|(_, e)| *e > 0.0)
-                                .map(|(c, e)| c / e * 100_000.0)
-                        } else {
-                            count
-                        };
-                        let mut cells = vec![
-                            period.clone(),
-                            count.map(fmt_num).unwrap_or_else(|| "n/a".into()),
-                        ];
-                        if with_exposure {
-                            cells.push(exposure.map(fmt_num).unwrap_or_else(|| "n/a".into()));
-                            cells.push(value.map(fmt_num).unwrap_or_else(|| "n/a".into()));
-                        }
-                        cells.push(flags.clone());
-                        table.rows.push(Row {
-                            cells,
-                            marking: Marking::U,
-                        });
-                        points.push(chart::Point {
-                            period,
-                            value,
-                            lower: None,
-                            upper: None,
-                            flags,
-                        });
                     }
-                    let fit = &r["fit"];
-                    let mut trend_caveats = Vec::new();
-                    if let Some(ch) = fit["annual_change"].as_f64() {
-                        trend_caveats.push(format!(
-                            "Fitted change per year: {}% (95% interval {}%, quasi-Poisson, {} points).",
-                            fmt_num(ch * 100.0),
-                            ci(&fit["quasi_interval"], 100.0),
-                            fit["n"].as_u64().unwrap_or_default()
-                        ));
-                    }
-                    let spec = chart::ChartSpec {
-                        title: title.to_string(),
-                        y_label: if with_exposure {
-                            "per 100,000".into()
-                        } else {
-                            "count".into()
-                        },
-                        lines: vec![chart::Line {
-                            // One line: the y axis says what is drawn and the data line
-                            // names the series, so no legend covers the line.
-                            label: String::new(),
-                            points,
-                        }],
-                        synthetic,
+                    let value = if with_exposure {
+                        count
+                            .zip(exposure)
+                            .filter(|(_, e)| *e > 0.0)
+                            .map(|(c, e)| c / e * 100_000.0)
+                    } else {
+                        count
                     };
-                    svg = chart::line_chart_svg(&spec).ok();
-                    // The data lines first, then the fit, then the indicator's caveats.
-                    let mut all = caveats;
-                    all.splice(n_data..n_data, trend_caveats);
-                    return Ok(Block::Figure {
-                        title: title.to_string(),
-                        svg,
-                        table,
-                        caveats: all,
-                        refusal,
+                    let mut cells = vec![
+                        period.clone(),
+                        count.map(fmt_num).unwrap_or_else(|| "n/a".into()),
+                    ];
+                    if with_exposure {
+                        cells.push(exposure.map(fmt_num).unwrap_or_else(|| "n/a".into()));
+                        cells.push(value.map(fmt_num).unwrap_or_else(|| "n/a".into()));
+                    }
+                    cells.push(flags.clone());
+                    table.rows.push(Row {
+                        cells,
                         marking: Marking::U,
                     });
+                    points.push(chart::Point {
+                        period,
+                        value,
+                        lower: None,
+                        upper: None,
+                        flags,
+                    });
                 }
+                let fit = &r.fit;
+                let mut trend_caveats = Vec::new();
+                if fit.annual_change.is_finite() {
+                    trend_caveats.push(format!(
+                        "Fitted change per year: {}% (95% interval {}%, quasi-Poisson, {} points).",
+                        fmt_num(fit.annual_change * 100.0),
+                        interval(&fit.quasi_interval, 100.0),
+                        fit.n
+                    ));
+                }
+                let spec = chart::ChartSpec {
+                    title: title.to_string(),
+                    y_label: if with_exposure {
+                        "per 100,000".into()
+                    } else {
+                        "count".into()
+                    },
+                    lines: vec![chart::Line {
+                        // One line: the y axis says what is drawn and the data line
+                        // names the series, so no legend covers the line.
+                        label: String::new(),
+                        points,
+                    }],
+                    synthetic,
+                };
+                svg = chart::line_chart_svg(&spec).ok();
+                // The data lines first, then the fit, then the indicator's caveats.
+                let mut all = caveats;
+                all.splice(n_data..n_data, trend_caveats);
+                return Ok(Block::Figure {
+                    title: title.to_string(),
+                    svg,
+                    table,
+                    caveats: all,
+                    refusal,
+                    marking: Marking::U,
+                });
             }
+            // A refusal: no table, the reason instead.
+            _ => {}
         }
         Ok(Block::Figure {
             title: title.to_string(),
@@ -288,9 +301,4 @@ impl Builder<'_> {
             marking: Marking::U,
         })
     }
-}
-
-/// A JSON string member as text ("" when absent).
-pub(super) fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
 }

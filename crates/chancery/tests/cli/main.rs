@@ -1,8 +1,7 @@
 //! The `chancery` binary, run as a user would: the demo on a fresh directory, `migrate`,
 //! accounts and tokens, the audit log, and configuration through the environment.
 
-use chancery_store::Backend;
-use chancery_store::testing::TestDb;
+use chancery_app::{Backend, TestDb};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};

@@ -2,8 +2,7 @@
 //! `crates/stats/tests/data`, copied from the project's `shared/data`; see the `SOURCES.md`
 //! there), on SQLite and (when configured) PostgreSQL: the checks the statistics work must make.
 
-use chancery_store::Backend;
-use chancery_store::testing::TestDb;
+use chancery_app::{Backend, TestDb};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -2,13 +2,47 @@
 //! three cases of the statement in depth, a policy version, SYNTHETIC engagements, a tasking
 //! addressed to every demo post and the Berlin post's draft report answering it, loaded through the same domain parsing and store calls as any user input.
 
-use anyhow::{Context, Result, bail};
+use crate::import::{ImportOptions, ImportSummary, Outcome, import_file};
+use crate::{App, AppError};
 use chancery_domain::report::{Report, Tasking};
 use chancery_domain::{Account, Case, Engagement, Policy, Post, RecordId, Source};
 use chancery_store::AuditCtx;
-use chancery_store::Store;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+/// A fault of the demo data itself (it ships with the program, so this is a bug).
+macro_rules! bail {
+    ($($t:tt)*) => {
+        return Err(AppError::Internal(format!($($t)*)))
+    };
+}
+
+/// `context` for the demo data's own faults, as `anyhow` has it.
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T>;
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: &str) -> Result<T> {
+        self.ok_or_else(|| AppError::Internal(what.to_string()))
+    }
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.ok_or_else(|| AppError::Internal(what()))
+    }
+}
+
+impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|e| AppError::Internal(format!("{what}: {e}")))
+    }
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| AppError::Internal(format!("{}: {e}", what())))
+    }
+}
 
 const DEMO: &str = include_str!("../demo/demo.json");
 
@@ -54,29 +88,52 @@ pub const DEMO_USERS: &[(&str, &str, &str, Option<&str>, bool)] = &[
     ),
 ];
 
-/// Lines telling how to sign in to the demo.
-pub fn logins() -> Vec<String> {
-    let mut lines = vec![format!("Demo logins (password for all: {DEMO_PASSWORD}):")];
-    for (email, _, role, post, sbu) in DEMO_USERS {
-        let at = post.map(|p| format!(" at {p}")).unwrap_or_default();
-        let sbu = if *sbu {
-            "SBU access"
-        } else {
-            "no SBU access: sees U material only"
-        };
-        lines.push(format!("  {email:<36} {role}{at}, {sbu}"));
-    }
-    lines
+/// Whether the database holds no data yet (no post), so the demo data may be loaded into it.
+pub async fn is_empty(app: &App) -> Result<bool> {
+    Ok(app.store.list_posts().await?.is_empty())
 }
 
-pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String> {
+/// What [`load`] created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoSummary {
+    pub posts: usize,
+    pub sources: usize,
+    /// Sources with an archived document.
+    pub archived: usize,
+    pub cases: usize,
+    pub policies: usize,
+    pub engagements: usize,
+    pub taskings: usize,
+    pub reports: usize,
+}
+
+impl std::fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} posts, {} sources ({} with an archived document), {} cases, {} policies, {} engagement(s), {} tasking(s), {} draft report(s)",
+            self.posts,
+            self.sources,
+            self.archived,
+            self.cases,
+            self.policies,
+            self.engagements,
+            self.taskings,
+            self.reports,
+        )
+    }
+}
+
+/// Loads the demo data (accounts, posts, records) into an empty database.
+pub async fn load(app: &App) -> Result<DemoSummary> {
+    let (store, blobs) = (&app.store, &app.blobs);
     let demo: Value = serde_json::from_str(DEMO).context("demo.json")?;
     let posts = demo["posts"].as_array().context("demo.json: posts")?;
     for p in posts {
         let post: Post = serde_json::from_value(p.clone()).context("demo.json: a post")?;
         store.upsert_post(&post).await?;
     }
-    let hash = chancery_web::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let hash = crate::accounts::hash_password(DEMO_PASSWORD)?;
     let mut author = None;
     let mut officer = None;
     for (email, name, role, post, sbu) in DEMO_USERS {
@@ -84,7 +141,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
             &serde_json::json!({"email": email, "display_name": name, "role": role,
             "post": post, "sbu_access": sbu}),
         )
-        .map_err(|e| anyhow::anyhow!("demo account {email}: {e}"))?;
+        .map_err(|e| AppError::Internal(format!("demo account {email}: {e}")))?;
         let id = store
             .create_user(&account, Some(&hash), &AuditCtx::system())
             .await?;
@@ -98,7 +155,8 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
     let author = AuditCtx::user(author.context("a demo HQ editor")?, Some("local".into()));
     let mut ids: Ids = Ids::default();
     for (key, s) in demo["sources"].as_object().context("demo.json: sources")? {
-        let source = Source::from_json(s).map_err(|e| anyhow::anyhow!("demo source {key}: {e}"))?;
+        let source = Source::from_json(s)
+            .map_err(|e| AppError::Internal(format!("demo source {key}: {e}")))?;
         let rec = store.create(&source, &author).await?;
         ids.sources.insert(key.clone(), rec.id.get());
     }
@@ -147,7 +205,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         };
         let links = obj.remove("linked_cases");
         let policy = Policy::from_json(&Value::Object(obj.clone()))
-            .map_err(|e| anyhow::anyhow!("demo policy {key}: {e}"))?;
+            .map_err(|e| AppError::Internal(format!("demo policy {key}: {e}")))?;
         let rec = store.create(&policy, &author).await?;
         ids.policies.insert(key.clone(), rec.id.get());
         policies.push((key, obj, links, rec.id, rec.version));
@@ -157,7 +215,8 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         let (key, obj) = keyed(c)?;
         let mut v = Value::Object(obj);
         ids.resolve(&mut v, &key)?;
-        let case = Case::from_json(&v).map_err(|e| anyhow::anyhow!("demo case {key}: {e}"))?;
+        let case =
+            Case::from_json(&v).map_err(|e| AppError::Internal(format!("demo case {key}: {e}")))?;
         // The same quote check as on the server: a quote of an archived source must be in it.
         for (path, c) in case.all_citations() {
             if let (Some(q), Some(text)) = (&c.quote, archived_text.get(&c.source_id.get()))
@@ -181,7 +240,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
             }
             obj.insert("linked_cases".into(), Value::Array(resolved));
             let policy = Policy::from_json(&Value::Object(obj))
-                .map_err(|e| anyhow::anyhow!("demo policy {key}: {e}"))?;
+                .map_err(|e| AppError::Internal(format!("demo policy {key}: {e}")))?;
             store.update(id, version, &policy, &author).await?;
         }
     }
@@ -190,8 +249,8 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
         let (key, obj) = keyed(e)?;
         let mut v = Value::Object(obj);
         ids.resolve(&mut v, &key)?;
-        let engagement =
-            Engagement::from_json(&v).map_err(|e| anyhow::anyhow!("demo engagement {key}: {e}"))?;
+        let engagement = Engagement::from_json(&v)
+            .map_err(|e| AppError::Internal(format!("demo engagement {key}: {e}")))?;
         let rec = store.create(&engagement, &author).await?;
         ids.engagements.insert(key, rec.id.get());
         engagements += 1;
@@ -201,7 +260,7 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
     for t in demo["taskings"].as_array().into_iter().flatten() {
         let (key, obj) = keyed(t)?;
         let tasking = Tasking::from_json(&Value::Object(obj))
-            .map_err(|e| anyhow::anyhow!("demo tasking {key}: {e}"))?;
+            .map_err(|e| AppError::Internal(format!("demo tasking {key}: {e}")))?;
         let rec = store.create(&tasking, &author).await?;
         taskings.insert(key, rec.id.get());
     }
@@ -253,18 +312,20 @@ pub async fn load(store: &Store, blobs: &chancery_store::Blobs) -> Result<String
             }
         }
         let report = Report::from_json(&Value::Object(obj))
-            .map_err(|e| anyhow::anyhow!("demo report {key}: {e}"))?;
+            .map_err(|e| AppError::Internal(format!("demo report {key}: {e}")))?;
         store.create(&report, &officer).await?;
         reports += 1;
     }
-    Ok(format!(
-        "{} posts, {} sources ({archived} with an archived document), {} cases, {} policies, {engagements} engagement(s), {} tasking(s), {reports} draft report(s)",
-        posts.len(),
-        ids.sources.len(),
-        ids.cases.len(),
-        ids.policies.len(),
-        taskings.len(),
-    ))
+    Ok(DemoSummary {
+        posts: posts.len(),
+        sources: ids.sources.len(),
+        archived,
+        cases: ids.cases.len(),
+        policies: ids.policies.len(),
+        engagements,
+        taskings: taskings.len(),
+        reports,
+    })
 }
 
 /// The statement's text as reported (a U.S. government text), archived for the demo's
@@ -350,30 +411,49 @@ const HEADLINE: &str = include_str!("../demo/statistics/headline_prisoners_2022.
 const SYNTHETIC: &str = include_str!("../demo/statistics/synthetic_offences.csv");
 const SYNTHETIC_MAPPING: &str = include_str!("../demo/statistics/synthetic_offences.toml");
 
-pub async fn load_statistics(store: &Store, data_dir: &std::path::Path) -> Result<String> {
+/// What [`load_statistics`] imported: one summary per file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoStatistics {
+    pub imported: Vec<ImportSummary>,
+}
+
+impl std::fmt::Display for DemoStatistics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.imported.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} ({} observations)", s.dataset, s.observations)?;
+        }
+        Ok(())
+    }
+}
+
+/// Imports the demo's statistics, written out under the data directory first (the import
+/// reads files, and the demo's mapping is found beside its table).
+pub async fn load_statistics(app: &App, data_dir: &std::path::Path) -> Result<DemoStatistics> {
     let dir = data_dir.join("demo-statistics");
-    std::fs::create_dir_all(&dir)?;
     let headline = dir.join("headline_prisoners_2022.csv");
     let synthetic = dir.join("synthetic_offences.csv");
     let mapping = dir.join("synthetic_offences.toml");
-    std::fs::write(&headline, HEADLINE)?;
-    std::fs::write(&synthetic, SYNTHETIC)?;
-    std::fs::write(&mapping, SYNTHETIC_MAPPING)?;
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    write(&headline, HEADLINE)?;
+    write(&synthetic, SYNTHETIC)?;
+    write(&mapping, SYNTHETIC_MAPPING)?;
     let mut imported = Vec::new();
     for (file, mapping) in [(headline, None), (synthetic, Some(mapping))] {
-        let opts = crate::import::ImportOptions {
+        let opts = ImportOptions {
             format: None,
             mapping,
             dataset: None,
         };
-        match crate::import::import_file(store, &file, &opts, false).await? {
-            crate::import::Outcome::Imported { summary, .. } => imported.push(format!(
-                "{} ({} observations)",
-                summary["dataset"].as_str().unwrap_or(""),
-                summary["observations"]
-            )),
-            crate::import::Outcome::Failed(e) => bail!("demo statistics: {e}"),
+        match import_file(app, &file, &opts, &|_| {}).await? {
+            Outcome::Imported { summary, .. } => imported.push(summary),
+            Outcome::Failed(e) => bail!("demo statistics: {e}"),
         }
     }
-    Ok(imported.join(", "))
+    Ok(DemoStatistics { imported })
 }
