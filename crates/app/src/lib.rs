@@ -7,9 +7,11 @@
 pub mod access;
 pub mod accounts;
 pub mod actor;
+pub mod admin;
 pub mod archive;
 pub mod audit;
 pub mod cases;
+pub mod datasets;
 pub mod demo;
 pub mod error;
 pub mod import;

@@ -1,7 +1,7 @@
 //! Administration: accounts (create, change, unlock, set a password) and the audit log.
 
 use crate::AppState;
-use crate::auth::{CurrentUser, hash_password};
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
 use crate::pages::{PageResult, render, see_other};
@@ -12,12 +12,12 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_app::access::check_open;
+use chancery_app::admin::{self, AuditEntry, AuditFilter, StoredUser};
 use chancery_domain::account::check_password;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
-    Account, Action, FieldError, Marking, Resource, ResourceKind, Role, UserId, ValidationErrors,
+    Account, Action, FieldError, Marking, Resource, ResourceKind, Role, ValidationErrors,
 };
-use chancery_store::{AuditEntry, AuditFilter, StoreError, StoredUser};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -46,9 +46,7 @@ pub struct UsersPage {
 pub async fn users_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
     require_admin(&user)?;
     let now = chrono::Utc::now();
-    let users = state
-        .store
-        .list_users()
+    let users = admin::users(&state, &user)
         .await?
         .into_iter()
         .map(|u| UserRow {
@@ -102,8 +100,8 @@ async fn user_form(
     target: Option<&StoredUser>,
     values: &Value,
     errors: &ValidationErrors,
-) -> Result<UserFormPage, StoreError> {
-    let posts = state.store.list_posts().await?;
+) -> Result<UserFormPage, AppError> {
+    let posts = chancery_app::posts::all(state).await?;
     let form = FormState { values, errors };
     let roles = pairs(Role::ALL.iter().map(|r| (r.as_str(), r.label())));
     let flag = |k: &str| matches!(form.get(k).as_str(), "true" | "on");
@@ -170,18 +168,11 @@ pub async fn create_user(
         .to_string();
     let mut errors = match Account::from_json(&values) {
         Ok(account) => match check_password(&password) {
-            Ok(()) => {
-                let hash = hash_password(&password)?;
-                match state
-                    .store
-                    .create_user(&account, Some(&hash), &user.ctx())
-                    .await
-                {
-                    Ok(id) => return Ok(see_other(format!("/admin/users/{}", id.0))),
-                    Err(StoreError::Invalid(e)) => e,
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            Ok(()) => match admin::create_user(&state, &user, &account, &password).await {
+                Ok(id) => return Ok(see_other(format!("/admin/users/{}", id.0))),
+                Err(AppError::Invalid(e)) => e,
+                Err(e) => return Err(e.into()),
+            },
             Err(reason) => ValidationErrors::one(FieldError::new("password", reason)),
         },
         Err(e) => e,
@@ -195,16 +186,12 @@ pub async fn create_user(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
 }
 
-async fn load_target(state: &AppState, raw: &str) -> Result<StoredUser, ApiError> {
-    let id = raw
-        .parse::<i64>()
-        .map_err(|_| AppError::NotFound("no such account".into()))?;
-    state
-        .store
-        .user(UserId(id))
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such account".into()))
-        .map_err(Into::into)
+async fn load_target(
+    state: &AppState,
+    user: &CurrentUser,
+    raw: &str,
+) -> Result<StoredUser, ApiError> {
+    Ok(admin::user(state, user, raw).await?)
 }
 
 pub async fn user_page(
@@ -213,7 +200,7 @@ pub async fn user_page(
     IdPath(id): IdPath,
 ) -> PageResult {
     require_admin(&user)?;
-    let target = load_target(&state, &id).await?;
+    let target = load_target(&state, &user, &id).await?;
     let t = user_form(
         &state,
         &user,
@@ -232,16 +219,12 @@ pub async fn update_user(
     FormBody(form): FormBody,
 ) -> PageResult {
     require_admin(&user)?;
-    let target = load_target(&state, &id).await?;
+    let target = load_target(&state, &user, &id).await?;
     let values = form_to_json(&form);
     let errors = match Account::from_json(&values) {
-        Ok(account) => match state
-            .store
-            .update_user(target.id, &account, &user.ctx())
-            .await
-        {
+        Ok(account) => match admin::update_user(&state, &user, target.id, &account).await {
             Ok(()) => return Ok(see_other(format!("/admin/users/{}", target.id.0))),
-            Err(StoreError::Invalid(e)) => e,
+            Err(AppError::Invalid(e)) => e,
             Err(e) => return Err(e.into()),
         },
         Err(e) => e,
@@ -256,8 +239,8 @@ pub async fn unlock_user(
     IdPath(id): IdPath,
 ) -> PageResult {
     require_admin(&user)?;
-    let target = load_target(&state, &id).await?;
-    state.store.unlock_user(target.id, &user.ctx()).await?;
+    let target = load_target(&state, &user, &id).await?;
+    admin::unlock(&state, &user, target.id).await?;
     Ok(see_other(format!("/admin/users/{}", target.id.0)))
 }
 
@@ -268,7 +251,7 @@ pub async fn set_password(
     FormBody(form): FormBody,
 ) -> PageResult {
     require_admin(&user)?;
-    let target = load_target(&state, &id).await?;
+    let target = load_target(&state, &user, &id).await?;
     let password = form
         .iter()
         .find(|(k, _)| k == "password")
@@ -286,10 +269,7 @@ pub async fn set_password(
         .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t));
     }
-    state
-        .store
-        .set_password(target.id, &hash_password(&password)?, &user.ctx())
-        .await?;
+    admin::set_password(&state, &user, target.id, &password).await?;
     Ok(see_other(format!("/admin/users/{}", target.id.0)))
 }
 
@@ -371,13 +351,11 @@ pub async fn audit_page(
 ) -> PageResult {
     check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
     let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
-    let entries = state.store.audit_entries(&filter, limit).await?;
-    let names: HashMap<i64, String> = state
-        .store
-        .list_users()
+    let entries = admin::audit_entries(&state, &user, &filter, limit).await?;
+    let names: HashMap<i64, String> = admin::account_names(&state, &user)
         .await?
         .into_iter()
-        .map(|u| (u.id.0, u.account.email.to_string()))
+        .map(|(id, email)| (id.0, email))
         .collect();
     let short = |h: &str| h.chars().take(12).collect::<String>();
     let rows = entries
@@ -418,7 +396,7 @@ pub async fn audit_page(
             serde_urlencoded::to_string(pairs).unwrap_or_default()
         )
     });
-    let (chain, chain_ok) = match state.store.audit_verify().await? {
+    let (chain, chain_ok) = match admin::audit_verify(&state, &user).await? {
         Ok(n) => (format!("The chain of {n} entries verifies."), true),
         Err(b) => (
             format!("The chain is broken at entry {}: {}", b.seq, b.reason),
@@ -460,7 +438,9 @@ pub async fn api_audit(
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
     let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
-    Ok(Json(state.store.audit_entries(&filter, limit).await?))
+    Ok(Json(
+        admin::audit_entries(&state, &user, &filter, limit).await?,
+    ))
 }
 
 /// The routes this module serves.

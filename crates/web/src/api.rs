@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
-use crate::openapi::{CaseShown, Flagged, Input, Page, PolicyInForce, Shown, Version};
+use crate::openapi::{CaseShown, Flagged, Input, Page, PolicyInForce, Version};
 use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};

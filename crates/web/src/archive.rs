@@ -32,7 +32,7 @@ use chancery_app::archive::{self, ArchiveInfo, ArchiveText};
             (crate::openapi::Binary = "image/webp"),
         )),
     responses(
-        (status = 201, description = "Archived (the same bytes archived again answer the same copy)", body = chancery_store::ArchiveInfo),
+        (status = 201, description = "Archived (the same bytes archived again answer the same copy)", body = chancery_app::archive::ArchiveInfo),
         (status = 404, description = "No such source", body = chancery_domain::ValidationErrors),
         (status = 413, description = "Over the archive limit", body = chancery_domain::ValidationErrors),
         (status = 415, description = "Not a type Chancery archives", body = chancery_domain::ValidationErrors),
@@ -60,7 +60,7 @@ pub async fn api_archive(
         ("id" = i64, Path, description = "source id"),
     ),
     responses(
-        (status = 200, description = "The source's archived copies", body = [chancery_store::ArchiveInfo]),
+        (status = 200, description = "The source's archived copies", body = [chancery_app::archive::ArchiveInfo]),
         (status = 404, description = "No such source", body = chancery_domain::ValidationErrors),
     ))]
 pub async fn api_archives(

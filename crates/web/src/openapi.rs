@@ -8,12 +8,12 @@
 //! handlers (`stats_pages`) are described by [`statistics_paths`].
 
 use axum::Json;
+use chancery_app::datasets::{ObsRow, ReleaseInfo};
 use chancery_app::reports::taskings::ComplianceRow;
 use chancery_domain::report::Report;
 use chancery_domain::report::{ReportAction, Tasking, Template};
 use chancery_domain::{Case, FieldError, PolicyVersion, UserRef, VersionInfo};
 use chancery_stats::indicators::{Rate, Refusal, Share, TrendResult};
-use chancery_store::{ObsRow, ReleaseInfo};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -348,7 +348,7 @@ mod statistics_paths {
 
     #[utoipa::path(get, path = "/api/v1/statistics/datasets", tag = "statistics",
         responses(
-            (status = 200, description = "Every dataset with its releases, newest first", body = [chancery_store::DatasetInfo]),
+            (status = 200, description = "Every dataset with its releases, newest first", body = [chancery_app::datasets::DatasetInfo]),
         ))]
     pub fn datasets() {}
 

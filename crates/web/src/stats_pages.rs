@@ -15,13 +15,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_app::access::check_open;
+use chancery_app::datasets::{self, ObsRow, ReleaseInfo};
 use chancery_app::statistics::{
     Answered, EvalError, IndicatorAnswer, IndicatorOutcome, IndicatorRequest, NotesReq, SeriesSel,
     indicator, published,
 };
 use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors};
 use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
-use chancery_store::{ObsRow, ReleaseInfo};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -59,15 +59,11 @@ fn filters(raw: Option<&str>) -> Result<(Option<i64>, DimFilters), ApiError> {
 
 async fn release_of(
     state: &AppState,
+    user: &CurrentUser,
     code: &str,
     release: Option<i64>,
 ) -> Result<ReleaseInfo, ApiError> {
-    state
-        .store
-        .release_for(code, release)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no published release of dataset {code:?}")))
-        .map_err(Into::into)
+    Ok(datasets::release(state, user, code, release).await?)
 }
 
 // ---------------------------------------------------------------- API
@@ -77,7 +73,7 @@ pub async fn api_datasets(
     user: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
     may_read(&user)?;
-    Ok(Json(json!(state.store.datasets().await?)))
+    Ok(Json(json!(datasets::datasets(&state, &user).await?)))
 }
 
 pub async fn api_observations(
@@ -88,8 +84,8 @@ pub async fn api_observations(
 ) -> Result<Json<Value>, ApiError> {
     may_read(&user)?;
     let (release, dims) = filters(raw.as_deref())?;
-    let rel = release_of(&state, &code, release).await?;
-    let rows = state.store.observations(rel.id, &dims).await?;
+    let rel = release_of(&state, &user, &code, release).await?;
+    let rows = datasets::observations(&state, &user, &rel, &dims).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|o| json!({"id": o.id, "series": o.dims, "period": o.period, "value": o.value.map(published), "flags": o.flags}))
@@ -139,9 +135,7 @@ pub struct DatasetsPage {
 
 pub async fn datasets_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
     may_read(&user)?;
-    let rows = state
-        .store
-        .datasets()
+    let rows = datasets::datasets(&state, &user)
         .await?
         .into_iter()
         .map(|d| {
@@ -256,16 +250,14 @@ pub async fn dataset_page(
 ) -> PageResult {
     may_read(&user)?;
     let (release, dims) = filters(raw.as_deref())?;
-    let rel = release_of(&state, &code, release).await?;
-    let meta = state
-        .store
-        .datasets()
+    let rel = release_of(&state, &user, &code, release).await?;
+    let meta = datasets::datasets(&state, &user)
         .await?
         .into_iter()
         .find(|d| d.meta.code == code)
         .map(|d| d.meta)
         .unwrap_or_default();
-    let values = state.store.dimension_values(rel.id).await?;
+    let values = datasets::dimension_values(&state, &user, &rel).await?;
     let choices = values
         .iter()
         .map(|(d, codes)| DimChoice {
@@ -285,7 +277,7 @@ pub async fn dataset_page(
     let rows = if dims.is_empty() {
         Vec::new()
     } else {
-        state.store.observations(rel.id, &dims).await?
+        datasets::observations(&state, &user, &rel, &dims).await?
     };
     let mut periods: Vec<String> = rows.iter().map(|o| o.period.clone()).collect();
     periods.sort();
@@ -422,7 +414,7 @@ fn flag_notes(rows: &[ObsRow]) -> Vec<String> {
         .collect()
 }
 
-fn source_line(meta: &chancery_store::DatasetMeta, rel: &ReleaseInfo) -> String {
+fn source_line(meta: &datasets::DatasetMeta, rel: &ReleaseInfo) -> String {
     let mut parts = Vec::new();
     if let Some(p) = &meta.publisher {
         parts.push(p.clone());
@@ -454,19 +446,15 @@ pub async fn dataset_csv(
 ) -> Result<Response, ApiError> {
     may_read(&user)?;
     let (release, dims) = filters(raw.as_deref())?;
-    let rel = release_of(&state, &code, release).await?;
-    let meta = state
-        .store
-        .datasets()
+    let rel = release_of(&state, &user, &code, release).await?;
+    let meta = datasets::datasets(&state, &user)
         .await?
         .into_iter()
         .find(|d| d.meta.code == code)
         .map(|d| d.meta)
         .unwrap_or_default();
-    let rows = state.store.observations(rel.id, &dims).await?;
-    let dim_names: Vec<String> = state
-        .store
-        .dimension_values(rel.id)
+    let rows = datasets::observations(&state, &user, &rel, &dims).await?;
+    let dim_names: Vec<String> = datasets::dimension_values(&state, &user, &rel)
         .await?
         .into_keys()
         .collect();
@@ -578,16 +566,14 @@ pub async fn rate_page(
         immigration_law_offences_included: false,
     };
     // The periods the numerator has in the window.
-    let rel = release_of(&state, &numerator.dataset, numerator.release).await?;
+    let rel = release_of(&state, &user, &numerator.dataset, numerator.release).await?;
     let mut f: Vec<(String, Vec<String>)> = numerator
         .dims
         .iter()
         .map(|(d, c)| (d.clone(), vec![c.clone()]))
         .collect();
     f.push(("geo".into(), vec![geo.clone()]));
-    let mut periods: Vec<String> = state
-        .store
-        .observations(rel.id, &f)
+    let mut periods: Vec<String> = datasets::observations(&state, &user, &rel, &f)
         .await?
         .into_iter()
         .map(|o| o.period)
@@ -670,7 +656,7 @@ pub async fn rate_page(
     }
     let mut synthetic = false;
     for code in [&numerator.dataset, &denominator.dataset] {
-        if let Some(m) = state.store.dataset(code).await? {
+        if let Some(m) = datasets::dataset(&state, &user, code).await? {
             synthetic |= m.title.as_deref().is_some_and(|t| t.contains("SYNTHETIC"));
         }
     }
