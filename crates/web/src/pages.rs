@@ -498,7 +498,7 @@ pub(crate) async fn case_choices(
     user: &CurrentUser,
     exclude: Option<RecordId>,
 ) -> Result<CaseChoices, ApiError> {
-    let posts: Vec<_> = posts::all(&state)
+    let posts: Vec<_> = posts::all(state)
         .await?
         .into_iter()
         .filter(|p| user.principal.post_scope().is_none_or(|own| *own == p.slug))

@@ -133,7 +133,7 @@ pub(super) async fn show_report_new(
     errors: &ValidationErrors,
     status: StatusCode,
 ) -> PageResult {
-    let posts: Vec<_> = chancery_app::posts::all(&state)
+    let posts: Vec<_> = chancery_app::posts::all(state)
         .await?
         .into_iter()
         .filter(|p| may_draft_at(user, &p.slug))
@@ -424,7 +424,7 @@ pub(super) async fn show_report(
     let sees_sbu = user.principal.may_see(Marking::SBU);
     let mut shown = Shown::new();
     shown.add(record, clearance);
-    let posts = chancery_app::posts::all(&state).await?;
+    let posts = chancery_app::posts::all(state).await?;
     let chain = chancery_app::reports::reports::chain_of(state, r).await?;
     let template =
         chancery_app::reports::templates::effective(state, r.template_key.as_str()).await?;
