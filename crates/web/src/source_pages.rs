@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
+use crate::listing::Listed;
 use crate::pages::*;
 use crate::register_pages::*;
 use crate::routes::Route;

@@ -1,9 +1,15 @@
 //! Statistics figures: an indicator request evaluated against the stored releases, drawn as
 //! a chart and a table, with its data line and caveats.
 
-use super::*;
+use super::resolve::Builder;
+use super::{BuildError, ObservationUse, fmt_num};
 use crate::statistics::{Answered, IndicatorAnswer, IndicatorOutcome, SeriesSel};
+use crate::statistics::{IndicatorRequest, evaluate};
+use chancery_domain::Marking;
+use chancery_report::chart;
+use chancery_report::doc::{Block, Row, Table};
 use chancery_stats::indicators::Interval;
+use serde_json::Value;
 
 /// The series an indicator request reads, in the order their data lines are listed (a rate's
 /// denominator before its numerator).

@@ -3,14 +3,11 @@
 //! records) into a [`Snapshot`], store it as a build, and render any build in any format
 //! from its snapshot alone — so re-rendering a build is byte-identical.
 
-use crate::statistics::{IndicatorRequest, evaluate};
 use chancery_domain::report::{Report, Template};
 use chancery_domain::source::SourceStatus;
 use chancery_domain::{Case, Marking, Record, RecordId, Source};
-use chancery_report::doc::{
-    Block, DEMO_CAPTION, DEMO_SIGNER, Para, ParaKind, RenderDoc, Row, Section, Table,
-};
-use chancery_report::{cable, chart, html, markdown, pdf};
+use chancery_report::doc::{DEMO_CAPTION, DEMO_SIGNER, Para, ParaKind, RenderDoc, Section};
+use chancery_report::{cable, html, markdown, pdf};
 use chancery_store::{AuditCtx, ReportBuild, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
