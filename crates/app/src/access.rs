@@ -558,7 +558,7 @@ pub fn may_read<T: AppRecord>(user: &Actor, r: &Record<T>) -> bool {
     can(&user.principal, Action::Read, &r.data.policy()).allowed()
 }
 
-/// Logs that the user signed out.
+/// Logs an action of the user that concerns no record (signing out).
 pub async fn log_event(app: &App, user: &Actor, action: &str) -> Result<(), AppError> {
     app.store
         .audit(&user.ctx(), &[AuditEvent::new(action)])

@@ -6,7 +6,7 @@
 //! quotes, PII), then all are stored in one transaction; errors name row and field.
 
 use crate::access::{AppRecord, audit_reads, check_open, load_visible, record_json};
-use crate::query::{CASE_FILTERS, ListQuery};
+use crate::query::FromQuery;
 use crate::save::{check_new, create_all};
 use crate::{Actor, App, AppError};
 use chancery_domain::case_summary::{CaseSummary, summarise};
@@ -136,8 +136,7 @@ pub async fn visible_cases(
     raw: Option<&str>,
 ) -> Result<Vec<Record<Case>>, AppError> {
     check_open(user, Action::Read, &Case::collection())?;
-    let q = ListQuery::parse(raw, CASE_FILTERS)?;
-    let mut filter = q.case_filter()?;
+    let (mut filter, _) = chancery_store::CaseFilter::from_query(raw)?;
     Case::scope(&mut filter, &user.principal);
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;

@@ -19,7 +19,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use chancery_app::query::FromQuery;
-pub use chancery_app::query::ListQuery;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {

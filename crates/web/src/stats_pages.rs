@@ -14,19 +14,18 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chancery_app::access::check_open;
 use chancery_app::datasets::{self, ObsRow, ReleaseInfo};
 use chancery_app::statistics::{
     Answered, EvalError, IndicatorAnswer, IndicatorOutcome, IndicatorRequest, NotesReq, SeriesSel,
     indicator, published,
 };
-use chancery_domain::{Action, FieldError, Marking, Resource, ResourceKind, ValidationErrors};
+use chancery_domain::{FieldError, Marking, ValidationErrors};
 use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 fn may_read(user: &CurrentUser) -> Result<(), ApiError> {
-    check_open(user, Action::Read, &Resource::of(ResourceKind::Statistics)).map_err(Into::into)
+    Ok(datasets::may_read(user)?)
 }
 
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {

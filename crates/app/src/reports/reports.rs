@@ -360,16 +360,15 @@ pub async fn act(
 }
 
 /// A page of the reports the user may see (a post: its own), newest first.
+/// The list query (`post`, cursor, limit) is read from `raw`; a bad one is named.
 pub async fn list_reports(
     state: &App,
     user: &Actor,
-    q: &crate::query::ListQuery,
+    raw: Option<&str>,
 ) -> Result<chancery_store::Page<Report>, AppError> {
+    use crate::query::FromQuery;
     check_open(user, Action::Read, &Report::collection())?;
-    let mut filter = ReportFilter {
-        post: q.post.clone(),
-        ..Default::default()
-    };
+    let (mut filter, q) = ReportFilter::from_query(raw)?;
     Report::scope(&mut filter, &user.principal);
     Ok(state
         .store

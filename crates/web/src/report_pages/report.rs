@@ -4,7 +4,6 @@
 use super::taskings::may_draft_at;
 use super::{date_text, draft_json, field, plain, state_text, template_options};
 use crate::AppState;
-use crate::api::ListQuery;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
@@ -60,13 +59,12 @@ pub async fn reports_page(
     check_open(&user, Action::Read, &Report::collection())?;
     let posts = chancery_app::posts::all(&state).await?;
     let values = crate::pages::query_json(raw.as_deref());
-    let (errors, page) = match ListQuery::parse(raw.as_deref(), &["post"]) {
-        Ok(q) => {
-            let page = chancery_app::reports::reports::list_reports(&state, &user, &q).await?;
-            (ValidationErrors::default(), Some(page))
-        }
-        Err(e) => (e, None),
-    };
+    let (errors, page) =
+        match chancery_app::reports::reports::list_reports(&state, &user, raw.as_deref()).await {
+            Ok(page) => (ValidationErrors::default(), Some(page)),
+            Err(AppError::Invalid(e)) => (e, None),
+            Err(e) => return Err(e.into()),
+        };
     let taskings = chancery_app::reports::taskings::visible_taskings(&state, &user).await?;
     let rows = page
         .iter()

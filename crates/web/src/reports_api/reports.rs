@@ -33,8 +33,7 @@ pub async fn api_reports(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<crate::api::ListView>, ApiError> {
-    let q = crate::api::ListQuery::parse(raw.as_deref(), &["post"])?;
-    let page = list_reports(&state, &user, &q).await?;
+    let page = list_reports(&state, &user, raw.as_deref()).await?;
     let items = page
         .items
         .iter()
