@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::*;
+use super::{PiiHit, PiiKind, check};
 
 fn hits_of(text: &str, kind: PiiKind) -> Vec<String> {
     check(text)

@@ -1,4 +1,7 @@
-use super::*;
+use super::{
+    CONVENTIONS, CaveatKind, CompareContext, Harsher, Measure, Outcome, SeverityRank, Span, Term,
+    compare, scale_description,
+};
 use serde_json::{Value, json};
 
 fn outcome(v: Value) -> Outcome {

@@ -2,7 +2,10 @@
 
 use proptest::prelude::*;
 
-use super::*;
+use super::{
+    Basis, CaveatCode, Group, Notes, Operand, garwood, poisson_trend, rate, rate_ratio, wilson,
+};
+use crate::obs::Flags;
 
 fn flag_letters() -> impl Strategy<Value = String> {
     proptest::collection::vec(

@@ -1,7 +1,12 @@
 //! Tests of the results built from operands: refusals, flags, caveats, units, and the facts
 //! from `shared/domain/statistics.md`.
 
-use super::*;
+use super::{
+    Basis, Caveat, CaveatCode, EdgeNote, Group, IntervalMethod, Notes, Operand, Rate, RateKind,
+    Refusal, RefusalCode, TrendKind, TrendPoint, per_inhabitants, published_per_inhabitants, rate,
+    rate_ratio_between, share, trend,
+};
+use crate::obs::Flags;
 
 fn citizens(code: &str, label: &str) -> Group {
     Group::new(code, label, Basis::Citizenship)
