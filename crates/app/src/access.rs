@@ -49,6 +49,9 @@ pub trait AppRecord: Versioned + Marked + Contents + Serialize + 'static {
     const BASE: &'static str;
     /// Where its pages live: "/cases".
     const PAGES: &'static str;
+    /// Whether every record this one references must be one its author may read. Not for a
+    /// redaction request: the administrator asks to redact content they may not read.
+    const REFERENCES_READABLE: bool = true;
 
     fn parse(body: &Value) -> Result<Self, ValidationErrors>;
 
@@ -65,6 +68,27 @@ pub trait AppRecord: Versioned + Marked + Contents + Serialize + 'static {
 
     /// Narrows a list filter to what the user may see.
     fn scope(filter: &mut Self::Filter, user: &Principal);
+
+    /// Completes a record read from the store with what depends on other records (a
+    /// report's effective markings). Every read in this module runs it before anything is
+    /// checked or shown.
+    fn resolve<'a>(
+        _app: &'a App,
+        _data: &'a mut Self,
+    ) -> impl std::future::Future<Output = Result<(), AppError>> + Send + 'a {
+        async { Ok(()) }
+    }
+}
+
+/// Resolves every record of a list (see [`AppRecord::resolve`]).
+pub async fn resolve_all<T: AppRecord>(
+    app: &App,
+    records: &mut [Record<T>],
+) -> Result<(), AppError> {
+    for r in records {
+        T::resolve(app, &mut r.data).await?;
+    }
+    Ok(())
 }
 
 impl AppRecord for Case {
@@ -174,6 +198,7 @@ impl AppRecord for RedactionRequest {
     const NAME: &'static str = "redaction request";
     const BASE: &'static str = "/api/v1/redactions";
     const PAGES: &'static str = "/redactions";
+    const REFERENCES_READABLE: bool = false;
 
     fn parse(body: &Value) -> Result<Self, ValidationErrors> {
         RedactionRequest::from_json(body)
@@ -213,6 +238,10 @@ impl AppRecord for Report {
 
     fn scope(filter: &mut ReportFilter, user: &Principal) {
         filter.scope_post = user.post_scope().cloned();
+    }
+
+    async fn resolve(app: &App, data: &mut Self) -> Result<(), AppError> {
+        Ok(crate::reports::markings::resolve(&app.store, data).await?)
     }
 }
 
@@ -302,12 +331,13 @@ pub async fn load_visible<T: AppRecord>(
         .ok()
         .and_then(chancery_domain::RecordId::new)
         .ok_or_else(|| AppError::NotFound(not_found()))?;
-    let record = app
+    let mut record = app
         .store
         .get::<T>(id)
         .await?
         .ok_or_else(|| AppError::NotFound(not_found()))?;
     check(user, Action::Read, &record.data.policy(), not_found)?;
+    T::resolve(app, &mut record.data).await?;
     Ok(record)
 }
 
@@ -354,7 +384,8 @@ pub async fn list<T: AppRecord>(
 ) -> Result<chancery_store::Page<T>, AppError> {
     check_open(user, Action::Read, &T::collection())?;
     T::scope(&mut filter, &user.principal);
-    let page = app.store.list::<T>(&filter, cursor, limit).await?;
+    let mut page = app.store.list::<T>(&filter, cursor, limit).await?;
+    resolve_all(app, &mut page.items).await?;
     let shown: Vec<&Record<T>> = page.items.iter().collect();
     audit_reads(app, user, "read", &shown).await?;
     Ok(page)
@@ -365,7 +396,9 @@ pub async fn list<T: AppRecord>(
 pub async fn choices<T: AppRecord>(app: &App, user: &Actor) -> Result<Vec<Record<T>>, AppError> {
     let mut filter = T::Filter::default();
     T::scope(&mut filter, &user.principal);
-    Ok(app.store.list::<T>(&filter, None, 500).await?.items)
+    let mut items = app.store.list::<T>(&filter, None, 500).await?.items;
+    resolve_all(app, &mut items).await?;
+    Ok(items)
 }
 
 /// One version in a record's history: who wrote it when, its hash and its predecessor's, and
@@ -386,7 +419,8 @@ pub async fn history<T: AppRecord>(
     let clearance = user.principal.clearance();
     let mut out = Vec::new();
     let mut events = Vec::new();
-    for (info, data) in app.store.history::<T>(record.id).await? {
+    for (info, mut data) in app.store.history::<T>(record.id).await? {
+        T::resolve(app, &mut data).await?;
         if !user.principal.may_see(data.marking()) {
             out.push(HistoryItem { info, data: None });
             continue;
@@ -492,11 +526,16 @@ pub async fn peek<T: AppRecord>(
     user: &Actor,
     id: RecordId,
 ) -> Result<Option<Record<T>>, AppError> {
-    Ok(app
+    let Some(mut r) = app
         .store
         .get::<T>(id)
         .await?
-        .filter(|r| can(&user.principal, Action::Read, &r.data.policy()).allowed()))
+        .filter(|r| can(&user.principal, Action::Read, &r.data.policy()).allowed())
+    else {
+        return Ok(None);
+    };
+    T::resolve(app, &mut r.data).await?;
+    Ok(Some(r))
 }
 
 /// What a page has shown so far: its highest marking and the reads of SBU material to log.

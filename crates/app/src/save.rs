@@ -5,10 +5,10 @@
 //! source's archived text, every free-text field is checked for PII, then the store writes
 //! the record with its audit entry in one transaction, and the confirmations are recorded.
 
-use crate::access::{AppRecord, check_create, check_update};
+use crate::access::{AppRecord, check_create, check_update, peek};
 use crate::pii::{check_record, record_confirmed, take_confirmations};
 use crate::{Actor, App, AppError};
-use chancery_domain::{Record, RecordId};
+use chancery_domain::{FieldError, Record, RecordId, ValidationErrors};
 use chancery_store::PiiConfirmation;
 use serde_json::Value;
 
@@ -29,6 +29,7 @@ pub async fn check_new<T: AppRecord>(
     let confirmed = take_confirmations(&mut body)?;
     let data = T::parse(&body)?;
     check_create(user, &data)?;
+    check_references_visible(app, user, None, &data).await?;
     crate::archive::check_quotes(app, &data).await?;
     let pii = check_record(app, &data, &confirmed).await?;
     Ok(Checked { data, pii })
@@ -45,9 +46,74 @@ pub async fn check_replacement<T: AppRecord>(
     let confirmed = take_confirmations(&mut body)?;
     let next = T::parse(&body)?;
     check_update(user, current, &next)?;
+    check_references_visible(app, user, Some(current), &next).await?;
     crate::archive::check_quotes(app, &next).await?;
     let pii = check_record(app, &next, &confirmed).await?;
     Ok(Checked { data: next, pii })
+}
+
+/// Every record that `data` cites or links to must be one the user may read: a reference to
+/// a record they may not see is refused exactly like one to a record that does not exist
+/// (the same field, the same words), so that neither the answer nor the quote check (which
+/// runs after this, reading the source's archived text) tells them anything about it.
+/// References the current version already made are left alone (another account may have
+/// made them).
+async fn check_references_visible<T: AppRecord>(
+    app: &App,
+    user: &Actor,
+    current: Option<&T>,
+    data: &T,
+) -> Result<(), AppError> {
+    use chancery_domain::{Case, Source};
+    use chancery_store::RefKey;
+    if !T::REFERENCES_READABLE {
+        return Ok(());
+    }
+    let wanted: Vec<(String, &'static str, RecordId)> = data
+        .references()
+        .into_iter()
+        .filter_map(|r| match (r.target, r.key) {
+            ("sources", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "source", id)),
+            ("cases", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "case", id)),
+            _ => None,
+        })
+        .collect();
+    let before: Vec<(&'static str, RecordId)> = match current {
+        Some(c) => c
+            .references()
+            .into_iter()
+            .filter_map(|r| match (r.target, r.key) {
+                ("sources", RefKey::Id(id)) => RecordId::new(id).map(|id| ("source", id)),
+                ("cases", RefKey::Id(id)) => RecordId::new(id).map(|id| ("case", id)),
+                _ => None,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut errors = ValidationErrors::default();
+    for (path, what, id) in wanted {
+        if before.contains(&(what, id)) {
+            continue;
+        }
+        let hidden = match what {
+            "source" => {
+                app.store.get::<Source>(id).await?.is_some()
+                    && peek::<Source>(app, user, id).await?.is_none()
+            }
+            _ => {
+                app.store.get::<Case>(id).await?.is_some()
+                    && peek::<Case>(app, user, id).await?.is_none()
+            }
+        };
+        if hidden {
+            errors.push(FieldError::new(path, format!("no {what} with id {id}")));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }
 
 /// Creates a record from input.

@@ -118,7 +118,8 @@ impl Marked for RedactionRequest {
 
 impl Marked for Report {
     /// A report is U as a record: every role with content access may know it exists; its
-    /// SBU paragraphs are withheld from users without SBU access.
+    /// paragraphs whose effective marking is SBU (their own, or that of anything they cite
+    /// or embed) are withheld from users without SBU access.
     fn marking(&self) -> Marking {
         Marking::U
     }
@@ -128,18 +129,21 @@ impl Marked for Report {
     }
 
     fn highest_marking(&self) -> Marking {
-        Marking::highest(self.paragraphs().map(|(_, p)| p.marking))
+        Marking::highest(self.paragraphs().map(|(_, p)| p.effective_marking()))
     }
 
     fn json_for(&self, clearance: Marking) -> Value {
         let mut v = self.to_json();
         let mut withheld = Vec::new();
         if let Some(sections) = v["sections"].as_array_mut() {
+            let mut shown = self.sections.iter().map(|s| s.paragraphs.iter());
             for s in sections {
+                let mut paragraphs = shown.next().into_iter().flatten();
                 if let Some(ps) = s["paragraphs"].as_array_mut() {
                     ps.retain(|p| {
-                        let m = Marking::parse(p["marking"].as_str().unwrap_or("SBU"))
-                            .unwrap_or(Marking::SBU);
+                        let m = paragraphs
+                            .next()
+                            .map_or(Marking::SBU, |p| p.effective_marking());
                         if m > clearance {
                             withheld.push(p["id"].clone());
                             false
@@ -159,7 +163,7 @@ impl Marked for Report {
     fn marking_shown(&self, clearance: Marking) -> Marking {
         Marking::highest(
             self.paragraphs()
-                .map(|(_, p)| p.marking)
+                .map(|(_, p)| p.effective_marking())
                 .filter(|m| *m <= clearance),
         )
     }
@@ -195,5 +199,52 @@ mod tests {
         assert_eq!(c.json_for(Marking::SBU)["summary"], "secret detail");
         assert_eq!(c.highest_marking(), Marking::SBU);
         assert_eq!(c.marking_shown(Marking::U), Marking::U);
+    }
+
+    fn report() -> Report {
+        Report::from_json(
+            &json!({"post": "berlin", "template_key": "migration-impacts",
+            "subject": "S", "tags": [], "sections": [{"heading": "H", "paragraphs": [
+                {"id": "p1", "kind": "fact", "marking": "U", "text": "plain",
+                 "citations": [{"kind": "source", "id": 1}]},
+                {"id": "p2", "kind": "fact", "marking": "U", "text": "cites an SBU case",
+                 "citations": [{"kind": "case", "id": 4}]}]}]}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_unresolved_report_withholds_every_paragraph_from_a_u_reader() {
+        let r = report();
+        assert_eq!(r.highest_marking(), Marking::SBU);
+        let shown = r.json_for(Marking::U);
+        assert_eq!(shown["withheld_paragraphs"], json!(["p1", "p2"]));
+        assert!(!shown.to_string().contains("plain"));
+    }
+
+    #[test]
+    fn a_paragraph_is_withheld_by_its_effective_marking() {
+        use crate::report::Inherited;
+        let mut r = report();
+        r.sections[0].paragraphs[0].inherited = Inherited::resolved(Marking::U);
+        r.sections[0].paragraphs[1].inherited = Inherited::resolved(Marking::SBU);
+        let shown = r.json_for(Marking::U);
+        assert_eq!(shown["withheld_paragraphs"], json!(["p2"]));
+        assert!(shown.to_string().contains("plain"));
+        assert!(!shown.to_string().contains("cites an SBU case"));
+        // The typed marking is kept as written; the inherited one is not content.
+        assert_eq!(shown["sections"][0]["paragraphs"][0]["marking"], "U");
+        assert_eq!(r.marking_shown(Marking::U), Marking::U);
+        assert_eq!(r.marking_shown(Marking::SBU), Marking::SBU);
+        assert_eq!(
+            r,
+            report(),
+            "the inherited marking does not take part in equality"
+        );
+        assert!(
+            r.json_for(Marking::SBU)
+                .get("withheld_paragraphs")
+                .is_none()
+        );
     }
 }

@@ -174,7 +174,9 @@ pub async fn snapshot(
         let mut paragraphs = Vec::new();
         for p in &s.paragraphs {
             let pid = p.id.as_str();
-            let mut marking = p.marking;
+            // The effective marking the readers of the report go by (resolved when the report
+            // was loaded), raised further by anything the build finds.
+            let mut marking = p.effective_marking();
             let mut citations = Vec::new();
             for c in &p.citations {
                 marking = marking.max(b.cite(c.kind, c.id, pid).await?);
@@ -387,9 +389,20 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> Vec<(String, &'static str, String)> {
     out
 }
 
+/// Something a build used that has changed since: which record, at what marking the build
+/// used it, and what happened.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub kind: &'static str,
+    pub id: RecordId,
+    pub marking: Marking,
+    pub text: String,
+}
+
 /// Why a build (or a report using the same records now) needs attention: cited sources since
 /// retracted, cases whose outcomes changed since the build (a verdict overturned on appeal).
-pub async fn flags(store: &Store, snap: &Snapshot) -> Result<Vec<String>, StoreError> {
+/// Each flag names its record; the caller shows only those its reader may see.
+pub async fn flags(store: &Store, snap: &Snapshot) -> Result<Vec<Flag>, StoreError> {
     let mut out = Vec::new();
     for r in &snap.records {
         let Some(id) = RecordId::new(r.id) else {
@@ -400,10 +413,12 @@ pub async fn flags(store: &Store, snap: &Snapshot) -> Result<Vec<String>, StoreE
                 if let Some(s) = store.get::<Source>(id).await?
                     && s.data.status == SourceStatus::Retracted
                 {
-                    out.push(format!(
-                        "source {} has been retracted since it was cited",
-                        r.id
-                    ));
+                    out.push(Flag {
+                        kind: "source",
+                        id,
+                        marking: r.marking.max(s.data.marking),
+                        text: format!("source {} has been retracted since it was cited", r.id),
+                    });
                 }
             }
             "case" => {
@@ -417,10 +432,15 @@ pub async fn flags(store: &Store, snap: &Snapshot) -> Result<Vec<String>, StoreE
                             .collect::<Vec<_>>()
                     );
                     if r.outcomes.as_ref().is_some_and(|o| *o != now) {
-                        out.push(format!(
-                            "case {}: its outcomes changed since the build (version {} to {}): a verdict may have been overturned",
-                            r.id, r.version, c.version
-                        ));
+                        out.push(Flag {
+                            kind: "case",
+                            id,
+                            marking: r.marking.max(c.data.marking),
+                            text: format!(
+                                "case {}: its outcomes changed since the build (version {} to {}): a verdict may have been overturned",
+                                r.id, r.version, c.version
+                            ),
+                        });
                     }
                 }
             }

@@ -161,6 +161,7 @@ pub async fn builds_of(state: &App, user: &Actor, raw: &str) -> Result<Vec<Build
     for b in state.store.report_builds(r.id).await? {
         let snap = report_build::read_snapshot(&b).map_err(build_err)?;
         let flags = report_build::flags(&state.store, &snap).await?;
+        let flags = super::markings::visible_flags(state, user, flags).await?;
         items.push(BuildListed {
             build: BuildSummary::from(&b),
             created_by: b.author.clone(),
@@ -268,12 +269,16 @@ pub async fn preview(
 /// itself the flag).
 pub async fn builds_with_flags(
     state: &App,
+    user: &Actor,
     report: &chancery_domain::Record<Report>,
 ) -> Result<Vec<(ReportBuild, Vec<String>)>, AppError> {
     let mut out = Vec::new();
     for b in state.store.report_builds(report.id).await? {
         let flags = match report_build::read_snapshot(&b) {
-            Ok(snap) => report_build::flags(&state.store, &snap).await?,
+            Ok(snap) => {
+                let flags = report_build::flags(&state.store, &snap).await?;
+                super::markings::visible_flags(state, user, flags).await?
+            }
             Err(e) => vec![e.to_string()],
         };
         out.push((b, flags));

@@ -204,7 +204,7 @@ pub async fn clearance_problems(
 pub fn problems_for(user: &Actor, r: &Report, problems: ValidationErrors) -> ValidationErrors {
     let hidden: Vec<&str> = r
         .paragraphs()
-        .filter(|(_, p)| !user.principal.may_see(p.marking))
+        .filter(|(_, p)| !user.principal.may_see(p.effective_marking()))
         .map(|(_, p)| p.id.as_str())
         .collect();
     ValidationErrors {
@@ -230,6 +230,7 @@ pub async fn create_report(
     let confirmed = crate::pii::take_confirmations(&mut body)?;
     let mut data = Report::parse(&body)?;
     data.state = ReportState::Draft;
+    crate::reports::markings::resolve(&state.store, &mut data).await?;
     check_create(user, &data)?;
     if report_build::effective_template(&state.store, data.template_key.as_str())
         .await?
@@ -275,6 +276,7 @@ pub async fn update_report(
     let confirmed = crate::pii::take_confirmations(&mut body)?;
     let mut next = Report::parse(&body)?;
     next.state = current.data.state;
+    crate::reports::markings::resolve(&state.store, &mut next).await?;
     check_update(user, &current.data, &next)?;
     if next == current.data && confirmed.0.is_empty() {
         // Nothing changed: no new version (and a published report stays published).
@@ -367,13 +369,8 @@ pub async fn list_reports(
     raw: Option<&str>,
 ) -> Result<chancery_store::Page<Report>, AppError> {
     use crate::query::FromQuery;
-    check_open(user, Action::Read, &Report::collection())?;
-    let (mut filter, q) = ReportFilter::from_query(raw)?;
-    Report::scope(&mut filter, &user.principal);
-    Ok(state
-        .store
-        .list::<Report>(&filter, q.cursor.as_deref(), q.limit)
-        .await?)
+    let (filter, q) = ReportFilter::from_query(raw)?;
+    crate::access::list::<Report>(state, user, filter, q.cursor.as_deref(), q.limit).await
 }
 
 pub async fn add_comment(
@@ -400,7 +397,7 @@ pub async fn add_comment(
             format!("no paragraph {paragraph:?} in report {raw}"),
         ));
     };
-    if !user.principal.may_see(p.marking) {
+    if !user.principal.may_see(p.effective_marking()) {
         return Err(bad(
             "paragraph",
             format!("no paragraph {paragraph:?} in report {raw}"),
@@ -419,24 +416,53 @@ pub async fn add_comment(
 /// Comments the user may see (those on paragraphs above their clearance are withheld).
 pub use chancery_store::ReportComment;
 
-/// Comments the user may see.
+/// Comments the user may see: those on paragraphs whose effective marking is above their
+/// clearance are withheld. A comment on a paragraph since deleted keeps the effective marking
+/// of the last version of the report that had the paragraph (SBU if none is found).
 pub async fn visible_comments(
     state: &App,
     user: &Actor,
     r: &Record<Report>,
 ) -> Result<Vec<chancery_store::ReportComment>, AppError> {
-    let hidden: Vec<&str> = r
+    let mut markings: std::collections::HashMap<String, Marking> = r
         .data
         .paragraphs()
-        .filter(|(_, p)| !user.principal.may_see(p.marking))
-        .map(|(_, p)| p.id.as_str())
+        .map(|(_, p)| (p.id.as_str().to_string(), p.effective_marking()))
         .collect();
-    Ok(state
-        .store
-        .report_comments(r.id)
-        .await?
+    let comments = state.store.report_comments(r.id).await?;
+    let gone: Vec<&str> = comments
+        .iter()
+        .map(|c| c.paragraph.as_str())
+        .filter(|p| !markings.contains_key(*p))
+        .collect();
+    if !gone.is_empty() {
+        let mut versions = state.store.history::<Report>(r.id).await?;
+        versions.reverse();
+        for (_, mut data) in versions {
+            if gone.iter().all(|p| markings.contains_key(*p)) {
+                break;
+            }
+            if !data.paragraphs().any(|(_, p)| {
+                gone.contains(&p.id.as_str()) && !markings.contains_key(p.id.as_str())
+            }) {
+                continue;
+            }
+            crate::reports::markings::resolve(&state.store, &mut data).await?;
+            for (_, p) in data.paragraphs() {
+                markings
+                    .entry(p.id.as_str().to_string())
+                    .or_insert(p.effective_marking());
+            }
+        }
+    }
+    let clearance = user.principal.clearance();
+    Ok(comments
         .into_iter()
-        .filter(|c| !hidden.contains(&c.paragraph.as_str()))
+        .filter(|c| {
+            markings
+                .get(c.paragraph.as_str())
+                .is_some_and(|m| *m <= clearance)
+        })
         .collect())
 }
 
@@ -458,7 +484,7 @@ pub async fn report_view(
 ) -> Result<(i64, ReportView), AppError> {
     let r = load_visible::<Report>(state, user, raw).await?;
     crate::access::audit_reads(state, user, "read", &[&r]).await?;
-    let flags = super::taskings::report_flags(state, &r).await?;
+    let flags = super::taskings::report_flags(state, user, &r).await?;
     let problems = problems_for(user, &r.data, clearance_problems(state, &r).await?);
     Ok((
         r.version,
@@ -486,16 +512,15 @@ pub async fn report_history(
 ) -> Result<Vec<ReportVersion>, AppError> {
     let current = load_visible::<Report>(state, user, raw).await?;
     let clearance = user.principal.clearance();
-    Ok(state
-        .store
-        .history::<Report>(current.id)
-        .await?
-        .into_iter()
-        .map(|(info, data)| ReportVersion {
+    let mut out = Vec::new();
+    for (info, mut data) in state.store.history::<Report>(current.id).await? {
+        crate::reports::markings::resolve(&state.store, &mut data).await?;
+        out.push(ReportVersion {
             info,
             data: data.json_for(clearance),
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// The id of something just created.
@@ -509,5 +534,9 @@ pub async fn versions(
     state: &App,
     report: &Record<Report>,
 ) -> Result<Vec<(chancery_domain::VersionInfo, Report)>, AppError> {
-    Ok(state.store.history::<Report>(report.id).await?)
+    let mut out = state.store.history::<Report>(report.id).await?;
+    for (_, data) in &mut out {
+        crate::reports::markings::resolve(&state.store, data).await?;
+    }
+    Ok(out)
 }

@@ -174,12 +174,14 @@ pub async fn compliance_rows(
                 });
                 let (state_of, report_id, flags) = match report {
                     Some((rid, _, _, _)) => {
-                        let rec = state
-                            .store
-                            .get::<Report>(RecordId::new(*rid).expect("positive id"))
-                            .await?
-                            .ok_or_else(|| AppError::Internal("report vanished".into()))?;
-                        let flags = report_flags(state, &rec).await?;
+                        let rec = crate::access::peek::<Report>(
+                            state,
+                            user,
+                            RecordId::new(*rid).expect("positive id"),
+                        )
+                        .await?
+                        .ok_or_else(|| AppError::Internal("report vanished".into()))?;
+                        let flags = report_flags(state, user, &rec).await?;
                         (Some(rec.data.state), Some(*rid), flags)
                     }
                     None => (None, None, Vec::new()),
@@ -206,14 +208,22 @@ pub async fn compliance_rows(
     Ok(rows)
 }
 
-/// Flags on a report: retracted sources it cites now, and whatever its latest build used
-/// that has since been retracted or changed.
-pub async fn report_flags(state: &App, report: &Record<Report>) -> Result<Vec<String>, AppError> {
+/// Flags on a report that `user` may be told: retracted sources it cites now (in paragraphs
+/// the user may see), and whatever its latest build used that has since been retracted or
+/// changed (records the user may read).
+pub async fn report_flags(
+    state: &App,
+    user: &Actor,
+    report: &Record<Report>,
+) -> Result<Vec<String>, AppError> {
     let mut flags = Vec::new();
     for (_, p) in report.data.paragraphs() {
+        if !user.principal.may_see(p.effective_marking()) {
+            continue;
+        }
         for c in &p.citations {
             if c.kind == CitedKind::Source
-                && let Some(s) = state.store.get::<Source>(c.id).await?
+                && let Some(s) = crate::access::peek::<Source>(state, user, c.id).await?
                 && s.data.status == SourceStatus::Retracted
             {
                 let f = format!(
@@ -229,7 +239,8 @@ pub async fn report_flags(state: &App, report: &Record<Report>) -> Result<Vec<St
     }
     if let Some(b) = state.store.report_builds(report.id).await?.first() {
         let snap = report_build::read_snapshot(b).map_err(build_err)?;
-        for f in report_build::flags(&state.store, &snap).await? {
+        let found = report_build::flags(&state.store, &snap).await?;
+        for f in super::markings::visible_flags(state, user, found).await? {
             let f = format!("build {}: {f}", b.id);
             if !flags.contains(&f) {
                 flags.push(f);

@@ -162,6 +162,44 @@ pub struct ReportParagraph {
     pub citations: Vec<ReportCitation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<BlockSpec>,
+    /// The highest marking of what the paragraph cites and embeds, as the application layer
+    /// resolved it against the stored records. Not content: never stored, never compared.
+    #[serde(skip)]
+    pub inherited: Inherited,
+}
+
+/// The marking a paragraph inherits from the records it cites and the block it embeds.
+/// Until it is resolved, a paragraph counts as SBU: a reader path that forgot to resolve
+/// withholds too much, never too little.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inherited(Option<Marking>);
+
+impl Inherited {
+    pub fn resolved(m: Marking) -> Inherited {
+        Inherited(Some(m))
+    }
+
+    pub fn get(self) -> Option<Marking> {
+        self.0
+    }
+}
+
+/// Not content: two versions with the same text are equal whatever their citations' markings.
+impl PartialEq for Inherited {
+    fn eq(&self, _: &Inherited) -> bool {
+        true
+    }
+}
+
+impl ReportParagraph {
+    /// The effective marking: the highest of the paragraph's own and of everything it cites
+    /// or embeds (SBU while that is not resolved). Every reader of a report goes by this.
+    pub fn effective_marking(&self) -> Marking {
+        match self.inherited.0 {
+            Some(m) => m.max(self.marking),
+            None => Marking::SBU,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -400,6 +438,7 @@ fn parse_paragraph(v: &Value, prefix: &str) -> Result<ReportParagraph, Vec<Field
             text,
             citations,
             block,
+            inherited: Inherited::default(),
         }),
         _ => Err(errors),
     }

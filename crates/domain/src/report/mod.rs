@@ -11,8 +11,8 @@ pub use clearance::{
     Compliance, ComplianceStatus, ReportAction, ReportState, compliance, transition,
 };
 pub use document::{
-    BlockSpec, CitedKind, ParagraphId, ParagraphKind, Report, ReportCitation, ReportParagraph,
-    ReportSection,
+    BlockSpec, CitedKind, Inherited, ParagraphId, ParagraphKind, Report, ReportCitation,
+    ReportParagraph, ReportSection,
 };
 pub use tasking::{Recurrence, Tasking};
 pub use template::{ContentKind, Template, TemplateKey, TemplateSection};

@@ -118,7 +118,7 @@ pub(super) fn describe_change(
     }
     let shown = |r: &Report| -> Vec<(String, ReportParagraph)> {
         r.paragraphs()
-            .filter(|(_, p)| visible(p.marking))
+            .filter(|(_, p)| visible(p.effective_marking()))
             .map(|(s, p)| (s.heading.to_string(), p.clone()))
             .collect()
     };
@@ -142,7 +142,7 @@ pub(super) fn describe_change(
         let id = p.id.as_str();
         let Some(i) = find(&old, id) else {
             edits.push(format!("{id} added"));
-            marking = marking.max(p.marking);
+            marking = marking.max(p.effective_marking());
             continue;
         };
         let (old_heading, o) = &old[i];
@@ -161,13 +161,15 @@ pub(super) fn describe_change(
         }
         if !what.is_empty() {
             edits.push(format!("{id} {}", what.join("+")));
-            marking = marking.max(p.marking).max(o.marking);
+            marking = marking
+                .max(p.effective_marking())
+                .max(o.effective_marking());
         }
     }
     for (_, o) in &old {
         if find(&new, o.id.as_str()).is_none() {
             edits.push(format!("{} removed", o.id.as_str()));
-            marking = marking.max(o.marking);
+            marking = marking.max(o.effective_marking());
         }
     }
     let mut text = if edits.is_empty() {
@@ -211,7 +213,10 @@ pub async fn report_history_page(
             author: info.author.to_string(),
             state: state_text(&data.state, &chain),
             change,
-            withheld: data.paragraphs().filter(|(_, p)| !sees(p.marking)).count(),
+            withheld: data
+                .paragraphs()
+                .filter(|(_, p)| !sees(p.effective_marking()))
+                .count(),
         });
         prev = Some(data);
     }

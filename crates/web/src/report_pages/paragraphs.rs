@@ -36,7 +36,7 @@ pub(super) fn locate(user: &CurrentUser, r: &Report, pid: &str) -> Option<(usize
     r.sections.iter().enumerate().find_map(|(si, s)| {
         s.paragraphs
             .iter()
-            .position(|p| p.id.as_str() == pid && user.principal.may_see(p.marking))
+            .position(|p| p.id.as_str() == pid && user.principal.may_see(p.effective_marking()))
             .map(|pi| (si, pi))
     })
 }
@@ -446,7 +446,7 @@ pub async fn report_paragraph_edit(
     check_report_rules(&state, &user, &record).await?;
     let (si, pi) = locate(&user, &record.data, &pid).ok_or_else(|| no_paragraph(&id, &pid))?;
     let p = &record.data.sections[si].paragraphs[pi];
-    if p.marking == Marking::SBU {
+    if p.effective_marking() == Marking::SBU {
         chancery_app::access::audit_reads(&state, &user, "read", &[&record]).await?;
     }
     let values = paragraph_form_values(p);

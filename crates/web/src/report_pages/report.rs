@@ -330,7 +330,7 @@ pub(super) fn paragraph_sections(user: &CurrentUser, r: &Report) -> Vec<SectionE
                 .paragraphs
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| user.principal.may_see(p.marking))
+                .filter(|(_, p)| user.principal.may_see(p.effective_marking()))
                 .map(|(pi, p)| {
                     let mut excerpt: String = p.text.chars().take(200).collect();
                     if p.text.chars().count() > 200 {
@@ -339,7 +339,7 @@ pub(super) fn paragraph_sections(user: &CurrentUser, r: &Report) -> Vec<SectionE
                     ParagraphRow {
                         id: p.id.as_str().to_string(),
                         kind: p.kind.label(),
-                        marking: p.marking.as_str(),
+                        marking: p.effective_marking().as_str(),
                         excerpt,
                         citations: p
                             .citations
@@ -465,10 +465,10 @@ pub(super) async fn show_report(
         reason: e.reason,
     })
     .collect();
-    let flags = chancery_app::reports::taskings::report_flags(state, record).await?;
+    let flags = chancery_app::reports::taskings::report_flags(state, user, record).await?;
     let withheld = r
         .paragraphs()
-        .filter(|(_, p)| !user.principal.may_see(p.marking))
+        .filter(|(_, p)| !user.principal.may_see(p.effective_marking()))
         .count();
 
     // The preview: the report as it stands, resolved like a build (nothing stored).
@@ -541,7 +541,7 @@ pub(super) async fn show_report(
         .collect();
     let paragraph_options: Vec<(String, String)> = r
         .paragraphs()
-        .filter(|(_, p)| user.principal.may_see(p.marking))
+        .filter(|(_, p)| user.principal.may_see(p.effective_marking()))
         .map(|(s, p)| {
             let text: String = p.text.chars().take(60).collect();
             (
@@ -550,7 +550,7 @@ pub(super) async fn show_report(
                     "{} ({}, {}) in {}: {text}",
                     p.id.as_str(),
                     p.kind.label(),
-                    p.marking.as_str(),
+                    p.effective_marking().as_str(),
                     s.heading
                 ),
             )
@@ -561,7 +561,8 @@ pub(super) async fn show_report(
         errors: &redo.comment_errors,
     };
 
-    let builds_stored = chancery_app::reports::builds::builds_with_flags(state, record).await?;
+    let builds_stored =
+        chancery_app::reports::builds::builds_with_flags(state, user, record).await?;
     let mut builds = Vec::new();
     for (i, (b, flags)) in builds_stored.iter().enumerate() {
         let flags = flags.clone();

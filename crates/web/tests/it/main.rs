@@ -13,6 +13,8 @@ mod matrix;
 mod pages;
 mod register_forms;
 mod register_pages;
+mod report_access;
+mod report_markings;
 mod report_rules;
 mod reports;
 mod robustness;
