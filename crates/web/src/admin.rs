@@ -1,6 +1,7 @@
 //! Administration: accounts (create, change, unlock, set a password) and the audit log.
 
 use crate::AppState;
+use crate::api::audit::audit_filter;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
@@ -8,11 +9,10 @@ use crate::pages::{PageResult, render, see_other};
 use crate::routes::Route;
 use crate::views::{Field, FormState, PageMeta, SelectField, pairs, post_options};
 use askama::Template;
-use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_app::access::check_open;
-use chancery_app::admin::{self, AuditEntry, AuditFilter, StoredUser};
+use chancery_app::admin::{self, StoredUser};
 use chancery_domain::account::check_password;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
@@ -300,50 +300,6 @@ pub struct AuditPage {
     pub chain_ok: bool,
 }
 
-/// Reads the filters of the log from a query string; bad values are named.
-fn audit_filter(raw: Option<&str>) -> Result<(AuditFilter, u32), ValidationErrors> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    let mut f = AuditFilter::default();
-    let mut limit = 100;
-    let mut errors = ValidationErrors::default();
-    for (k, v) in pairs {
-        if v.is_empty() {
-            continue;
-        }
-        let num = |errors: &mut ValidationErrors| match v.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                errors.push(FieldError::new(
-                    k.clone(),
-                    "must be a positive whole number",
-                ));
-                None
-            }
-        };
-        match k.as_str() {
-            "action" => f.action = Some(v),
-            "record_type" => f.record_type = Some(v),
-            "actor" => f.actor_id = num(&mut errors),
-            "record_id" => f.record_id = num(&mut errors),
-            "before" => f.before = num(&mut errors),
-            "limit" => match v.parse::<u32>() {
-                Ok(n) if (1..=1000).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new(
-                    "limit",
-                    "must be a whole number from 1 to 1000",
-                )),
-            },
-            other => errors.push(FieldError::new(other, "unknown parameter")),
-        }
-    }
-    if errors.is_empty() {
-        Ok((f, limit))
-    } else {
-        Err(errors)
-    }
-}
-
 pub async fn audit_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -417,32 +373,6 @@ pub async fn audit_page(
     Ok(render(StatusCode::OK, &t))
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
-    params(
-        ("action" = Option<String>, Query, description = "create, update, read, export, build, redact, ..."),
-        ("record_type" = Option<String>, Query, description = "case, source, policy, ..."),
-        ("actor" = Option<i64>, Query, description = "account id"),
-        ("record_id" = Option<i64>, Query, description = "record id"),
-        ("before" = Option<i64>, Query, description = "entries before this seq (the next page)"),
-        ("limit" = Option<u32>, Query, description = "1 to 1000, default 100"),
-    ),
-    responses(
-        (status = 200, description = "Entries, newest first, each chained to the one before by its hash", body = [AuditEntry]),
-        (status = 403, description = "Administrators only", body = chancery_domain::ValidationErrors),
-        (status = 422, description = "A bad or unknown parameter, named", body = chancery_domain::ValidationErrors),
-    ))]
-pub async fn api_audit(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    check_open(&user, Action::ReadAudit, &Resource::of(ResourceKind::Audit))?;
-    let (filter, limit) = audit_filter(raw.as_deref()).map_err(AppError::Invalid)?;
-    Ok(Json(
-        admin::audit_entries(&state, &user, &filter, limit).await?,
-    ))
-}
-
 /// The routes this module serves.
 pub fn routes() -> Vec<Route> {
     vec![
@@ -454,6 +384,5 @@ pub fn routes() -> Vec<Route> {
         Route::post("user_unlock", "/admin/users/{id}/unlock", unlock_user),
         Route::post("user_password", "/admin/users/{id}/password", set_password),
         Route::get("audit_page", "/admin/audit", audit_page),
-        Route::get("api_audit", "/api/v1/audit", api_audit),
     ]
 }

@@ -5,10 +5,7 @@
 mod account;
 mod admin;
 mod api;
-pub mod archive;
 pub mod auth;
-pub mod case_analysis;
-mod case_io;
 mod case_pages;
 mod csrf;
 mod error;
@@ -21,7 +18,6 @@ mod redactions;
 mod register_forms;
 mod register_pages;
 mod report_pages;
-pub mod reports_api;
 pub mod routes;
 mod source_pages;
 mod stats_pages;

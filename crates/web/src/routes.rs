@@ -5,8 +5,8 @@
 
 use crate::error::{ApiError, AppError};
 use crate::{
-    AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
-    register_forms, register_pages, report_pages, reports_api, source_pages, stats_pages,
+    AppState, account, admin, api, case_pages, pages, redactions, register_forms, register_pages,
+    report_pages, source_pages, stats_pages,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -114,13 +114,9 @@ pub fn registry() -> Vec<Route> {
         pages::routes(),
         account::routes(),
         case_pages::routes(),
-        case_analysis::routes(),
-        case_io::routes(),
         source_pages::routes(),
-        archive::routes(),
         register_pages::routes(),
         register_forms::routes(),
-        reports_api::routes(),
         report_pages::routes(),
         stats_pages::routes(),
         admin::routes(),

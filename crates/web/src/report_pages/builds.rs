@@ -1,10 +1,10 @@
 //! Build downloads and the diff between two builds.
 
 use crate::AppState;
+use crate::api::builds::output_response;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{PageResult, render};
-use crate::reports_api;
 use crate::views::PageMeta;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
@@ -33,7 +33,7 @@ pub async fn build_output(
     let Path((id, format)) =
         path.map_err(|_| AppError::NotFound("no build at this path".into()))?;
     let b = chancery_app::reports::builds::load_build(&state, &user, &id).await?;
-    Ok(reports_api::output_response(
+    Ok(output_response(
         chancery_app::reports::builds::output(
             &state,
             &user,

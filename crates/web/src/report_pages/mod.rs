@@ -5,7 +5,7 @@
 //! form; add, delete, move up or down), the report edit form (header fields and the sections as
 //! JSON, the fallback for everything), the history page (every version with what changed), and
 //! the template pages. Every edit saves the whole report through `chancery_app::reports::reports::update_report`. Plain forms and links, no JavaScript.
-//! Every page calls the same operations as the JSON API (`reports_api`), so both answer alike.
+//! Every page calls the same operations as the JSON API (`api`), so both answer alike.
 
 use crate::AppState;
 use crate::auth::CurrentUser;

@@ -2,10 +2,11 @@
 //! that refuse them, comments, lists and history.
 
 use crate::AppState;
-use crate::api::with_etag;
+use crate::api::records::with_etag;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -32,14 +33,14 @@ pub async fn api_reports(
     State(state): State<AppState>,
     user: CurrentUser,
     RawQuery(raw): RawQuery,
-) -> Result<Json<crate::api::ListView>, ApiError> {
+) -> Result<Json<crate::api::records::ListView>, ApiError> {
     let page = list_reports(&state, &user, raw.as_deref()).await?;
     let items = page
         .items
         .iter()
         .map(|r| record_json(r, user.principal.clearance()))
         .collect();
-    Ok(Json(crate::api::ListView {
+    Ok(Json(crate::api::records::ListView {
         items,
         next: page.next,
     }))
@@ -189,4 +190,38 @@ pub async fn api_report_comment_create(
     let text = body["body"].as_str().unwrap_or_default();
     let cid = add_comment(&state, &user, &id, paragraph, text).await?;
     Ok((StatusCode::CREATED, Json(Created { id: cid })).into_response())
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("api_reports", "/api/v1/reports", api_reports),
+        Route::post("api_report_create", "/api/v1/reports", api_report_create),
+        Route::get("api_report", "/api/v1/reports/{id}", api_report),
+        Route::put(
+            "api_report_update",
+            "/api/v1/reports/{id}",
+            api_report_update,
+        ),
+        Route::get(
+            "api_report_history",
+            "/api/v1/reports/{id}/history",
+            api_report_history,
+        ),
+        Route::post(
+            "api_report_action",
+            "/api/v1/reports/{id}/actions",
+            api_report_action,
+        ),
+        Route::get(
+            "api_report_comments",
+            "/api/v1/reports/{id}/comments",
+            api_report_comments,
+        ),
+        Route::post(
+            "api_report_comment_create",
+            "/api/v1/reports/{id}/comments",
+            api_report_comment_create,
+        ),
+    ]
 }

@@ -1,17 +1,18 @@
 //! Builds: make one, hand out its outputs (audited when they show SBU material), and diff two.
 
-use super::output_response;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{IdPair, IdPath};
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chancery_app::access::Items;
 use chancery_app::reports::builds::{
-    BuildDiff, BuildListed, BuildSummary, builds_of, diff_builds, load_build, make_build, output,
+    BuildDiff, BuildListed, BuildSummary, Output, builds_of, diff_builds, load_build, make_build,
+    output,
 };
 
 #[utoipa::path(get, path = "/api/v1/reports/{id}/builds", tag = "reports",
@@ -94,4 +95,44 @@ pub async fn api_build_diff(
 ) -> Result<Json<BuildDiff>, ApiError> {
     let (ba, bb, d) = diff_builds(&state, &user, &a, &b).await?;
     Ok(Json(BuildDiff::new(&ba, &bb, d)))
+}
+
+/// A rendered build as a response: its content type, and its file name for the browser.
+pub fn output_response(o: Output) -> Response {
+    let mut resp = o.bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(o.format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", o.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "api_report_builds",
+            "/api/v1/reports/{id}/builds",
+            api_report_builds,
+        ),
+        Route::post(
+            "api_report_build_create",
+            "/api/v1/reports/{id}/builds",
+            api_report_build_create,
+        ),
+        Route::get(
+            "api_build_output",
+            "/api/v1/builds/{id}/{format}",
+            api_build_output,
+        ),
+        Route::get(
+            "api_build_diff",
+            "/api/v1/builds/{id}/diff/{other}",
+            api_build_diff,
+        ),
+    ]
 }

@@ -2,10 +2,11 @@
 //! its flags.
 
 use crate::AppState;
-use crate::api::with_etag;
+use crate::api::records::with_etag;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody, if_match};
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -103,4 +104,19 @@ pub async fn api_compliance(
     Ok(Json(Items {
         items: compliance_rows(&state, &user, None).await?,
     }))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("api_taskings", "/api/v1/taskings", api_taskings),
+        Route::post("api_tasking_create", "/api/v1/taskings", api_tasking_create),
+        Route::get("api_tasking", "/api/v1/taskings/{id}", api_tasking),
+        Route::put(
+            "api_tasking_update",
+            "/api/v1/taskings/{id}",
+            api_tasking_update,
+        ),
+        Route::get("api_compliance", "/api/v1/compliance", api_compliance),
+    ]
 }

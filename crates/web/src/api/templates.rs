@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{IdPath, JsonBody, if_match};
+use crate::routes::Route;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -79,4 +80,17 @@ pub async fn api_template_update(
     let expected = if never_edited { 0 } else { if_match(&headers)? };
     let t = save_template(&state, &user, &key, expected, &body).await?;
     Ok(Json(t.to_json()))
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("api_templates", "/api/v1/templates", api_templates),
+        Route::get("api_template", "/api/v1/templates/{key}", api_template),
+        Route::put(
+            "api_template_update",
+            "/api/v1/templates/{key}",
+            api_template_update,
+        ),
+    ]
 }
