@@ -1,226 +1,30 @@
-//! Server-rendered HTML pages for cases (list, filter, view, create and edit, history) and the
-//! machinery every page module shares (rendering, page errors, saving forms, history pages).
-//! Plain forms and links: no JavaScript needed. Every page asks the policy through `access`,
-//! shows only what the user may see, and logs reads of SBU material.
+//! Case pages: list and filter, view, create and edit, history.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
-use crate::listing::Listed;
-use crate::register_pages::{Shown, citation_views};
+use crate::pages::forms::{Refusal, check_may_edit, form_marking, save_form};
+use crate::pages::history::history_page;
+use crate::pages::listing::Listed;
+use crate::pages::record_forms::{CASE_JSON_PARTS, CaseChoices, case_form};
+use crate::pages::registers::citation_views;
+use crate::pages::views::{
+    CaseRow, CasesPage, Fact, FormState, LinkView, PageMeta, RecordPage, case_facts,
+    case_kind_options, country_options, post_options,
+};
+use crate::pages::{PageError, PageResult, form_version, query_json, render, see_other, stamp};
 use crate::routes::Route;
-use crate::views::*;
-use askama::Template;
+
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use chancery_app::access::{self, AppRecord, audit_reads, check_open, check_update, load_visible};
-use chancery_app::{posts, save};
+use axum::http::StatusCode;
+use chancery_app::access::{self, AppRecord, Shown, audit_reads, check_open, load_visible};
+use chancery_app::posts;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
-    Action, Case, CaseRelation, Marking, Record, RecordId, Resource, ResourceKind, Role, Source,
-    ValidationErrors, VersionInfo,
+    Action, Case, CaseRelation, Record, RecordId, Role, Source, ValidationErrors,
 };
 use serde_json::{Value, json};
-
-const STYLE: &str = include_str!("../static/style.css");
-
-/// An error answered as a page.
-pub struct PageError(pub AppError);
-
-impl<E: Into<AppError>> From<E> for PageError {
-    fn from(e: E) -> Self {
-        PageError(e.into())
-    }
-}
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        PageError(e.0)
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        if let AppError::Internal(detail) = &self.0 {
-            tracing::error!(%detail, "internal error");
-        }
-        if let AppError::Unauthorized = self.0 {
-            return Redirect::to("/login").into_response();
-        }
-        let status = crate::error::status(&self.0);
-        let heading = match status {
-            StatusCode::NOT_FOUND => "Not found",
-            StatusCode::FORBIDDEN => "Not allowed",
-            StatusCode::PAYLOAD_TOO_LARGE => "Too large",
-            StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
-            _ => "The request could not be handled",
-        };
-        let message = self.0.errors().to_string();
-        render(
-            status,
-            &MessagePage {
-                page: PageMeta::anonymous(heading),
-                heading: heading.into(),
-                message,
-            },
-        )
-    }
-}
-
-pub type PageResult = Result<Response, PageError>;
-
-pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
-}
-
-pub fn not_found_page(message: &str) -> Response {
-    PageError(AppError::NotFound(message.to_string())).into_response()
-}
-
-pub async fn style() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
-        ],
-        STYLE,
-    )
-}
-
-pub fn see_other(location: String) -> Response {
-    Redirect::to(&location).into_response()
-}
-
-pub async fn home(user: CurrentUser) -> Response {
-    if user.principal.role() == Role::Admin {
-        see_other("/admin/users".into())
-    } else {
-        see_other("/cases".into())
-    }
-}
-
-// ---------------------------------------------------------------- posts
-
-pub async fn posts_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
-    check_open(&user, Action::ListPosts, &Resource::of(ResourceKind::Post))?;
-    let posts = posts::all(&state).await?;
-    let rows = posts
-        .iter()
-        .map(|p| PostRow {
-            name: p.display_name(),
-            slug: p.slug.to_string(),
-            country: format!("{} ({})", p.country.name(), p.country.code()),
-            signer: p.signer_surname.to_string(),
-        })
-        .collect();
-    Ok(render(
-        StatusCode::OK,
-        &PostsPage {
-            page: PageMeta::new("Posts", Marking::U, &user),
-            posts: rows,
-        },
-    ))
-}
-
-// ---------------------------------------------------------------- shared
-
-/// Keeps the filters when following the cursor to the next page.
-pub(crate) fn next_href(base: &str, raw: Option<&str>, next: Option<String>) -> Option<String> {
-    let next = next?;
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    pairs.retain(|(k, _)| k != "cursor");
-    pairs.push(("cursor".into(), next));
-    Some(format!(
-        "{base}?{}",
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    ))
-}
-
-pub(crate) fn query_json(raw: Option<&str>) -> Value {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    form_to_json(&pairs)
-}
-
-/// What a failed form submission shows: the status, the errors, and a conflict message.
-pub(crate) struct Refusal {
-    pub(crate) status: StatusCode,
-    pub(crate) errors: ValidationErrors,
-    pub(crate) conflict: Option<String>,
-    pub(crate) version: Option<i64>,
-}
-
-/// Saves a form as a new record (`current` none) or a new version of `current`; on failure
-/// says what to show. Permission refusals end the request (403/404 pages).
-pub(crate) async fn save_form<T: AppRecord>(
-    state: &AppState,
-    user: &CurrentUser,
-    values: &Value,
-    current: Option<&Record<T>>,
-    expected: Option<i64>,
-) -> Result<Result<Record<T>, Refusal>, PageError> {
-    let mut values = values.clone();
-    drop_unticked_confirmations(&mut values);
-    let result = match current {
-        None => save::create::<T>(state, user, &values).await,
-        Some(c) => save::update::<T>(state, user, c, expected, &values).await,
-    };
-    match result {
-        Ok(r) => Ok(Ok(r)),
-        Err(AppError::Invalid(errors)) => Ok(Err(Refusal {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            errors,
-            conflict: None,
-            version: expected,
-        })),
-        Err(AppError::Conflict {
-            expected,
-            current: now,
-        }) => Ok(Err(Refusal {
-            status: StatusCode::CONFLICT,
-            errors: ValidationErrors::default(),
-            conflict: Some(format!(
-                "You edited version {expected}, but version {now} was saved meanwhile. Your changes are kept below \
-                 and were not saved. Compare them with the current version (open it in another tab); saving this \
-                 form again replaces version {now}."
-            )),
-            version: Some(now),
-        })),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A form posts `confirm_pii[N].field` beside every PII hit and `confirm_pii[N].span` only when
-/// its box is ticked: a row without a span is an unticked box, not a malformed confirmation.
-fn drop_unticked_confirmations(values: &mut Value) {
-    let Some(obj) = values.as_object_mut() else {
-        return;
-    };
-    let ticked = |item: &Value| item.get("span").is_some();
-    let empty = match obj.get_mut("confirm_pii") {
-        Some(Value::Array(items)) => {
-            items.retain(ticked);
-            items.is_empty()
-        }
-        Some(Value::Object(items)) => {
-            items.retain(|_, v| ticked(v));
-            items.is_empty()
-        }
-        _ => false,
-    };
-    if empty {
-        obj.remove("confirm_pii");
-    }
-}
 
 /// The case detail members, as `Case::to_json` writes them.
 const CASE_DETAIL_MEMBERS: [&str; 9] = [
@@ -317,89 +121,6 @@ async fn save_case_form(
     }
 }
 
-/// The version a form says it edited.
-pub(crate) fn form_version(pairs: &[(String, String)]) -> Option<i64> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "version")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .filter(|v| *v > 0)
-}
-
-/// Checks that the user may edit a record before showing its form, and logs the read the
-/// form is (it shows the whole record).
-pub(crate) async fn check_may_edit<T: AppRecord>(
-    state: &AppState,
-    user: &CurrentUser,
-    record: &Record<T>,
-) -> Result<(), ApiError> {
-    check_update(user, &record.data, &record.data)?;
-    audit_reads(state, user, "read", &[record])
-        .await
-        .map_err(Into::into)
-}
-
-fn version_view(info: &VersionInfo, changed: String, facts: Vec<Fact>) -> VersionView {
-    VersionView {
-        version: info.version,
-        author: info.author.to_string(),
-        created_at: info.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        content_hash: info.content_hash.clone(),
-        prev_hash: info.prev_hash.clone(),
-        changed,
-        facts,
-    }
-}
-
-/// The history page of a record: versions the user may not see are listed as withheld.
-pub(crate) async fn history_page<T: AppRecord>(
-    state: &AppState,
-    user: &CurrentUser,
-    raw_id: &str,
-    heading: impl Fn(&T) -> String,
-    facts: impl Fn(&T, Marking) -> Vec<Fact>,
-) -> PageResult {
-    let (record, history) = access::history::<T>(state, user, raw_id).await?;
-    let clearance = user.principal.clearance();
-    let mut marking = Marking::U;
-    let mut prev: Option<Value> = None;
-    let mut versions = Vec::new();
-    for item in &history {
-        let info = &item.info;
-        let Some(data) = &item.data else {
-            versions.push(version_view(
-                info,
-                "withheld".into(),
-                vec![Fact::new("Content", "[withheld: SBU]")],
-            ));
-            continue;
-        };
-        marking = marking.max(data.marking_shown(clearance));
-        let json = data.json_for(clearance);
-        versions.push(version_view(
-            info,
-            changed_members(prev.as_ref(), &json),
-            facts(data, clearance),
-        ));
-        prev = Some(json);
-    }
-    versions.reverse();
-    let title = heading(&record.data);
-    let t = HistoryPage {
-        page: PageMeta::new(format!("History: {title}"), marking, user),
-        heading: title,
-        record_href: format!("{}/{}", T::PAGES, record.id),
-        versions,
-    };
-    Ok(render(StatusCode::OK, &t))
-}
-
-pub(crate) fn stamp(at: &chrono::DateTime<chrono::Utc>, by: &chancery_domain::UserRef) -> String {
-    format!("{} by {}", at.format("%Y-%m-%d %H:%M UTC"), by)
-}
-
-// ---------------------------------------------------------------- cases
-
 pub async fn cases_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -454,19 +175,6 @@ pub(crate) async fn case_choices(
             .map(|c| (c.id.to_string(), format!("{}: {}", c.id, c.data.title)))
             .collect(),
     })
-}
-
-/// The highest marking a form page shows: what the user may see of its choices and values.
-pub(crate) fn form_marking(choices_sbu: bool, values: &Value, user: &CurrentUser) -> Marking {
-    let typed = ["marking", "summary_marking"]
-        .iter()
-        .filter_map(|k| values.get(*k).and_then(Value::as_str))
-        .any(|m| m == "SBU");
-    if (choices_sbu || typed) && user.principal.sbu_access {
-        Marking::SBU
-    } else {
-        Marking::U
-    }
 }
 
 pub async fn new_case(
@@ -599,7 +307,7 @@ pub async fn case_page(
     }
     let flags = access::retracted_flags(&state, c).await?;
     let marking = shown.log(&state, &user).await?;
-    let t = crate::case_pages::CasePage {
+    let t = crate::pages::case_detail::CasePage {
         flags,
         record: RecordPage {
             page: PageMeta::new(c.title.to_string(), marking, &user),
@@ -617,7 +325,7 @@ pub async fn case_page(
             created: stamp(&record.created_at, &record.created_by),
             updated: stamp(&record.updated_at, &record.updated_by),
         },
-        detail: crate::case_pages::detail_view(&c.detail, &labels),
+        detail: crate::pages::case_detail::detail_view(&c.detail, &labels),
         compare_links,
         compare_backlinks,
     };
@@ -723,9 +431,6 @@ pub async fn case_history(
 /// The routes this module serves.
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::get("style", "/static/style.css", style).public(),
-        Route::get("home", "/", home),
-        Route::get("posts_page", "/posts", posts_page),
         Route::get("cases_page", "/cases", cases_page),
         Route::get("case_new", "/cases/new", new_case),
         Route::post("case_create", "/cases", create_case),

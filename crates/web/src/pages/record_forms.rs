@@ -1,7 +1,7 @@
 //! View models of the case and source forms: their fields, the choices they offer, and the
 //! values shown again after a refusal.
 
-use crate::views::{
+use crate::pages::views::{
     CarriedConfirmation, CheckBox, Field, FormState, PageMeta, SelectField, case_kind_options,
     country_options, marking_options, pairs, source_kind_options,
 };

@@ -7,10 +7,13 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::IdPath;
-use crate::listing::Listed;
-use crate::pages::{PageResult, history_page, render, stamp};
+use crate::pages::history::history_page;
+use crate::pages::listing::Listed;
+use crate::pages::views::{
+    Fact, LinkView, PageMeta, SelectField, country_options, pairs, post_options,
+};
+use crate::pages::{PageResult, render, stamp};
 use crate::routes::Route;
-use crate::views::{Fact, LinkView, PageMeta, SelectField, country_options, pairs, post_options};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -24,7 +27,7 @@ use chrono::NaiveDate;
 
 // ---------------------------------------------------------------- shared
 
-pub use crate::views::CiteView;
+pub use crate::pages::views::CiteView;
 pub use chancery_app::access::Shown;
 use chancery_app::{access, posts};
 

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::pages::views::FormState;
 use crate::pages::{PageError, next_href, query_json};
-use crate::views::FormState;
 use axum::http::StatusCode;
 use chancery_app::access::{self, AppRecord};
 use chancery_app::query::FromQuery;

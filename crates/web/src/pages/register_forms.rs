@@ -8,14 +8,14 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, AppError};
 use crate::extract::{FormBody, IdPath};
-use crate::pages::{
-    PageResult, Refusal, case_choices, check_may_edit, form_marking, form_version, render,
-    save_form, see_other,
+use crate::pages::cases::case_choices;
+use crate::pages::forms::{Refusal, check_may_edit, form_marking, save_form};
+use crate::pages::record_forms::CaseChoices;
+use crate::pages::views::{
+    Field, FormState, PageMeta, SelectField, country_options, marking_options, pairs,
 };
+use crate::pages::{PageResult, form_version, render, see_other};
 use crate::routes::Route;
-use crate::views::{
-    CaseChoices, Field, FormState, PageMeta, SelectField, country_options, marking_options, pairs,
-};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;

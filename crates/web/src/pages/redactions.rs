@@ -10,8 +10,8 @@ use chancery_app::{redactions, save};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
+use crate::pages::views::{FormState, PageMeta, pairs};
 use crate::pages::{PageResult, render, see_other};
-use crate::views::{FormState, PageMeta, pairs};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,10 +77,10 @@ pub async fn list_page(State(state): State<AppState>, user: CurrentUser) -> Page
 pub struct FormPage {
     pub page: PageMeta,
     pub errors: Vec<String>,
-    pub record_type: crate::views::SelectField,
-    pub record_id: crate::views::Field,
-    pub field: crate::views::Field,
-    pub reason: crate::views::Field,
+    pub record_type: crate::pages::views::SelectField,
+    pub record_id: crate::pages::views::Field,
+    pub field: crate::pages::views::Field,
+    pub reason: crate::pages::views::Field,
 }
 
 fn form_page(user: &CurrentUser, values: &Value, errors: &ValidationErrors) -> FormPage {

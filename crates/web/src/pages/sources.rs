@@ -7,16 +7,21 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
-use crate::listing::Listed;
-use crate::pages::*;
-use crate::register_pages::*;
+use crate::pages::forms::{check_may_edit, form_marking, save_form};
+use crate::pages::history::history_page;
+use crate::pages::listing::Listed;
+use crate::pages::record_forms::source_form;
+use crate::pages::views::{
+    Fact, Field, FormState, LinkView, PageMeta, SourceRow, SourcesPage, source_facts,
+    source_kind_options,
+};
+use crate::pages::{PageResult, form_version, render, see_other, stamp};
 use crate::routes::Route;
-use crate::views::*;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use chancery_app::access::{AppRecord, check_open, check_update, load_visible};
+use chancery_app::access::{AppRecord, Shown, check_open, check_update, load_visible};
 use chancery_app::archive::ArchiveInfo;
 use chancery_domain::input::form_to_json;
 use chancery_domain::source::SourceStatus;

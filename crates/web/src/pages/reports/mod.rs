@@ -10,8 +10,8 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::pages::views::Field;
 use crate::routes::Route;
-use crate::views::Field;
 use chancery_domain::FieldError;
 use chancery_domain::access::Role;
 use chancery_domain::report::{ReportState, Template as ReportTemplate};

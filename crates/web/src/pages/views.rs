@@ -636,5 +636,3 @@ pub struct PostsPage {
     pub page: PageMeta,
     pub posts: Vec<PostRow>,
 }
-
-pub use crate::record_forms::{CASE_JSON_PARTS, CaseChoices, case_form, source_form};
