@@ -2,30 +2,14 @@
 //! API under `/api/v1/`. Handlers are HTTP adapters over `chancery_app`: they read the request,
 //! call a use case, and show its typed answer or map its error to a status.
 
-mod account;
-mod admin;
 mod api;
-pub mod archive;
 pub mod auth;
-pub mod case_analysis;
-mod case_io;
-mod case_pages;
 mod csrf;
 mod error;
 mod extract;
-mod listing;
 mod openapi;
 mod pages;
-mod record_forms;
-mod redactions;
-mod register_forms;
-mod register_pages;
-mod report_pages;
-pub mod reports_api;
 pub mod routes;
-mod source_pages;
-mod stats_pages;
-mod views;
 
 pub use auth::{hash_password, new_token};
 pub use chancery_app::{App, Limits};

@@ -4,10 +4,7 @@
 //! up in it, so a route cannot exist without an entry, and the matrix test enumerates it.
 
 use crate::error::{ApiError, AppError};
-use crate::{
-    AppState, account, admin, api, archive, case_analysis, case_io, case_pages, pages, redactions,
-    register_forms, register_pages, report_pages, reports_api, source_pages, stats_pages,
-};
+use crate::{AppState, api, pages};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
@@ -107,28 +104,13 @@ impl Route {
     }
 }
 
-/// The table of every route: each module's own list, concatenated.
+/// The table of every route: the API's and the pages' lists, each the concatenation of its
+/// resource modules' own (`api::routes`, `pages::routes`).
 pub fn registry() -> Vec<Route> {
-    [
-        api::routes(),
-        pages::routes(),
-        account::routes(),
-        case_pages::routes(),
-        case_analysis::routes(),
-        case_io::routes(),
-        source_pages::routes(),
-        archive::routes(),
-        register_pages::routes(),
-        register_forms::routes(),
-        reports_api::routes(),
-        report_pages::routes(),
-        stats_pages::routes(),
-        admin::routes(),
-        redactions::routes(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    [api::routes(), pages::routes()]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The table without its handlers.

@@ -1,0 +1,203 @@
+//! Signing in and out, and one's own API tokens.
+
+use crate::AppState;
+use crate::auth::{CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, client_address};
+use crate::error::AppError;
+use crate::extract::{FormBody, IdPath};
+use crate::pages::views::PageMeta;
+use crate::pages::{PageResult, render, see_other};
+use crate::routes::Route;
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chancery_app::signin;
+use tower_sessions::Session;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub page: PageMeta,
+    pub email: String,
+    pub failed: bool,
+}
+
+/// A local path to return to after login (never another site).
+fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/".into(),
+    }
+}
+
+pub async fn login_form(
+    session: Session,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> PageResult {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    if let Some((_, next)) = pairs.into_iter().find(|(k, _)| k == "next") {
+        session
+            .insert(SESSION_NEXT, safe_next(Some(next)))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(render(
+        StatusCode::OK,
+        &LoginPage {
+            page: PageMeta::anonymous("Sign in"),
+            email: String::new(),
+            failed: false,
+        },
+    ))
+}
+
+/// Checks a password login with throttling per account and per address (kept in the database,
+/// so every instance sees it), and a dummy hash for unknown accounts so timing tells nothing.
+/// Every failure reads the same; the session id is replaced on success.
+pub async fn login(State(state): State<AppState>, session: Session, req: Request) -> PageResult {
+    let address = client_address(&req).unwrap_or_else(|| "unknown".into());
+    let FormBody(pairs) =
+        <FormBody as axum::extract::FromRequest<AppState>>::from_request(req, &state).await?;
+    let field = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (typed_email, password) = (field("email"), field("password"));
+    let Some(u) = signin::sign_in(&state, &typed_email, &password, &address).await? else {
+        return Ok(render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                page: PageMeta::anonymous("Sign in"),
+                email: typed_email,
+                failed: true,
+            },
+        ));
+    };
+    let next: Option<String> = session.get(SESSION_NEXT).await.ok().flatten();
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+    // A new session id at login: a session fixed by someone else before login is worthless.
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .remove::<String>(SESSION_NEXT)
+        .await
+        .map_err(internal)?;
+    session.insert(SESSION_USER, u.0).await.map_err(internal)?;
+    session
+        .insert(SESSION_LOGIN_AT, chrono::Utc::now().timestamp())
+        .await
+        .map_err(internal)?;
+    Ok(see_other(safe_next(next)))
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    session: Session,
+) -> PageResult {
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    signin::sign_out(&state, &user).await?;
+    Ok(see_other("/login".into()))
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+pub struct TokensPage {
+    pub page: PageMeta,
+    pub tokens: Vec<TokenRow>,
+    pub new_token: Option<String>,
+    pub error: Option<String>,
+}
+
+async fn tokens_view(
+    state: &AppState,
+    user: &CurrentUser,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let tokens = signin::own_tokens(state, user)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_used: t
+                .last_used
+                .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "never".into()),
+            revoked: t.revoked,
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(
+        status,
+        &TokensPage {
+            page: PageMeta::new("API tokens", chancery_domain::Marking::U, user),
+            tokens,
+            new_token,
+            error,
+        },
+    ))
+}
+
+pub async fn tokens_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
+    tokens_view(&state, &user, None, None).await
+}
+
+/// Creates a token for the signed-in user and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    FormBody(pairs): FormBody,
+) -> PageResult {
+    let name = pairs
+        .iter()
+        .find(|(k, _)| k == "name")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    match signin::create_own_token(&state, &user, &name).await {
+        Ok(token) => tokens_view(&state, &user, Some(token), None).await,
+        Err(AppError::Invalid(e)) => tokens_view(&state, &user, None, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    signin::revoke_own_token(&state, &user, &id).await?;
+    Ok(see_other("/account/tokens".into()).into_response())
+}
+
+/// The routes this module serves.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("login_form", "/login", login_form).public(),
+        Route::post("login", "/login", login).public(),
+        Route::post("logout", "/logout", logout),
+        Route::get("tokens", "/account/tokens", tokens_page),
+        Route::post("token_create", "/account/tokens", create_token),
+        Route::post("token_revoke", "/account/tokens/{id}/revoke", revoke_token),
+    ]
+}
