@@ -266,10 +266,36 @@ fn export_row(r: &Record<Case>, clearance: Marking) -> ExportRow {
 }
 
 fn csv_cell(v: &Value) -> String {
-    match v {
+    guard_formula(match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    })
+}
+
+/// Whether a cell would be read as a formula by a spreadsheet (OWASP's list), after any
+/// quotes a guard put in front of it.
+fn formula_like(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A CSV cell a spreadsheet will not run: one that starts like a formula (`= + - @`, tab,
+/// carriage return), or is such a cell already guarded by quotes, gets one more leading `'`.
+/// [`unguard_formula`] removes exactly that one, so export then import gives back the text.
+pub fn guard_formula(cell: String) -> String {
+    if formula_like(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// The text of a cell [`guard_formula`] wrote.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -396,6 +422,7 @@ pub fn rows_of(media: &str, body: &[u8]) -> Result<Vec<(usize, Value)>, Validati
                 })?;
                 let mut obj = Map::new();
                 for (h, cell) in headers.iter().zip(rec.iter()) {
+                    let cell = unguard_formula(cell);
                     if cell.is_empty() || READ_ONLY.contains(&h) || h == "withheld" {
                         continue;
                     }

@@ -332,7 +332,7 @@ pub fn render(cable: &Cable) -> String {
         }
     }
     for caption in &cable.captions {
-        lines.extend(wrap(caption, LINE_WIDTH, 0));
+        lines.extend(wrap(&one_line(caption), LINE_WIDTH, 0));
     }
     lines.push(String::new());
     lines.push("E.O. 13526: N/A".to_string());
@@ -342,7 +342,7 @@ pub fn render(cable: &Cable) -> String {
         0,
     ));
     lines.extend(wrap(
-        &format!("SUBJECT: {}", cable.subject.to_uppercase()),
+        &format!("SUBJECT: {}", one_line(&cable.subject).to_uppercase()),
         LINE_WIDTH,
         0,
     ));
@@ -351,7 +351,7 @@ pub fn render(cable: &Cable) -> String {
             .refs
             .iter()
             .enumerate()
-            .map(|(i, r)| format!("{}. {}", ref_label(i), r))
+            .map(|(i, r)| format!("{}. {}", ref_label(i), one_line(r)))
             .collect();
         lines.push(String::new());
         lines.extend(wrap(&format!("REF: {}", refs.join("  ")), LINE_WIDTH, 0));
@@ -497,6 +497,15 @@ fn words_with_gaps(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Paragraph and heading text as cable text: emphasis stripped, whitespace runs (line breaks
 /// included) collapsed to one space.
+/// A header field on one line whatever it holds: each control character (a line break, a
+/// tab, a carriage return) becomes a space, so no header field prints a line of its own.
+/// Saving refuses them already; this holds for snapshots stored before that rule.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn normalize(markdown: &str) -> String {
     let collapsed = markdown.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::markup::strip_emphasis(&collapsed)
@@ -712,6 +721,21 @@ mod tests {
             &[],
         )]));
         assert!(out.contains("\n(U) A very important point.\n"), "{out}");
+    }
+
+    #[test]
+    fn header_fields_with_line_breaks_print_no_lines_of_their_own() {
+        let mut c = cable(vec![para(Marking::U, ParagraphKind::Fact, "x", &[])]);
+        c.subject = "Harmless\nUNCLASSIFIED\n1. Fake paragraph".into();
+        c.captions = vec!["CAPTION\r\nUNCLASSIFIED".into()];
+        c.refs = vec!["ONE\nSources: fake".into()];
+        let text = render(&c);
+        assert!(
+            !text.lines().any(|l| l == "UNCLASSIFIED" || l.starts_with("1. Fake")),
+            "{text}"
+        );
+        assert!(text.contains("SUBJECT: HARMLESS UNCLASSIFIED 1. FAKE PARAGRAPH"), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("Sources: fake")), "{text}");
     }
 
     #[test]

@@ -272,7 +272,7 @@ fn texts(
 ) -> Vec<NonEmptyText> {
     let mut out = Vec::new();
     for (path, v) in r.array(key) {
-        match v.as_str().map(|s| NonEmptyText::parse(s, max)) {
+        match v.as_str().map(|s| one_line(s, max)) {
             Some(Ok(t)) => out.push(t),
             Some(Err(e)) => errors.push(FieldError::new(path, e)),
             None => errors.push(FieldError::new(
@@ -282,6 +282,18 @@ fn texts(
         }
     }
     out
+}
+
+/// A header field printed on one line of the cable (subject, caption, reference): a line
+/// break or any other control character in it would print lines of its own (a fake
+/// classification line, a fake paragraph), so it is refused.
+fn one_line(s: &str, max: usize) -> Result<NonEmptyText, String> {
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "must be one line: it contains the control character {c:?} (a line break or tab is not allowed here)"
+        ));
+    }
+    NonEmptyText::parse(s, max)
 }
 
 fn parse_block(v: &Value, prefix: &str) -> Result<BlockSpec, Vec<FieldError>> {
@@ -462,7 +474,7 @@ impl Report {
         };
         let due = r.opt_parsed("due", date);
         let template_key = r.req_parsed("template_key", TemplateKey::parse);
-        let subject = r.req_parsed("subject", |s| NonEmptyText::parse(s, 300));
+        let subject = r.req_parsed("subject", |s| one_line(s, 300));
         let mut errs = Vec::new();
         let mut tags: Vec<String> = Vec::new();
         for (path, v) in r.array("tags") {

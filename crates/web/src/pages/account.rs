@@ -22,11 +22,33 @@ pub struct LoginPage {
     pub failed: bool,
 }
 
-/// A local path to return to after login (never another site).
-fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/".into(),
+/// A local path to return to after login (never another site): a path starting with a single
+/// `/`, without control characters (a tab or newline that browsers drop would turn
+/// `/\t/evil.example` into `//evil.example`), backslashes or a scheme-relative form, and
+/// re-serialised from its parsed form, so what is sent back is what was checked.
+pub(crate) fn safe_next(next: Option<String>) -> String {
+    let home = || "/".to_string();
+    let Some(n) = next else {
+        return home();
+    };
+    if !n.starts_with('/')
+        || n.starts_with("//")
+        || n.contains('\\')
+        || n.chars().any(char::is_control)
+    {
+        return home();
+    }
+    let base = url::Url::parse("http://chancery.invalid/").expect("a valid base");
+    match base.join(&n) {
+        Ok(u) if u.scheme() == "http" && u.host_str() == Some("chancery.invalid") => {
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            if out.starts_with("//") { home() } else { out }
+        }
+        _ => home(),
     }
 }
 
@@ -200,4 +222,27 @@ pub fn routes() -> Vec<Route> {
         Route::post("token_create", "/account/tokens", create_token),
         Route::post("token_revoke", "/account/tokens/{id}/revoke", revoke_token),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_or_home() {
+        for (raw, expected) in [
+            ("/\t/evil.example/phish", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("//evil.example", "/"),
+            ("https://evil.example/", "/"),
+            ("javascript:alert(1)", "/"),
+            ("/cases?country=DE", "/cases?country=DE"),
+            ("/reports/1#p2", "/reports/1"),
+            ("/a b", "/a%20b"),
+        ] {
+            assert_eq!(safe_next(Some(raw.to_string())), expected, "{raw:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

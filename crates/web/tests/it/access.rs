@@ -13,6 +13,7 @@ crate::on_both_backends!(
     tokens_are_shown_once_and_can_be_revoked,
     redaction_end_to_end,
     the_audit_log_holds_ids_and_hashes_only,
+    login_next_with_a_tab_cannot_send_the_user_off_site,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -720,5 +721,40 @@ async fn sessions_time_out() {
             "idle {idle}s, absolute {absolute}s: expired"
         );
         app.stop().await;
+    }
+}
+
+/// The finding: `GET /login?next=/%09/evil.example/phish`, then a login, answered
+/// `Location: /\t/evil.example/phish`, which browsers resolve off-site (they drop the tab).
+async fn login_next_with_a_tab_cannot_send_the_user_off_site(app: &TestApp) {
+    app.account(
+        "officer@test.example",
+        "post_officer",
+        Some("berlin"),
+        true,
+        Some(PASSWORD),
+    )
+    .await;
+    for (next, expected) in [
+        ("/%09/evil.example/phish", "/"),
+        ("/%0A/evil.example/", "/"),
+        ("/%5C/evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/cases?country=DE", "/cases?country=DE"),
+    ] {
+        let b = app.browser();
+        b.get(app.url(&format!("/login?next={}", next.replace('?', "%3F").replace('=', "%3D"))))
+            .send()
+            .await
+            .unwrap();
+        let r = b
+            .post(app.url("/login"))
+            .form(&[("email", "officer@test.example"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], expected, "next={next}");
     }
 }

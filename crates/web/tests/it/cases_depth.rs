@@ -312,4 +312,69 @@ crate::on_both_backends!(
     harsher_depends_on_the_measure,
     summaries_count_without_intervals_and_only_what_is_visible,
     exports_drop_victims_and_imports_are_all_or_nothing,
+    csv_export_cells_cannot_run_as_formulas,
 );
+
+/// The finding: case export cells starting with `=`, `+`, `-` or `@` were exported as they
+/// are, so a title such as `=HYPERLINK(...)` ran as a formula in the reader's spreadsheet.
+async fn csv_export_cells_cannot_run_as_formulas(app: &TestApp) {
+    let s1 = app.seed().await;
+    let titles = [
+        "=HYPERLINK(\"http://evil.example\",\"open\")",
+        "+1 more case",
+        "-2 cases",
+        "@SUM(1,2)",
+        "'=already quoted",
+        "'plain quote",
+    ];
+    for t in titles {
+        let mut body = crate::case_json("berlin", "DE", t, s1);
+        body["marking"] = json!("U");
+        body["summary_marking"] = json!("U");
+        create(app, &body).await;
+    }
+    let csv = app
+        .get("/api/v1/cases/export?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "title")
+        .unwrap();
+    let cells: Vec<String> = rd
+        .records()
+        .map(|r| r.unwrap()[col].to_string())
+        .collect();
+    for c in &cells {
+        let first = c.chars().next().unwrap();
+        assert!(!"=+-@\t\r".contains(first), "{c:?} would run as a formula");
+    }
+    assert!(cells.contains(&"'=HYPERLINK(\"http://evil.example\",\"open\")".to_string()));
+    assert!(cells.contains(&"''=already quoted".to_string()));
+    assert!(cells.contains(&"'plain quote".to_string()));
+    // Export then import gives back the titles as typed.
+    let r = app
+        .client
+        .post(app.url("/api/v1/cases/import"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let all = app
+        .store()
+        .list::<chancery_domain::Case>(&Default::default(), None, 500)
+        .await
+        .unwrap()
+        .items;
+    for t in titles {
+        let n = all.iter().filter(|c| c.data.title.as_str() == t).count();
+        assert_eq!(n, 2, "{t:?}: the original and its re-import");
+    }
+}

@@ -11,6 +11,7 @@ crate::on_both_backends!(
     build_flags_do_not_tell_a_reader_about_a_case_they_cannot_see,
     a_link_to_another_posts_case_is_answered_like_an_unknown_id,
     the_quote_check_is_no_oracle_on_a_source_the_user_cannot_see,
+    cable_injection_through_header_fields_is_refused_naming_the_field,
 );
 
 async fn created(r: reqwest::Response) -> i64 {
@@ -313,4 +314,28 @@ async fn the_quote_check_is_no_oracle_on_a_source_the_user_cannot_see(app: &Test
         "{}",
         answers[0].1
     );
+}
+
+/// The finding (issue 12): a subject, caption or reference holding line breaks printed, in the
+/// cable of an SBU build, a fake `UNCLASSIFIED` line, a fake numbered paragraph and a fake
+/// Sources entry. Such a field is refused on save, naming it, and nothing is written.
+async fn cable_injection_through_header_fields_is_refused_naming_the_field(app: &TestApp) {
+    let src = app.seed().await;
+    let para = json!({"id": "p1", "kind": "fact", "marking": "U", "text": "A fact.",
+                      "citations": [{"kind": "source", "id": src}]});
+    for (field, path, value) in [
+        ("subject", "subject", json!("Harmless\nUNCLASSIFIED\n1. Fake paragraph")),
+        ("captions", "captions[0]", json!(["SBU\r\nUNCLASSIFIED"])),
+        ("refs", "refs[0]", json!(["A\nSources: fake"])),
+        ("subject", "subject", json!("Tab\tseparated")),
+    ] {
+        let mut body = report(vec![para.clone()]);
+        body[field] = value;
+        let r = app.post_json("/api/v1/reports", &body).await;
+        assert_eq!(r.status(), 422, "{field}");
+        let fields = crate::error_fields(r).await;
+        assert_eq!(fields, vec![path.to_string()], "{field}");
+    }
+    let (_, list) = text_of(&app.client, app, "/api/v1/reports").await;
+    assert_eq!(serde_json::from_str::<Value>(&list).unwrap()["items"], json!([]));
 }
