@@ -17,6 +17,7 @@ pub mod country;
 pub mod date;
 pub mod engagement;
 pub mod error;
+pub mod fuzzing;
 pub mod input;
 pub mod marked;
 pub mod marking;

@@ -2,6 +2,10 @@
 //! recall on names of private persons (goal: at least 95%) and the false-refusal rate on
 //! sentences with no personal data at all (goal: at most 5%). The same numbers are printed
 //! for the held-out set `pii_holdout.tsv`.
+//!
+//! The crate's one integration-test binary also replays the fuzz corpora (`fuzz_corpus`).
+
+mod fuzz_corpus;
 
 use chancery_domain::pii::{PiiHit, PiiKind, check};
 

@@ -5,6 +5,7 @@
 //! Pure and streaming: readers work line by line in constant memory and never touch the
 //! database; the store persists what they produce. Depends on `chancery-domain` only.
 
+pub mod fuzzing;
 pub mod geo;
 pub mod indicators;
 pub mod mapping;

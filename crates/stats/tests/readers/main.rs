@@ -7,6 +7,7 @@
 mod common;
 mod equivalence;
 mod files;
+mod fuzz_corpus;
 mod malformed;
 mod mapped;
 mod perf;
