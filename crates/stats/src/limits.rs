@@ -48,7 +48,7 @@ impl Default for ReadLimits {
 /// A size for messages: `64 MiB`, `1 KiB`, `1500 bytes`.
 pub(crate) fn size(bytes: u64) -> String {
     for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
-        if bytes >= unit && bytes % unit == 0 {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
             return format!("{} {name}", bytes / unit);
         }
     }
