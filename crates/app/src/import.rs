@@ -1,7 +1,9 @@
 //! Importing official statistics: each file its own all-or-nothing import. The file is read
 //! once, streaming: its sha256 first (the same bytes again change nothing), then its
 //! observations, labels resolved through the vocabulary, staged in batches and published at
-//! the end. Progress is reported through a callback; showing it is the caller's business.
+//! the end. Reading stays within `Limits::stats` (line, JSON-stat document, decompression,
+//! mapping file, observations); past a cap the import fails naming the file and the limit,
+//! and what was staged is removed. Progress is reported through a callback; showing it is the caller's business.
 //! And querying what was imported: observations with their flags, codes not labels.
 
 use crate::statistics::published;
@@ -18,6 +20,8 @@ use std::path::Path;
 
 /// The file formats an import reads (`auto` is `None` in [`ImportOptions`]).
 pub use chancery_stats::Format;
+/// The caps on reading a file (in [`crate::Limits`]).
+pub use chancery_stats::ReadLimits;
 
 /// Observations staged per transaction.
 const BATCH: usize = 20_000;
@@ -121,7 +125,7 @@ pub async fn import_file(
     let store = &app.store;
     let file = path.display().to_string();
     let mapping = match &opts.mapping {
-        Some(m) => match Mapping::load(m) {
+        Some(m) => match Mapping::load_with(m, &app.limits.stats) {
             Ok(m) => Some(m),
             Err(e) => return Ok(Outcome::Failed(e.to_string())),
         },
@@ -134,10 +138,11 @@ pub async fn import_file(
         }
         None => None,
     };
-    let reader = match chancery_stats::open(path, opts.format, mapping.as_ref()) {
-        Ok(r) => r,
-        Err(e) => return Ok(Outcome::Failed(e.to_string())),
-    };
+    let reader =
+        match chancery_stats::open_with(path, opts.format, mapping.as_ref(), &app.limits.stats) {
+            Ok(r) => r,
+            Err(e) => return Ok(Outcome::Failed(e.to_string())),
+        };
     let header = reader.header().clone();
     let Some(code) = opts.dataset.clone().or_else(|| header.dataset.clone()) else {
         return Ok(Outcome::Failed(format!(

@@ -49,6 +49,9 @@ pub struct Limits {
     pub fetch_timeout: Duration,
     /// Allow fetching URLs on loopback and private addresses (tests; an intranet source).
     pub fetch_private: bool,
+    /// Caps on reading statistics files and mappings (lines, the JSON-stat document,
+    /// decompression, mapping files, observations).
+    pub stats: chancery_stats::ReadLimits,
 }
 
 impl Default for Limits {
@@ -57,6 +60,7 @@ impl Default for Limits {
             archive_limit: 20 * 1024 * 1024,
             fetch_timeout: Duration::from_secs(20),
             fetch_private: false,
+            stats: chancery_stats::ReadLimits::default(),
         }
     }
 }

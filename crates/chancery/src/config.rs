@@ -1,5 +1,6 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
-//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
+//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`
+//! and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of `chancery.toml`),
 //! then command-line flags.
 
 use anyhow::{Context, Result};
@@ -30,6 +31,10 @@ pub struct Settings {
     /// Mark session cookies `Secure`: set it when users reach the server over HTTPS (behind a
     /// TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// Caps on reading statistics files: `[stats]` in `chancery.toml`, or
+    /// `CHANCERY_STATS_MAX_LINE_BYTES` and so on.
+    #[serde(default)]
+    pub stats: chancery_app::import::ReadLimits,
 }
 
 impl Default for Settings {
@@ -39,6 +44,7 @@ impl Default for Settings {
             database_url: None,
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            stats: chancery_app::import::ReadLimits::default(),
         }
     }
 }
@@ -70,6 +76,7 @@ impl Settings {
                 "listen",
                 "secure_cookies",
             ]))
+            .merge(Env::prefixed("CHANCERY_STATS_").map(|k| format!("stats.{k}").into()))
             .merge(Serialized::defaults(overrides))
             .extract()
             .context("reading the configuration (chancery.toml, CHANCERY_* variables, flags)")
@@ -80,7 +87,10 @@ impl Settings {
         chancery_app::Settings {
             data: self.data.clone(),
             database_url: self.database_url.clone(),
-            limits: chancery_app::Limits::default(),
+            limits: chancery_app::Limits {
+                stats: self.stats,
+                ..Default::default()
+            },
         }
     }
 

@@ -8,13 +8,15 @@
 pub mod fuzzing;
 pub mod geo;
 pub mod indicators;
+pub mod limits;
 pub mod mapping;
 pub mod obs;
 pub mod read;
 pub mod vocab;
 
 pub use geo::{Geo, GeoKind};
+pub use limits::ReadLimits;
 pub use mapping::{Basis, Mapping};
 pub use obs::{Flags, Format, Header, RawObs, ReadError};
-pub use read::{ObsReader, ResolvedReader, detect, open, series_key};
+pub use read::{ObsReader, ResolvedReader, detect, detect_with, open, open_with, series_key};
 pub use vocab::{Codelist, Resolver, VocabError, Vocabulary};

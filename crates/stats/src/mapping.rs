@@ -60,10 +60,12 @@
 //! The dimensions of the header are the dimension columns, then the dimensions the value
 //! columns fix, then the constants.
 
+use crate::limits::{ReadLimits, size};
 use crate::obs::ReadError;
 use crate::vocab::Vocabulary;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
 /// The basis on which people are grouped: it must be explicit for every figure.
@@ -239,15 +241,43 @@ impl Mapping {
         Ok(m)
     }
 
-    /// Reads a mapping file.
+    /// Reads a mapping file, within the default [`ReadLimits`]; see [`Mapping::load_with`].
     pub fn load(path: &Path) -> Result<Mapping, ReadError> {
+        Mapping::load_with(path, &ReadLimits::default())
+    }
+
+    /// Reads a mapping file of at most `limits.max_mapping_bytes` (read through `take` with
+    /// one byte to spare: a larger file is refused, naming the limit, without being read
+    /// further). The TOML parser's own nesting limit stays on.
+    pub fn load_with(path: &Path, limits: &ReadLimits) -> Result<Mapping, ReadError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ReadError {
+        let fail = |reason: String| ReadError {
             file: name.clone(),
             line: 0,
             column: 0,
-            reason: format!("cannot read the mapping: {e}"),
-        })?;
+            reason,
+        };
+        let cap = limits.max_mapping_bytes;
+        let too_large = || {
+            fail(format!(
+                "the mapping file exceeds the limit of {}; raise stats.max_mapping_bytes",
+                size(cap)
+            ))
+        };
+        let f =
+            std::fs::File::open(path).map_err(|e| fail(format!("cannot read the mapping: {e}")))?;
+        if f.metadata().is_ok_and(|m| m.is_file() && m.len() > cap) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        f.take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(format!("cannot read the mapping: {e}")))?;
+        if bytes.len() as u64 > cap {
+            return Err(too_large());
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| fail("the mapping is not UTF-8 text".to_string()))?;
         Mapping::from_toml(&name, &text)
     }
 

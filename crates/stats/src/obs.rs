@@ -134,14 +134,27 @@ pub struct RawObs {
     pub flags: Flags,
 }
 
-/// A problem in a file, with where it is: `file:line:column: reason`.
+/// A problem in a file, with where it is: `file:line:column: reason`; `file:line: reason` when
+/// no column applies, `file: reason` when the problem is the file's as a whole (line 0: it
+/// cannot be opened, or it is past a size limit).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {reason}")]
 pub struct ReadError {
     pub file: String,
+    /// 1-based; 0 for the file as a whole.
     pub line: u64,
+    /// 1-based; 0 when no column applies.
     pub column: u64,
     pub reason: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: {}", self.file, self.reason),
+            (line, 0) => write!(f, "{}:{line}: {}", self.file, self.reason),
+            (line, column) => write!(f, "{}:{line}:{column}: {}", self.file, self.reason),
+        }
+    }
 }
 
 #[cfg(test)]

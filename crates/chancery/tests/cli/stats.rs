@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 
 use super::BIN;
 
+mod bounds;
+
 /// The committed statistics fixtures of `chancery-stats`.
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../stats/tests/data")

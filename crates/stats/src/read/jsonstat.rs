@@ -7,8 +7,9 @@
 //! the others, in file order, are the key. JSON-stat writes codes (category ids): labels are
 //! not needed. `RawObs::line` holds the flat index.
 
+use crate::limits::ReadLimits;
 use crate::obs::{Flags, Format, Header, RawObs, ReadError};
-use crate::read::source::{err, read_all};
+use crate::read::source::{err, read_document};
 use crate::read::values::{normalize_period, parse_flags};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -149,8 +150,13 @@ fn index_key(file: &str, what: &str, k: &str, total: u64) -> Result<u64, ReadErr
     })
 }
 
-pub(crate) fn open(path: &Path, file: &str) -> Result<(Header, JsonStatReader), ReadError> {
-    let text = read_all(path, file)?;
+pub(crate) fn open(
+    path: &Path,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<(Header, JsonStatReader), ReadError> {
+    let text = read_document(path, file, limits)?;
+    // serde_json's default recursion limit (128) stays on: deeper nesting is an error.
     let root: Value = serde_json::from_str(&text).map_err(|e| {
         let msg = e.to_string();
         let msg = msg
@@ -163,6 +169,7 @@ pub(crate) fn open(path: &Path, file: &str) -> Result<(Header, JsonStatReader), 
             format!("not valid JSON: {msg}"),
         )
     })?;
+    drop(text);
     let root = root
         .as_object()
         .ok_or_else(|| structure(file, "a JSON-stat dataset is a JSON object"))?;
@@ -250,7 +257,7 @@ pub(crate) fn open(path: &Path, file: &str) -> Result<(Header, JsonStatReader), 
     for k in (0..sizes.len().saturating_sub(1)).rev() {
         strides[k] = strides[k + 1] * sizes[k + 1];
     }
-    let entries = entries(file, root, total)?;
+    let entries = entries(file, root, total, limits.max_observations)?;
     let dimensions: Vec<String> = ids
         .iter()
         .enumerate()
@@ -281,9 +288,21 @@ fn entries(
     file: &str,
     root: &Map<String, Value>,
     total: u64,
+    max_observations: u64,
 ) -> Result<Vec<(u64, Option<f64>, Flags)>, ReadError> {
     use std::collections::BTreeMap;
     let mut map: BTreeMap<u64, (Option<f64>, Flags)> = BTreeMap::new();
+    let too_many = |map: &BTreeMap<u64, (Option<f64>, Flags)>| -> Result<(), ReadError> {
+        if map.len() as u64 > max_observations {
+            return Err(structure(
+                file,
+                format!(
+                    "the dataset holds more than the limit of {max_observations} observations; raise stats.max_observations"
+                ),
+            ));
+        }
+        Ok(())
+    };
     match root.get("value") {
         Some(Value::Array(a)) => {
             if a.len() as u64 != total {
@@ -295,6 +314,7 @@ fn entries(
             for (i, v) in a.iter().enumerate() {
                 if let Some(x) = number(file, i as u64, v)? {
                     map.insert(i as u64, (Some(x), Flags::none()));
+                    too_many(&map)?;
                 }
             }
         }
@@ -302,6 +322,7 @@ fn entries(
             for (k, v) in o {
                 let i = index_key(file, "value", k, total)?;
                 map.insert(i, (number(file, i, v)?, Flags::none()));
+                too_many(&map)?;
             }
         }
         _ => return Err(structure(file, "no \"value\" array or object")),
@@ -338,6 +359,7 @@ fn entries(
             } else {
                 for (i, v) in a.iter().enumerate() {
                     set(&mut map, i as u64, status(file, i as u64, v)?);
+                    too_many(&map)?;
                 }
             }
         }
@@ -345,6 +367,7 @@ fn entries(
             for (k, v) in o {
                 let i = index_key(file, "status", k, total)?;
                 set(&mut map, i, status(file, i, v)?);
+                too_many(&map)?;
             }
         }
         Some(_) => {

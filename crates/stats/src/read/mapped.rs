@@ -3,6 +3,7 @@
 //! here, through the mapping's own `labels` and then the vocabulary, so the observations carry
 //! codes; an unknown label is an error naming its line, column and the label.
 
+use crate::limits::ReadLimits;
 use crate::mapping::Mapping;
 use crate::obs::{Flags, Format, Header, RawObs, ReadError};
 use crate::read::source::{Record, Source, err, read_record};
@@ -42,8 +43,9 @@ pub(crate) fn open(
     path: &Path,
     file: &str,
     mapping: &Mapping,
+    limits: &ReadLimits,
 ) -> Result<(Header, MappedReader), ReadError> {
-    let mut src = Source::open(path, file)?;
+    let mut src = Source::open(path, file, limits)?;
     for _ in 0..mapping.csv.skip_lines {
         if !src.next_line()? {
             return Err(src.error(1, "the file ends before the header row"));

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Readers stream in constant memory (one line at a time; JSON-stat, which must parse whole,
-//! is read whole), decompress gzip transparently (by the `1f 8b` magic bytes), take the
+//! is read whole), decompress gzip transparently (by the `1f 8b` magic bytes), stop at the
+//! caps of [`ReadLimits`] (line, JSON-stat document, decompressed bytes, observations) with an
+//! error naming the file and the limit, take the
 //! dimension names from the file, and turn malformed input into a [`ReadError`] with
 //! `file:line:column` and a reason, never a panic: a file that does not end in a newline is
 //! truncated (an error at its last line), a row with the wrong number of fields, a bad number,
@@ -25,6 +27,7 @@ mod source;
 mod tsv;
 pub(crate) mod values;
 
+use crate::limits::ReadLimits;
 use crate::mapping::Mapping;
 use crate::obs::{Format, Header, RawObs, ReadError};
 use crate::vocab::{Resolver, Vocabulary};
@@ -45,35 +48,48 @@ pub struct ObsReader {
     inner: Inner,
     file: String,
     done: bool,
+    /// Observations returned so far, against `max_observations`.
+    count: u64,
+    max_observations: u64,
 }
 
-/// Opens a file for reading.
-///
-/// `format`: `None` detects it from the content (see [`detect`]); with a `mapping` and no
-/// format the file is read as a mapped CSV. A mapped CSV needs a mapping. The error's `file`
-/// is `path` as given.
+/// Opens a file for reading, within the default [`ReadLimits`]; see [`open_with`].
 pub fn open(
     path: &Path,
     format: Option<Format>,
     mapping: Option<&Mapping>,
 ) -> Result<ObsReader, ReadError> {
+    open_with(path, format, mapping, &ReadLimits::default())
+}
+
+/// Opens a file for reading within `limits`.
+///
+/// `format`: `None` detects it from the content (see [`detect`]); with a `mapping` and no
+/// format the file is read as a mapped CSV. A mapped CSV needs a mapping. The error's `file`
+/// is `path` as given.
+pub fn open_with(
+    path: &Path,
+    format: Option<Format>,
+    mapping: Option<&Mapping>,
+    limits: &ReadLimits,
+) -> Result<ObsReader, ReadError> {
     let file = path.display().to_string();
     let format = match (format, mapping) {
         (Some(f), _) => f,
         (None, Some(_)) => Format::MappedCsv,
-        (None, None) => detect(path)?,
+        (None, None) => detect_with(path, limits)?,
     };
     let (header, inner) = match format {
         Format::SdmxTsv => {
-            let (h, r) = tsv::open(path, &file)?;
+            let (h, r) = tsv::open(path, &file, limits)?;
             (h, Inner::Tsv(r))
         }
         Format::SdmxCsv => {
-            let (h, r) = sdmx_csv::open(path, &file)?;
+            let (h, r) = sdmx_csv::open(path, &file, limits)?;
             (h, Inner::Csv(r))
         }
         Format::JsonStat => {
-            let (h, r) = jsonstat::open(path, &file)?;
+            let (h, r) = jsonstat::open(path, &file, limits)?;
             (h, Inner::Json(r))
         }
         Format::MappedCsv => {
@@ -85,7 +101,7 @@ pub fn open(
                     "this is a plain CSV table: reading it needs a mapping that says which column is what",
                 ));
             };
-            let (h, r) = mapped::open(path, &file, m)?;
+            let (h, r) = mapped::open(path, &file, m, limits)?;
             (h, Inner::Mapped(Box::new(r)))
         }
     };
@@ -94,6 +110,8 @@ pub fn open(
         inner,
         file,
         done: false,
+        count: 0,
+        max_observations: limits.max_observations,
     })
 }
 
@@ -103,13 +121,21 @@ pub fn open(
 /// file with tab-separated cells is SDMX-TSV (whose reader then names what is wrong with its
 /// header); any other delimited text table is a mapped CSV (which needs a mapping).
 pub fn detect(path: &Path) -> Result<Format, ReadError> {
+    detect_with(path, &ReadLimits::default())
+}
+
+/// [`detect`] within `limits` (it reads at most the first 8 KiB, decompressed).
+pub fn detect_with(path: &Path, limits: &ReadLimits) -> Result<Format, ReadError> {
     let file = path.display().to_string();
-    let mut s = open_stream(path, &file)?;
+    let mut s = open_stream(path, &file, limits)?.reader;
     let mut head = Vec::with_capacity(8192);
     (&mut s)
         .take(8192)
         .read_to_end(&mut head)
-        .map_err(|e| err(&file, 0, 0, format!("cannot read the file: {e}")))?;
+        .map_err(|e| match crate::limits::limit_hit(&e) {
+            Some(reason) => err(&file, 0, 0, reason),
+            None => err(&file, 0, 0, format!("cannot read the file: {e}")),
+        })?;
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         head.drain(..3);
     }
@@ -196,12 +222,31 @@ impl Iterator for ObsReader {
         if self.done {
             return None;
         }
-        let item = match &mut self.inner {
+        let mut item = match &mut self.inner {
             Inner::Tsv(r) => r.next_obs(),
             Inner::Csv(r) => r.next_obs(),
             Inner::Json(r) => r.next_obs(),
             Inner::Mapped(r) => r.next_obs(),
         };
+        if let Some(Ok(obs)) = &item {
+            self.count += 1;
+            if self.count > self.max_observations {
+                let line = if matches!(self.inner, Inner::Json(_)) {
+                    1
+                } else {
+                    obs.line
+                };
+                item = Some(Err(err(
+                    &self.file,
+                    line,
+                    1,
+                    format!(
+                        "the file holds more than the limit of {} observations; raise stats.max_observations",
+                        self.max_observations
+                    ),
+                )));
+            }
+        }
         if !matches!(item, Some(Ok(_))) {
             self.done = true;
         }

@@ -10,6 +10,7 @@
 //!
 //! The dataset code comes from `DATAFLOW` / `STRUCTURE_ID`; one file holds one dataset.
 
+use crate::limits::ReadLimits;
 use crate::obs::{Flags, Format, Header, RawObs, ReadError};
 use crate::read::source::{Record, Source, read_record};
 use crate::read::values::{dataset_code, normalize_period, parse_flags, parse_number};
@@ -45,8 +46,12 @@ fn header_id(cell: &str, split: bool) -> &str {
 
 const FREQ_CODES: [&str; 9] = ["A", "S", "Q", "M", "W", "D", "H", "B", "N"];
 
-pub(crate) fn open(path: &Path, file: &str) -> Result<(Header, SdmxCsvReader), ReadError> {
-    let mut src = Source::open(path, file)?;
+pub(crate) fn open(
+    path: &Path,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<(Header, SdmxCsvReader), ReadError> {
+    let mut src = Source::open(path, file, limits)?;
     let mut head = Record::default();
     if !read_record(&mut src, b',', &mut head)? {
         return Err(src.error(1, "the file is empty: expected an SDMX-CSV header line"));

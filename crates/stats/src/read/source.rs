@@ -1,7 +1,9 @@
-//! Reading a file line by line in constant memory: gzip detected by its magic bytes, lines
-//! into one reused buffer, a missing final newline reported as a truncated file; and a CSV
-//! record splitter that reuses its field buffers.
+//! Reading a file line by line in constant memory: gzip detected by its magic bytes and
+//! decompressed up to its cap, lines into one reused buffer that never grows past the line
+//! cap, a missing final newline reported as a truncated file; the whole JSON-stat document
+//! read up to its cap; and a CSV record splitter that reuses its field buffers.
 
+use crate::limits::{Capped, ReadLimits, limit_hit, size};
 use crate::obs::ReadError;
 use crate::read::values::char_column;
 use flate2::read::MultiGzDecoder;
@@ -20,29 +22,99 @@ pub(crate) fn err(file: &str, line: u64, column: u64, reason: impl Into<String>)
     }
 }
 
-/// Opens a file for reading, decompressing it when it starts with the gzip magic bytes.
-pub(crate) fn open_stream(path: &Path, file: &str) -> Result<Box<dyn BufRead + Send>, ReadError> {
+/// A failed read at `line:column`: a cap's own message, else the I/O error.
+fn read_failed(file: &str, line: u64, column: u64, e: &std::io::Error) -> ReadError {
+    match limit_hit(e) {
+        Some(reason) => err(file, line, column, reason),
+        None => err(file, line, column, format!("cannot read the file: {e}")),
+    }
+}
+
+/// A file opened for reading: its bytes, decompressed when it is gzip.
+pub(crate) struct Stream {
+    pub reader: Box<dyn BufRead + Send>,
+    pub gzip: bool,
+    /// The file's size on disk, when known.
+    pub len: Option<u64>,
+}
+
+/// Opens a file for reading, decompressing it when it starts with the gzip magic bytes; the
+/// decompressed bytes stop at `limits.max_decompressed_bytes` with an error naming the cap.
+pub(crate) fn open_stream(
+    path: &Path,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<Stream, ReadError> {
     let f = File::open(path).map_err(|e| err(file, 0, 0, format!("cannot open the file: {e}")))?;
+    let len = f.metadata().ok().map(|m| m.len());
     let mut br = BufReader::with_capacity(BUF, f);
     let head = br
         .fill_buf()
         .map_err(|e| err(file, 0, 0, format!("cannot read the file: {e}")))?;
     if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-        Ok(Box::new(BufReader::with_capacity(
-            BUF,
+        let reason = format!(
+            "the file decompresses to more than the limit of {}; raise stats.max_decompressed_bytes",
+            size(limits.max_decompressed_bytes)
+        );
+        let capped = Capped::new(
             MultiGzDecoder::new(br),
-        )))
+            limits.max_decompressed_bytes,
+            reason,
+        );
+        Ok(Stream {
+            reader: Box::new(BufReader::with_capacity(BUF, capped)),
+            gzip: true,
+            len,
+        })
     } else {
-        Ok(Box::new(br))
+        Ok(Stream {
+            reader: Box::new(br),
+            gzip: false,
+            len,
+        })
     }
 }
 
-/// Reads the whole (decompressed) file as text: for JSON-stat, which must parse whole.
-pub(crate) fn read_all(path: &Path, file: &str) -> Result<String, ReadError> {
-    let mut s = open_stream(path, file)?;
-    let mut bytes = Vec::new();
-    s.read_to_end(&mut bytes)
-        .map_err(|e| err(file, 0, 0, format!("cannot read the file: {e}")))?;
+/// Reads the whole (decompressed) file as text, for JSON-stat, which must parse whole: at
+/// most `limits.max_document_bytes`, read through `take` with one byte to spare, so a larger
+/// document is refused without being read further.
+pub(crate) fn read_document(
+    path: &Path,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<String, ReadError> {
+    let cap = limits.max_document_bytes;
+    let s = open_stream(path, file, limits)?;
+    let too_large = || {
+        err(
+            file,
+            0,
+            0,
+            format!(
+                "the JSON-stat document exceeds the limit of {}{}; raise stats.max_document_bytes",
+                size(cap),
+                if s.gzip { " (decompressed)" } else { "" }
+            ),
+        )
+    };
+    if !s.gzip && s.len.is_some_and(|n| n > cap) {
+        return Err(too_large());
+    }
+    // A plain file reserves its own size; gzip grows as it decompresses.
+    let reserve = if s.gzip {
+        0
+    } else {
+        s.len.unwrap_or(0).min(cap)
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+    let mut reader = s.reader;
+    (&mut reader)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_failed(file, 0, 0, &e))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large());
+    }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
@@ -62,40 +134,83 @@ pub(crate) struct Source {
     /// 1-based number of the line in `buf` (0 before the first).
     pub line_no: u64,
     buf: Vec<u8>,
+    /// The line cap, in bytes without the newline.
+    pub max_line: u64,
 }
 
 impl Source {
-    pub fn open(path: &Path, file: &str) -> Result<Source, ReadError> {
+    pub fn open(path: &Path, file: &str, limits: &ReadLimits) -> Result<Source, ReadError> {
         Ok(Source {
-            inner: open_stream(path, file)?,
+            inner: open_stream(path, file, limits)?.reader,
             file: file.to_string(),
             line_no: 0,
             buf: Vec::with_capacity(4096),
+            max_line: limits.max_line_bytes,
         })
     }
 
+    /// The error for a line (or record) longer than the cap, at the line where it starts.
+    pub fn too_long(&self, line: u64, what: &str) -> ReadError {
+        err(
+            &self.file,
+            line,
+            1,
+            format!(
+                "{what} is longer than the limit of {}; raise stats.max_line_bytes",
+                size(self.max_line)
+            ),
+        )
+    }
+
+    /// Reads up to and including the next `\n` into `buf`, refusing (before buffering it) a
+    /// line longer than the cap. Returns the bytes read and whether a newline ended them.
+    fn read_capped_line(&mut self) -> Result<(usize, bool), ReadError> {
+        // Room for the line, a `\r` and the `\n`.
+        let room = self.max_line.saturating_add(2);
+        let mut total = 0;
+        loop {
+            let avail = match self.inner.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_failed(&self.file, self.line_no + 1, 1, &e)),
+            };
+            if avail.is_empty() {
+                return Ok((total, false));
+            }
+            let (take, done) = match memchr::memchr(b'\n', avail) {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            if (self.buf.len() + take) as u64 > room {
+                return Err(self.too_long(self.line_no + 1, &format!("line {}", self.line_no + 1)));
+            }
+            self.buf.extend_from_slice(&avail[..take]);
+            self.inner.consume(take);
+            total += take;
+            if done {
+                return Ok((total, true));
+            }
+        }
+    }
+
     /// Reads the next line (without its `\n` or `\r\n`). `Ok(false)` at the end of the file.
-    /// A last line without a final newline is an error: the file was cut off.
+    /// A last line without a final newline is an error: the file was cut off. A line longer
+    /// than the cap is an error before it is buffered.
     pub fn next_line(&mut self) -> Result<bool, ReadError> {
         self.buf.clear();
-        let n = self.inner.read_until(b'\n', &mut self.buf).map_err(|e| {
-            err(
-                &self.file,
-                self.line_no + 1,
-                1,
-                format!("cannot read the file: {e}"),
-            )
-        })?;
+        let (n, complete) = self.read_capped_line()?;
         if n == 0 {
             return Ok(false);
         }
         self.line_no += 1;
-        let complete = self.buf.last() == Some(&b'\n');
         if complete {
             self.buf.pop();
             if self.buf.last() == Some(&b'\r') {
                 self.buf.pop();
             }
+        }
+        if self.buf.len() as u64 > self.max_line {
+            return Err(self.too_long(self.line_no, &format!("line {}", self.line_no)));
         }
         if self.line_no == 1 && self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
             self.buf.drain(..3);
@@ -208,6 +323,15 @@ pub(crate) fn read_record(
                 rec.line,
                 1,
                 "a quoted field is never closed before the end of the file",
+            ));
+        }
+        if (rec.text.len() + 1 + src.line().len()) as u64 > src.max_line {
+            return Err(src.too_long(
+                rec.line,
+                &format!(
+                    "the record starting at line {} (a quoted field spanning lines)",
+                    rec.line
+                ),
             ));
         }
         rec.text.push('\n');

@@ -3,6 +3,7 @@
 //! holds the series' dimension codes joined by `,`, every further cell one period's
 //! `value flags` (`3100 `, `-27007 e`, `: ` missing, `: c` missing and confidential).
 
+use crate::limits::ReadLimits;
 use crate::obs::{Flags, Format, Header, RawObs, ReadError};
 use crate::read::source::Source;
 use crate::read::values::{char_column, normalize_period, parse_flags, parse_number};
@@ -22,8 +23,12 @@ pub(crate) struct TsvReader {
     last_flags: (String, Flags),
 }
 
-pub(crate) fn open(path: &Path, file: &str) -> Result<(Header, TsvReader), ReadError> {
-    let mut src = Source::open(path, file)?;
+pub(crate) fn open(
+    path: &Path,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<(Header, TsvReader), ReadError> {
+    let mut src = Source::open(path, file, limits)?;
     if !src.next_line()? {
         return Err(src.error(
             1,

@@ -4,6 +4,7 @@
 //! compares the fixtures with it. Copies that a test changes are written to temporary
 //! directories.
 
+mod bounds;
 mod common;
 mod equivalence;
 mod files;
