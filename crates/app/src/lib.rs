@@ -14,6 +14,7 @@ pub mod cases;
 pub mod datasets;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod import;
 pub mod pii;
 pub mod posts;
@@ -49,6 +50,11 @@ pub struct Limits {
     pub fetch_timeout: Duration,
     /// Allow fetching URLs on loopback and private addresses (tests; an intranet source).
     pub fetch_private: bool,
+    /// Where PDF and HTML text extraction and image checks run: a child process (the
+    /// default: this executable re-run as `chancery extract`) or, for tests only, in process.
+    pub extractor: extract::Extractor,
+    /// The extraction child's limits (stack, address space, CPU, wall clock, output).
+    pub extraction: extract::ExtractLimits,
 }
 
 impl Default for Limits {
@@ -57,6 +63,8 @@ impl Default for Limits {
             archive_limit: 20 * 1024 * 1024,
             fetch_timeout: Duration::from_secs(20),
             fetch_private: false,
+            extractor: extract::Extractor::default(),
+            extraction: extract::ExtractLimits::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
 //! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
-//! then command-line flags.
+//! `CHANCERY_EXTRACTOR`, then command-line flags.
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -30,6 +30,9 @@ pub struct Settings {
     /// Mark session cookies `Secure`: set it when users reach the server over HTTPS (behind a
     /// TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// The program run as the document extraction child (`PROGRAM extract MEDIA_TYPE`);
+    /// empty: this executable. Extraction always runs in that child process.
+    pub extractor: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             database_url: None,
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            extractor: None,
         }
     }
 }
@@ -69,6 +73,7 @@ impl Settings {
                 "database_url",
                 "listen",
                 "secure_cookies",
+                "extractor",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -80,7 +85,13 @@ impl Settings {
         chancery_app::Settings {
             data: self.data.clone(),
             database_url: self.database_url.clone(),
-            limits: chancery_app::Limits::default(),
+            limits: chancery_app::Limits {
+                // Always the child process: the binary offers no in-process extraction.
+                extractor: chancery_app::extract::Extractor::Process {
+                    program: self.extractor.clone().filter(|p| !p.as_os_str().is_empty()),
+                },
+                ..chancery_app::Limits::default()
+            },
         }
     }
 
