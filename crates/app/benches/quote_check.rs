@@ -22,9 +22,22 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 const WORDS: [&str; 16] = [
-    "Gericht", "verhängte", "eine", "Frei\u{AD}heitsstrafe", "wegen", "De\u{FB01}nition",
-    "court", "found", "that", "the", "defendant", "entered", "Hamburg-\nWandsbek", "Verur-\nteilung",
-    "s.\u{A0}185", "StGB",
+    "Gericht",
+    "verhängte",
+    "eine",
+    "Frei\u{AD}heitsstrafe",
+    "wegen",
+    "De\u{FB01}nition",
+    "court",
+    "found",
+    "that",
+    "the",
+    "defendant",
+    "entered",
+    "Hamburg-\nWandsbek",
+    "Verur-\nteilung",
+    "s.\u{A0}185",
+    "StGB",
 ];
 
 /// About `bytes` of text from a fixed linear congruential sequence.
@@ -33,7 +46,9 @@ fn text(bytes: usize) -> String {
     let mut x: u64 = 42;
     let mut n = 0u64;
     while s.len() < bytes {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         s.push_str(WORDS[(x >> 33) as usize % WORDS.len()]);
         n += 1;
         s.push_str(if n % 12 == 0 { "\r\n" } else { " " });
@@ -121,9 +136,11 @@ async fn run() {
         .iter()
         .map(|q| json!({"source_id": source.get(), "page": "1", "quote": q}))
         .collect();
-    let case = Case::parse(&json!({"post": "berlin", "kind": "criminal_case", "country": "DE",
+    let case = Case::parse(
+        &json!({"post": "berlin", "kind": "criminal_case", "country": "DE",
         "title": "Bench", "summary": "Quotes.", "date": {"precision": "day", "date": "2023-11-28"},
-        "status": "final", "marking": "U", "citations": citations}))
+        "status": "final", "marking": "U", "citations": citations}),
+    )
     .unwrap();
 
     // Before: each quote read every archived text of its source and normalised it again.
@@ -161,7 +178,16 @@ async fn run() {
         norm.len(),
         quotes.len()
     );
-    println!("archive the text (normalised once, stored)   {}", ms(archiving));
-    println!("check before (re-normalise per quote)        {}", ms(before));
-    println!("check now (stored normalised, one pass)      {} (median of 5)", ms(now));
+    println!(
+        "archive the text (normalised once, stored)   {}",
+        ms(archiving)
+    );
+    println!(
+        "check before (re-normalise per quote)        {}",
+        ms(before)
+    );
+    println!(
+        "check now (stored normalised, one pass)      {} (median of 5)",
+        ms(now)
+    );
 }

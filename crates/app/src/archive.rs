@@ -17,8 +17,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use chancery_store::{ArchiveInfo, Extraction};
 pub use crate::extract::check_type;
+pub use chancery_store::{ArchiveInfo, Extraction};
 
 /// The media types Chancery archives.
 const TYPES: &[&str] = &[
@@ -433,7 +433,10 @@ pub async fn check_quotes<T: AppRecord>(app: &App, data: &T) -> Result<(), AppEr
         let mut failed = Vec::new();
         for a in app.store.quote_texts(source).await? {
             if let Extraction::Failed { reason } = &a.extraction {
-                failed.push(format!("archive {} could not be read: {reason}", a.archive_id));
+                failed.push(format!(
+                    "archive {} could not be read: {reason}",
+                    a.archive_id
+                ));
             }
             match (a.normalized, a.raw) {
                 (Some(n), _) => texts.push(n),

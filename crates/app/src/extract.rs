@@ -176,7 +176,11 @@ pub fn run(media_type: &str, bytes: &[u8], emit: &mut dyn FnMut(Message)) {
 pub fn child_main(media_type: &str) -> i32 {
     // Keep the real standard output for the protocol and send file descriptor 1 (anything a
     // library prints) to standard error.
-    let protocol = match std::io::stdout().lock().flush().and_then(|_| redirect_stdout()) {
+    let protocol = match std::io::stdout()
+        .lock()
+        .flush()
+        .and_then(|_| redirect_stdout())
+    {
         Ok(f) => f,
         Err(e) => {
             eprintln!("chancery extract: standard output: {e}");
@@ -387,7 +391,10 @@ async fn in_child(
         };
         let read = async {
             let mut stdout = stdout;
-            let _ = (&mut stdout).take(cap as u64 + 1).read_to_end(&mut out).await;
+            let _ = (&mut stdout)
+                .take(cap as u64 + 1)
+                .read_to_end(&mut out)
+                .await;
             if out.len() > cap {
                 overflow = true;
                 // Closing the pipe ends a child still writing (its write fails).

@@ -112,7 +112,8 @@ fn messages(e: AppError) -> Vec<(String, String)> {
     }
 }
 
-const TEXT: &str = "Das Gericht verhängte eine Frei\u{AD}heits-\nstrafe wegen De\u{FB01}nitions\u{A0}fragen.";
+const TEXT: &str =
+    "Das Gericht verhängte eine Frei\u{AD}heits-\nstrafe wegen De\u{FB01}nitions\u{A0}fragen.";
 
 async fn quadratic_quote_check_reads_the_text_normalised_once_at_archiving(backend: Backend) {
     let Some(f) = new_fixture(backend).await else {
@@ -177,9 +178,7 @@ async fn many_quotes_are_checked_in_one_pass(backend: Backend) {
     f.db.cleanup().await;
 }
 
-async fn archives_from_before_the_migration_are_normalised_once_on_first_check(
-    backend: Backend,
-) {
+async fn archives_from_before_the_migration_are_normalised_once_on_first_check(backend: Backend) {
     let Some(db) = TestDb::unmigrated(backend).await.unwrap() else {
         return;
     };
@@ -219,7 +218,10 @@ async fn archives_from_before_the_migration_are_normalised_once_on_first_check(
         .collect();
     assert_eq!(
         kinds,
-        vec![("image/png", Extraction::None), ("text/plain", Extraction::Ok)]
+        vec![
+            ("image/png", Extraction::None),
+            ("text/plain", Extraction::Ok)
+        ]
     );
     let text_id = archives[1].id;
     assert_eq!(
@@ -272,7 +274,10 @@ async fn quote_against_a_failed_extraction_is_refused_with_the_reason(backend: B
     check(&f, s, &["readable copy"]).await.unwrap();
     let m = messages(check(&f, s, &["any words"]).await.unwrap_err());
     assert!(
-        m[0].1.starts_with(&format!("not found in the archived text of source {s} (archive {} could not be read", a.id)),
+        m[0].1.starts_with(&format!(
+            "not found in the archived text of source {s} (archive {} could not be read",
+            a.id
+        )),
         "{}",
         m[0].1
     );

@@ -39,7 +39,8 @@ pub fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
 }
 
 fn page_pdf(content: &[u8], content_dict: &str, font: &[u8]) -> Vec<u8> {
-    let mut stream = format!("<< /Length {} {content_dict}>>\nstream\n", content.len()).into_bytes();
+    let mut stream =
+        format!("<< /Length {} {content_dict}>>\nstream\n", content.len()).into_bytes();
     stream.extend_from_slice(content);
     stream.extend_from_slice(b"\nendstream");
     pdf(&[
@@ -145,7 +146,11 @@ fn the_extraction_child_reads_ordinary_documents_and_refuses_wrong_types() {
         Outcome::Text(t) => assert!(t.contains("Deep"), "{t:?}"),
         other => panic!("{other:?}"),
     }
-    match run_extract(&l, "text/html", b"<p>Ministry <b>statement</b></p>".to_vec()) {
+    match run_extract(
+        &l,
+        "text/html",
+        b"<p>Ministry <b>statement</b></p>".to_vec(),
+    ) {
         Outcome::Text(t) => assert!(t.contains("Ministry statement"), "{t:?}"),
         other => panic!("{other:?}"),
     }
@@ -156,10 +161,7 @@ fn the_extraction_child_reads_ordinary_documents_and_refuses_wrong_types() {
     let png = [
         0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
     ];
-    assert_eq!(
-        run_extract(&l, "image/png", png.to_vec()),
-        Outcome::NoText
-    );
+    assert_eq!(run_extract(&l, "image/png", png.to_vec()), Outcome::NoText);
 }
 
 #[test]
@@ -295,8 +297,10 @@ fn hostile_documents_never_stop_the_server() {
         let r = client
             .post(format!("{base}/api/v1/sources"))
             .bearer_auth(&token)
-            .json(&json!({"kind": "court_judgment", "title": "Hostile", "publisher": "Example",
-                "language": "en", "published": "2023-11-28", "verified": false, "marking": "U"}))
+            .json(
+                &json!({"kind": "court_judgment", "title": "Hostile", "publisher": "Example",
+                "language": "en", "published": "2023-11-28", "verified": false, "marking": "U"}),
+            )
             .send()
             .await
             .unwrap();
@@ -327,7 +331,11 @@ fn hostile_documents_never_stop_the_server() {
         let documents: Vec<(&str, &str, Vec<u8>)> = vec![
             ("nested 1,000", "application/pdf", nested_array_pdf(1_000)),
             ("nested 10,000", "application/pdf", nested_array_pdf(10_000)),
-            ("nested 100,000", "application/pdf", nested_array_pdf(100_000)),
+            (
+                "nested 100,000",
+                "application/pdf",
+                nested_array_pdf(100_000),
+            ),
             ("bomb", "application/pdf", pdf_bomb(4096)),
             ("html 200,000", "text/html", nested_html(200_000)),
         ];
@@ -398,11 +406,22 @@ fn hostile_documents_never_stop_the_server() {
         }
     }
     // The deepest PDF and the bomb cannot be read within the child's limits.
-    assert_eq!(results[2].2["extraction"]["status"], "failed", "{}", results[2].2);
-    assert_eq!(results[3].2["extraction"]["status"], "failed", "{}", results[3].2);
+    assert_eq!(
+        results[2].2["extraction"]["status"], "failed",
+        "{}",
+        results[2].2
+    );
+    assert_eq!(
+        results[3].2["extraction"]["status"], "failed",
+        "{}",
+        results[3].2
+    );
     assert!(failed >= 2);
     let listed = results[5].2.as_array().unwrap();
     assert_eq!(listed.len(), 5);
     let page = results[6].2.as_str().unwrap();
-    assert!(page.contains("extraction failed"), "the source page shows it");
+    assert!(
+        page.contains("extraction failed"),
+        "the source page shows it"
+    );
 }
