@@ -1,16 +1,24 @@
 //! Archiving source documents: a file (PDF, HTML, text, image), pasted text, or a URL fetched
-//! with timeouts and a size limit. Bytes go to the content-addressed blob store; text is
-//! extracted from PDF (pdf-extract) and HTML (html2text) for search and quoting.
+//! with timeouts and a size limit. Bytes go to the content-addressed blob store. The type
+//! check and the text extraction (PDF, HTML) run in the extraction child process
+//! ([`crate::extract`]); a document whose extraction crashes, hits a limit or times out is
+//! still stored, its extraction recorded as failed with the reason. The text is normalised
+//! for quote checks once, when it is archived, and stored beside it; the quote check reads
+//! only that ([`check_quotes`], linear in the quotes plus the text).
 
 use crate::access::{AppRecord, check_update, load_visible};
+use crate::extract::{Outcome, extract};
 use crate::{Actor, App, AppError};
 use bytes::Bytes;
+use chancery_domain::quote::normalize;
 use chancery_domain::{FieldError, Record, RecordId, Source, ValidationErrors};
 use chancery_store::NewArchive;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use chancery_store::ArchiveInfo;
+pub use crate::extract::check_type;
+pub use chancery_store::{ArchiveInfo, Extraction};
 
 /// The media types Chancery archives.
 const TYPES: &[&str] = &[
@@ -40,35 +48,6 @@ fn declared_type(headers: &reqwest::header::HeaderMap) -> String {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default()
-}
-
-/// Checks that the bytes are what their declared type says.
-pub fn check_type(media_type: &str, bytes: &[u8]) -> Result<(), String> {
-    let ok = match media_type {
-        "application/pdf" => bytes.starts_with(b"%PDF-"),
-        "text/plain" => std::str::from_utf8(bytes).is_ok(),
-        "text/html" => std::str::from_utf8(bytes).is_ok_and(|t| t.contains('<')),
-        image => infer::get(bytes).is_some_and(|k| k.mime_type() == image),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("the bytes are not {media_type}"))
-    }
-}
-
-/// Extracts text for search and quoting (none for images).
-pub fn extract_text(media_type: &str, bytes: &[u8]) -> Result<Option<String>, String> {
-    match media_type {
-        "application/pdf" => pdf_extract::extract_text_from_mem(bytes)
-            .map(Some)
-            .map_err(|e| format!("the PDF's text could not be read: {e}")),
-        "text/html" => html2text::from_read(bytes, 100)
-            .map(Some)
-            .map_err(|e| format!("the HTML could not be read: {e}")),
-        "text/plain" => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
-        _ => Ok(None),
-    }
 }
 
 /// A fetched URL.
@@ -277,6 +256,7 @@ pub async fn archive(
                 }
                 new.media_type = "text/plain".into();
                 new.text = Some(t.to_string());
+                new.extraction = Extraction::Ok;
                 new.text_en = text_en.map(str::to_string);
                 Bytes::from(t.to_string())
             }
@@ -301,8 +281,11 @@ pub async fn archive(
                         ),
                     ));
                 };
-                check_type(&media, &f.bytes).map_err(|e| invalid("url", e))?;
-                new.text = extract_text(&media, &f.bytes).map_err(|e| invalid("url", e))?;
+                if f.bytes.is_empty() {
+                    return Err(invalid("url", "the document is empty"));
+                }
+                let outcome = run_extraction(app, &media, f.bytes.clone()).await?;
+                record_outcome(&mut new, outcome).map_err(|e| invalid("url", e))?;
                 new.media_type = media;
                 new.original_url = Some(u.to_string());
                 new.final_url = Some(f.final_url);
@@ -319,36 +302,185 @@ pub async fn archive(
         if body.len() > limit {
             return Err(AppError::TooLarge(limit));
         }
-        check_type(media_type, &body).map_err(|e| invalid("file", e))?;
-        new.text = extract_text(media_type, &body).map_err(|e| invalid("file", e))?;
+        if body.is_empty() {
+            return Err(invalid("file", "the document is empty"));
+        }
+        let outcome = run_extraction(app, media_type, body.clone()).await?;
+        record_outcome(&mut new, outcome).map_err(|e| invalid("file", e))?;
         new.media_type = media_type.to_string();
         body
     };
     if bytes.is_empty() {
         return Err(invalid("file", "the document is empty"));
     }
+    if let Some(text) = new.text.take() {
+        // Normalised once, here, for every later quote check (on the blocking pool: it is
+        // linear but a 20 MiB text is real work).
+        let (text, normalized) = tokio::task::spawn_blocking(move || {
+            let n = normalize(&text);
+            (text, n)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("normalising the archived text: {e}")))?;
+        new.text = Some(text);
+        new.text_normalized = Some(normalized);
+    }
     new.size_bytes = bytes.len() as i64;
     new.sha256 = app.blobs.put(bytes).await?;
     Ok(app.store.add_archive(source, &new, &user.ctx()).await?)
 }
 
-/// Checks every quote a record cites against the archived texts of its source: a quote must
-/// be found (after normalisation, case-sensitively) where the source has archived text.
-pub async fn check_quotes<T: AppRecord>(app: &App, data: &T) -> Result<(), AppError> {
-    let mut errors = ValidationErrors::default();
-    for (path, source, quote) in data.quotes() {
-        let texts = app.store.archived_texts(source).await?;
-        if texts.is_empty() {
+async fn run_extraction(app: &App, media_type: &str, bytes: Bytes) -> Result<Outcome, AppError> {
+    extract(
+        &app.limits.extractor,
+        &app.limits.extraction,
+        media_type,
+        bytes,
+    )
+    .await
+}
+
+/// Records what extraction gave; `Err` with the reason when the bytes are not their type.
+fn record_outcome(new: &mut NewArchive, outcome: Outcome) -> Result<(), String> {
+    match outcome {
+        Outcome::Refused(reason) => return Err(reason),
+        Outcome::Text(t) => {
+            new.text = Some(t);
+            new.extraction = Extraction::Ok;
+        }
+        Outcome::NoText => new.extraction = Extraction::None,
+        Outcome::Failed(reason) => new.extraction = Extraction::Failed { reason },
+    }
+    Ok(())
+}
+
+/// Which of `quotes` (already normalised) occur in at least one of `texts` (normalised):
+/// one Aho-Corasick automaton over all the quotes, one pass over each text, so the cost is
+/// linear in the quotes plus the texts (plus the matches reported). An empty quote is never
+/// found (an empty quote would match anything).
+pub fn quotes_found(texts: &[String], quotes: &[String]) -> Vec<bool> {
+    let mut found = vec![false; quotes.len()];
+    // Distinct non-empty patterns, each with the quotes it stands for.
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, q) in quotes.iter().enumerate() {
+        if q.is_empty() {
             continue;
         }
-        if !texts
-            .iter()
-            .any(|t| chancery_domain::quote::quote_found(t, &quote).is_some())
-        {
-            errors.push(FieldError::new(
-                path,
-                format!("not found in the archived text of source {source}"),
-            ));
+        let p = *index.entry(q.as_str()).or_insert_with(|| {
+            patterns.push(q.as_str());
+            owners.push(Vec::new());
+            patterns.len() - 1
+        });
+        owners[p].push(i);
+    }
+    if patterns.is_empty() {
+        return found;
+    }
+    let mut seen = vec![false; patterns.len()];
+    let mut left = patterns.len();
+    match aho_corasick::AhoCorasick::new(&patterns) {
+        Ok(ac) => {
+            'texts: for t in texts {
+                for m in ac.find_overlapping_iter(t.as_str()) {
+                    let p = m.pattern().as_usize();
+                    if !seen[p] {
+                        seen[p] = true;
+                        left -= 1;
+                        if left == 0 {
+                            break 'texts;
+                        }
+                    }
+                }
+            }
+        }
+        // Patterns too large for an automaton (not reachable within the body limit): one
+        // linear search per quote.
+        Err(_) => {
+            for (p, pat) in patterns.iter().enumerate() {
+                seen[p] = texts.iter().any(|t| t.contains(pat));
+            }
+        }
+    }
+    for (p, owners) in owners.iter().enumerate() {
+        if seen[p] {
+            for &i in owners {
+                found[i] = true;
+            }
+        }
+    }
+    found
+}
+
+/// Checks every quote a record cites against the archived texts of its source: a quote must
+/// be found (after normalisation, case-sensitively) in one of the source's archived texts.
+///
+/// Each source's archives are read once (their texts normalised when archived), and all the
+/// quotes citing it are searched in one pass over each text ([`quotes_found`]), on the
+/// blocking pool. A source with no archive, or only archives without text (images), is not
+/// checked. A source whose every archive that should hold text failed extraction cannot
+/// support a quote: the quote is refused naming the archive and the reason. A failed
+/// extraction never switches the check off.
+pub async fn check_quotes<T: AppRecord>(app: &App, data: &T) -> Result<(), AppError> {
+    let mut by_source: BTreeMap<RecordId, Vec<(String, String)>> = BTreeMap::new();
+    for (path, source, quote) in data.quotes() {
+        by_source.entry(source).or_default().push((path, quote));
+    }
+    let mut errors = ValidationErrors::default();
+    for (source, quotes) in by_source {
+        let mut texts = Vec::new();
+        let mut failed = Vec::new();
+        for a in app.store.quote_texts(source).await? {
+            if let Extraction::Failed { reason } = &a.extraction {
+                failed.push(format!(
+                    "archive {} could not be read: {reason}",
+                    a.archive_id
+                ));
+            }
+            match (a.normalized, a.raw) {
+                (Some(n), _) => texts.push(n),
+                // Archived before the normalised text was stored: computed once, stored.
+                (None, Some(raw)) => {
+                    let n = tokio::task::spawn_blocking(move || normalize(&raw))
+                        .await
+                        .map_err(|e| AppError::Internal(format!("normalising a text: {e}")))?;
+                    app.store.set_text_normalized(a.archive_id, &n).await?;
+                    texts.push(n);
+                }
+                (None, None) => {}
+            }
+        }
+        if texts.is_empty() && failed.is_empty() {
+            continue;
+        }
+        let (paths, raw_quotes): (Vec<String>, Vec<String>) = quotes.into_iter().unzip();
+        let has_text = !texts.is_empty();
+        let found = if has_text {
+            tokio::task::spawn_blocking(move || {
+                let normalized: Vec<String> = raw_quotes.iter().map(|q| normalize(q)).collect();
+                quotes_found(&texts, &normalized)
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("checking quotes: {e}")))?
+        } else {
+            vec![false; paths.len()]
+        };
+        let failures = failed.join("; ");
+        for (path, ok) in paths.into_iter().zip(found) {
+            if ok {
+                continue;
+            }
+            let message = if !has_text {
+                format!(
+                    "source {source} has no readable text to check the quote against: {failures}"
+                )
+            } else if failed.is_empty() {
+                format!("not found in the archived text of source {source}")
+            } else {
+                format!("not found in the archived text of source {source} ({failures})")
+            };
+            errors.push(FieldError::new(path, message));
         }
     }
     if errors.is_empty() {

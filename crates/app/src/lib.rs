@@ -14,6 +14,7 @@ pub mod cases;
 pub mod datasets;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod import;
 pub mod pii;
 pub mod posts;
@@ -52,6 +53,11 @@ pub struct Limits {
     /// Caps on reading statistics files and mappings (lines, the JSON-stat document,
     /// decompression, mapping files, observations).
     pub stats: chancery_stats::ReadLimits,
+    /// Where PDF and HTML text extraction and image checks run: a child process (the
+    /// default: this executable re-run as `chancery extract`) or, for tests only, in process.
+    pub extractor: extract::Extractor,
+    /// The extraction child's limits (stack, address space, CPU, wall clock, output).
+    pub extraction: extract::ExtractLimits,
 }
 
 impl Default for Limits {
@@ -61,6 +67,8 @@ impl Default for Limits {
             fetch_timeout: Duration::from_secs(20),
             fetch_private: false,
             stats: chancery_stats::ReadLimits::default(),
+            extractor: extract::Extractor::default(),
+            extraction: extract::ExtractLimits::default(),
         }
     }
 }

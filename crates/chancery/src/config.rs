@@ -1,7 +1,7 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
-//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`
-//! and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of `chancery.toml`),
-//! then command-line flags.
+//! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
+//! `CHANCERY_EXTRACTOR` and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of
+//! `chancery.toml`), then command-line flags.
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -35,6 +35,9 @@ pub struct Settings {
     /// `CHANCERY_STATS_MAX_LINE_BYTES` and so on.
     #[serde(default)]
     pub stats: chancery_app::import::ReadLimits,
+    /// The program run as the document extraction child (`PROGRAM extract MEDIA_TYPE`);
+    /// empty: this executable. Extraction always runs in that child process.
+    pub extractor: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             stats: chancery_app::import::ReadLimits::default(),
+            extractor: None,
         }
     }
 }
@@ -75,6 +79,7 @@ impl Settings {
                 "database_url",
                 "listen",
                 "secure_cookies",
+                "extractor",
             ]))
             .merge(Env::prefixed("CHANCERY_STATS_").map(|k| format!("stats.{k}").into()))
             .merge(Serialized::defaults(overrides))
@@ -89,7 +94,11 @@ impl Settings {
             database_url: self.database_url.clone(),
             limits: chancery_app::Limits {
                 stats: self.stats,
-                ..Default::default()
+                // Always the child process: the binary offers no in-process extraction.
+                extractor: chancery_app::extract::Extractor::Process {
+                    program: self.extractor.clone().filter(|p| !p.as_os_str().is_empty()),
+                },
+                ..chancery_app::Limits::default()
             },
         }
     }

@@ -88,6 +88,11 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Internal: the document extraction child. Reads a document of MEDIA_TYPE on standard
+    /// input and answers its type check and extracted text on standard output (the server
+    /// runs it with resource limits; see `chancery_app::extract`).
+    #[command(name = "extract", hide = true)]
+    Extract { media_type: String },
 }
 
 #[derive(Subcommand)]
@@ -219,6 +224,10 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Extract { media_type } = &cli.command {
+        // No runtime, no threads: the child only parses one document within its limits.
+        std::process::exit(chancery_app::extract::child_main(media_type));
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(run(cli))
 }
@@ -334,6 +343,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             serve(app, &settings, Some(note)).await
         }
+        Command::Extract { .. } => unreachable!("run before the runtime starts"),
     }
 }
 

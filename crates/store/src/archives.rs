@@ -92,6 +92,64 @@ pub struct ArchiveInfo {
     /// Whether text was extracted (the text itself is fetched separately).
     pub has_text: bool,
     pub has_translation: bool,
+    /// How the text extraction ended: `ok`, `none` (a type without text) or `failed` with
+    /// the reason (the document is kept; quotes cannot be checked against it).
+    pub extraction: Extraction,
+}
+
+/// How an archived document's text extraction ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Extraction {
+    /// Text was extracted (or pasted).
+    Ok,
+    /// The type carries no text (images).
+    #[default]
+    None,
+    /// No text could be read: the extraction crashed, hit a limit, timed out, or the document
+    /// could not be parsed.
+    Failed { reason: String },
+}
+
+impl Extraction {
+    /// The stored code: `ok`, `none` or `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Extraction::Ok => "ok",
+            Extraction::None => "none",
+            Extraction::Failed { .. } => "failed",
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Extraction::Failed { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    fn from_columns(code: &str, reason: Option<String>) -> Result<Extraction, StoreError> {
+        match code {
+            "ok" => Ok(Extraction::Ok),
+            "none" => Ok(Extraction::None),
+            "failed" => Ok(Extraction::Failed {
+                reason: reason.unwrap_or_else(|| "no reason recorded".into()),
+            }),
+            other => Err(StoreError::Internal(format!(
+                "source_archives.extraction holds {other:?}"
+            ))),
+        }
+    }
+}
+
+/// What a quote check reads of one archive: its extraction outcome and its normalised text
+/// (`raw` only when the normalised text was never stored: rows archived before it was).
+#[derive(Debug, Clone)]
+pub struct QuoteText {
+    pub archive_id: i64,
+    pub extraction: Extraction,
+    pub normalized: Option<String>,
+    pub raw: Option<String>,
 }
 
 /// A new archive's description.
@@ -105,11 +163,15 @@ pub struct NewArchive {
     pub final_url: Option<String>,
     pub http_status: Option<i64>,
     pub text: Option<String>,
+    /// `text` normalised for quote checks (`chancery_domain::quote::normalize`).
+    pub text_normalized: Option<String>,
     pub text_en: Option<String>,
+    pub extraction: Extraction,
 }
 
 const COLUMNS: &str = "id, source_id, sha256, media_type, size_bytes, file_name, original_url, final_url, http_status, \
-    retrieved_at, text IS NOT NULL AS has_text, text_en IS NOT NULL AS has_translation";
+    retrieved_at, text IS NOT NULL AS has_text, text_en IS NOT NULL AS has_translation, \
+    extraction, extraction_error";
 
 fn read<R: Row>(r: &R) -> Result<ArchiveInfo, StoreError>
 where
@@ -134,6 +196,10 @@ where
         retrieved_at: r.try_get("retrieved_at")?,
         has_text: r.try_get("has_text")?,
         has_translation: r.try_get("has_translation")?,
+        extraction: Extraction::from_columns(
+            &r.try_get::<String, _>("extraction")?,
+            r.try_get("extraction_error")?,
+        )?,
     })
 }
 
@@ -158,12 +224,13 @@ impl Store {
             }
             let id: i64 = sqlx::query(
                 "INSERT INTO source_archives (source_id, sha256, media_type, size_bytes, file_name, original_url, final_url,
-                     http_status, retrieved_at, text, text_en, created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $12) RETURNING id",
+                     http_status, retrieved_at, text, text_en, created_at, created_by,
+                     extraction, extraction_error, text_normalized)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $12, $13, $14, $15) RETURNING id",
             )
             .bind(source.get()).bind(&a.sha256).bind(&a.media_type).bind(a.size_bytes).bind(&a.file_name)
             .bind(&a.original_url).bind(&a.final_url).bind(a.http_status).bind(now).bind(&a.text).bind(&a.text_en)
-            .bind(author.0)
+            .bind(author.0).bind(a.extraction.as_str()).bind(a.extraction.reason()).bind(&a.text_normalized)
             .fetch_one(&mut *tx).await?
             .try_get("id")?;
             let mut e = AuditEvent::new("archive");
@@ -210,12 +277,51 @@ impl Store {
         })
     }
 
-    /// The texts of all a source's archives that have one (quotes are checked against them).
-    pub async fn archived_texts(&self, source: RecordId) -> Result<Vec<String>, StoreError> {
+    /// What the quote check reads of each of a source's archives, newest first: the
+    /// extraction outcome and the normalised text (the raw text only where the normalised
+    /// one was never stored).
+    pub async fn quote_texts(&self, source: RecordId) -> Result<Vec<QuoteText>, StoreError> {
         with_pool!(self, p => {
-            let rows = sqlx::query("SELECT text FROM source_archives WHERE source_id = $1 AND text IS NOT NULL ORDER BY id DESC")
-                .bind(source.get()).fetch_all(p).await?;
-            rows.iter().map(|r| Ok(r.try_get("text")?)).collect()
+            let rows = sqlx::query(
+                "SELECT id, extraction, extraction_error, text_normalized,
+                        CASE WHEN text_normalized IS NULL THEN text END AS raw
+                 FROM source_archives WHERE source_id = $1 ORDER BY id DESC",
+            )
+            .bind(source.get()).fetch_all(p).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(QuoteText {
+                        archive_id: r.try_get("id")?,
+                        extraction: Extraction::from_columns(
+                            &r.try_get::<String, _>("extraction")?,
+                            r.try_get("extraction_error")?,
+                        )?,
+                        normalized: r.try_get("text_normalized")?,
+                        raw: r.try_get("raw")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Stores the normalised text of an archive archived before it was stored at archiving
+    /// (written once: a row that already has one keeps it).
+    pub async fn set_text_normalized(&self, id: i64, normalized: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("UPDATE source_archives SET text_normalized = $1 WHERE id = $2 AND text_normalized IS NULL")
+                .bind(normalized).bind(id).execute(p).await?;
+            Ok(())
+        })
+    }
+
+    /// The stored normalised text of an archive (`None` when absent or not yet computed).
+    pub async fn archive_text_normalized(&self, id: i64) -> Result<Option<String>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT text_normalized FROM source_archives WHERE id = $1").bind(id).fetch_optional(p).await?;
+            Ok(match row {
+                Some(r) => r.try_get("text_normalized")?,
+                None => None,
+            })
         })
     }
 }

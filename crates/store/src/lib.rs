@@ -21,7 +21,7 @@ pub mod stats;
 pub mod testing;
 pub mod users;
 
-pub use archives::{ArchiveInfo, Blobs, NewArchive};
+pub use archives::{ArchiveInfo, Blobs, Extraction, NewArchive, QuoteText};
 pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
 pub use error::StoreError;
 pub use pii::PiiConfirmation;

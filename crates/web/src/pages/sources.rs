@@ -218,6 +218,8 @@ pub struct ArchiveView {
     pub retrieved_at: String,
     pub has_text: bool,
     pub has_translation: bool,
+    /// Why no text could be read, when the extraction failed.
+    pub extraction_failed: Option<String>,
 }
 
 fn is_web(url: &str) -> bool {
@@ -257,6 +259,10 @@ fn archive_view(a: &ArchiveInfo) -> ArchiveView {
         retrieved_at: a.retrieved_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         has_text: a.has_text,
         has_translation: a.has_translation,
+        extraction_failed: match &a.extraction {
+            chancery_app::archive::Extraction::Failed { reason } => Some(reason.clone()),
+            _ => None,
+        },
     }
 }
 

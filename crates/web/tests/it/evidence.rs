@@ -236,7 +236,7 @@ async fn urls_are_fetched_with_limits(backend: Backend) {
         archive_limit: 200_000,
         fetch_timeout: Duration::from_secs(2),
         fetch_private: true,
-        ..Default::default()
+        ..chancery_web::Limits::default()
     };
     let Some(app) = crate::spawn_app_limits(backend, WebConfig::default(), limits).await else {
         return;

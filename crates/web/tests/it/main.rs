@@ -176,8 +176,12 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> Option<TestA
 pub async fn spawn_app_limits(
     backend: Backend,
     config: WebConfig,
-    limits: chancery_web::Limits,
+    mut limits: chancery_web::Limits,
 ) -> Option<TestApp> {
+    // This suite cannot run the `chancery` binary, so documents are extracted in process (on
+    // the blocking pool, without the child's limits); the child process is tested in
+    // crates/chancery/tests against `chancery serve`.
+    limits.extractor = chancery_app::extract::Extractor::InProcess;
     // Server errors go to the test's output (shown when a test fails): RUST_LOG picks the level.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
