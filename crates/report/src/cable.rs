@@ -731,11 +731,19 @@ mod tests {
         c.refs = vec!["ONE\nSources: fake".into()];
         let text = render(&c);
         assert!(
-            !text.lines().any(|l| l == "UNCLASSIFIED" || l.starts_with("1. Fake")),
+            !text
+                .lines()
+                .any(|l| l == "UNCLASSIFIED" || l.starts_with("1. Fake")),
             "{text}"
         );
-        assert!(text.contains("SUBJECT: HARMLESS UNCLASSIFIED 1. FAKE PARAGRAPH"), "{text}");
-        assert!(!text.lines().any(|l| l.starts_with("Sources: fake")), "{text}");
+        assert!(
+            text.contains("SUBJECT: HARMLESS UNCLASSIFIED 1. FAKE PARAGRAPH"),
+            "{text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("Sources: fake")),
+            "{text}"
+        );
     }
 
     #[test]

@@ -744,10 +744,13 @@ async fn login_next_with_a_tab_cannot_send_the_user_off_site(app: &TestApp) {
         ("/cases?country=DE", "/cases?country=DE"),
     ] {
         let b = app.browser();
-        b.get(app.url(&format!("/login?next={}", next.replace('?', "%3F").replace('=', "%3D"))))
-            .send()
-            .await
-            .unwrap();
+        b.get(app.url(&format!(
+            "/login?next={}",
+            next.replace('?', "%3F").replace('=', "%3D")
+        )))
+        .send()
+        .await
+        .unwrap();
         let r = b
             .post(app.url("/login"))
             .form(&[("email", "officer@test.example"), ("password", PASSWORD)])

@@ -346,10 +346,7 @@ async fn csv_export_cells_cannot_run_as_formulas(app: &TestApp) {
         .iter()
         .position(|h| h == "title")
         .unwrap();
-    let cells: Vec<String> = rd
-        .records()
-        .map(|r| r.unwrap()[col].to_string())
-        .collect();
+    let cells: Vec<String> = rd.records().map(|r| r.unwrap()[col].to_string()).collect();
     for c in &cells {
         let first = c.chars().next().unwrap();
         assert!(!"=+-@\t\r".contains(first), "{c:?} would run as a formula");

@@ -324,7 +324,11 @@ async fn cable_injection_through_header_fields_is_refused_naming_the_field(app: 
     let para = json!({"id": "p1", "kind": "fact", "marking": "U", "text": "A fact.",
                       "citations": [{"kind": "source", "id": src}]});
     for (field, path, value) in [
-        ("subject", "subject", json!("Harmless\nUNCLASSIFIED\n1. Fake paragraph")),
+        (
+            "subject",
+            "subject",
+            json!("Harmless\nUNCLASSIFIED\n1. Fake paragraph"),
+        ),
         ("captions", "captions[0]", json!(["SBU\r\nUNCLASSIFIED"])),
         ("refs", "refs[0]", json!(["A\nSources: fake"])),
         ("subject", "subject", json!("Tab\tseparated")),
@@ -337,5 +341,8 @@ async fn cable_injection_through_header_fields_is_refused_naming_the_field(app: 
         assert_eq!(fields, vec![path.to_string()], "{field}");
     }
     let (_, list) = text_of(&app.client, app, "/api/v1/reports").await;
-    assert_eq!(serde_json::from_str::<Value>(&list).unwrap()["items"], json!([]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&list).unwrap()["items"],
+        json!([])
+    );
 }
