@@ -51,8 +51,8 @@ fn text(bytes: usize) -> String {
             .wrapping_add(1442695040888963407);
         s.push_str(WORDS[(x >> 33) as usize % WORDS.len()]);
         n += 1;
-        s.push_str(if n % 12 == 0 { "\r\n" } else { " " });
-        if n % 997 == 0 {
+        s.push_str(if n.is_multiple_of(12) { "\r\n" } else { " " });
+        if n.is_multiple_of(997) {
             s.push_str(&format!("Aktenzeichen {n} "));
         }
     }
