@@ -725,7 +725,7 @@ mod tests {
 
     #[test]
     fn header_fields_with_line_breaks_print_no_lines_of_their_own() {
-        let mut c = cable(vec![para(Marking::U, ParagraphKind::Fact, "x", &[])]);
+        let mut c = cable(vec![para(Marking::SBU, ParagraphKind::Fact, "x", &[])]);
         c.subject = "Harmless\nUNCLASSIFIED\n1. Fake paragraph".into();
         c.captions = vec!["CAPTION\r\nUNCLASSIFIED".into()];
         c.refs = vec!["ONE\nSources: fake".into()];
