@@ -65,31 +65,16 @@ async fn check_references_visible<T: AppRecord>(
     data: &T,
 ) -> Result<(), AppError> {
     use chancery_domain::{Case, Source};
-    use chancery_store::RefKey;
     if !T::REFERENCES_READABLE {
         return Ok(());
     }
-    let wanted: Vec<(String, &'static str, RecordId)> = data
-        .references()
+    let wanted = record_references(data);
+    let before: Vec<(&'static str, RecordId)> = current
+        .map(record_references)
+        .unwrap_or_default()
         .into_iter()
-        .filter_map(|r| match (r.target, r.key) {
-            ("sources", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "source", id)),
-            ("cases", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "case", id)),
-            _ => None,
-        })
+        .map(|(_, what, id)| (what, id))
         .collect();
-    let before: Vec<(&'static str, RecordId)> = match current {
-        Some(c) => c
-            .references()
-            .into_iter()
-            .filter_map(|r| match (r.target, r.key) {
-                ("sources", RefKey::Id(id)) => RecordId::new(id).map(|id| ("source", id)),
-                ("cases", RefKey::Id(id)) => RecordId::new(id).map(|id| ("case", id)),
-                _ => None,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
     let mut errors = ValidationErrors::default();
     for (path, what, id) in wanted {
         if before.contains(&(what, id)) {
@@ -114,6 +99,19 @@ async fn check_references_visible<T: AppRecord>(
     } else {
         Err(AppError::Invalid(errors))
     }
+}
+
+/// The sources and cases a record references by id: (field, what, id).
+fn record_references<T: AppRecord>(data: &T) -> Vec<(String, &'static str, RecordId)> {
+    use chancery_store::RefKey;
+    data.references()
+        .into_iter()
+        .filter_map(|r| match (r.target, r.key) {
+            ("sources", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "source", id)),
+            ("cases", RefKey::Id(id)) => RecordId::new(id).map(|id| (r.path, "case", id)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Creates a record from input.
