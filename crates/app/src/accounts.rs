@@ -158,7 +158,8 @@ pub async fn list_users(app: &App) -> Result<Vec<StoredUser>, AppError> {
     Ok(app.store.list_users().await?)
 }
 
-/// Sets a new password (checked against the password rules); ends the account's sessions.
+/// Sets a new password (checked against the password rules); ends the account's sessions,
+/// revokes its API tokens and cancels its open password links.
 pub async fn set_password(app: &App, user: UserId, password: &str) -> Result<(), AppError> {
     let hash = checked_hash(password)?;
     Ok(app
@@ -175,30 +176,85 @@ pub async fn unlock(app: &App, user: UserId) -> Result<(), AppError> {
         .await?)
 }
 
-/// Creates an API token for an active account: its id and the token itself, which is not
-/// stored (only its sha256 is) and so can be shown only now.
+/// A new API token: the token itself is not stored (only its sha256 is), so it is shown only
+/// now, with its expiry.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct NewToken {
+    pub id: i64,
+    pub name: String,
+    /// Send as `Authorization: Bearer <token>`; shown once.
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub use chancery_store::users::{TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX};
+
+/// The expiry of a token created now that lives `days` (default 90, at most 365). `field`
+/// names where the number was given, for the error.
+pub fn token_expiry(
+    app: &App,
+    days: Option<i64>,
+    field: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let days = days.unwrap_or(TOKEN_DAYS_DEFAULT);
+    if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+        return Err(AppError::invalid(
+            field,
+            format!("a token lives from 1 to {TOKEN_DAYS_MAX} days"),
+        ));
+    }
+    Ok(app.clock.now() + chrono::Duration::days(days))
+}
+
+/// Stores a new token for an account, expiring as given.
+pub(crate) async fn store_token(
+    app: &App,
+    user: UserId,
+    name: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    ctx: &chancery_store::AuditCtx,
+) -> Result<NewToken, AppError> {
+    let token = new_token();
+    let id = app
+        .store
+        .create_token_until(
+            user,
+            name,
+            &chancery_store::sha256_hex(&token),
+            expires_at,
+            ctx,
+        )
+        .await?;
+    Ok(NewToken {
+        id,
+        name: name.to_string(),
+        token,
+        expires_at,
+    })
+}
+
+/// Creates an API token for an active account, living `days` (default 90, at most 365).
 pub async fn create_token(
     app: &App,
     user: &StoredUser,
     name: &str,
-) -> Result<(i64, String), AppError> {
+    days: Option<i64>,
+) -> Result<NewToken, AppError> {
     if !user.account.active {
         return Err(AppError::Forbidden(format!(
             "account {} is inactive",
             user.account.email
         )));
     }
-    let token = new_token();
-    let id = app
-        .store
-        .create_token(
-            user.id,
-            name,
-            &chancery_store::sha256_hex(&token),
-            &chancery_store::AuditCtx::system(),
-        )
-        .await?;
-    Ok((id, token))
+    let expires_at = token_expiry(app, days, "--days")?;
+    store_token(
+        app,
+        user.id,
+        name,
+        expires_at,
+        &chancery_store::AuditCtx::system(),
+    )
+    .await
 }
 
 /// Revokes a token by its id, whoever owns it.
@@ -207,4 +263,64 @@ pub async fn revoke_token(app: &App, id: i64) -> Result<(), AppError> {
         .store
         .revoke_token(id, None, &chancery_store::AuditCtx::system())
         .await?)
+}
+
+// ---------------------------------------------------------------- password links
+//
+// A link issued by a second administrator (`admin::issue_reset`) lets its account's user set
+// their own password, once, before it expires.
+
+fn link_refused() -> AppError {
+    AppError::NotFound(
+        "this password link cannot be used: it has been used, has expired or was replaced".into(),
+    )
+}
+
+/// Whether a password link can be used now (the form is shown only then).
+pub async fn reset_link_usable(app: &App, token: &str) -> Result<(), AppError> {
+    app.store
+        .reset_target(&chancery_store::sha256_hex(token), app.clock.now())
+        .await?
+        .map(|_| ())
+        .ok_or_else(link_refused)
+}
+
+/// Uses a password link: the user's own new password (checked against the password rules) is
+/// set, once; the account's sessions end, its tokens are revoked, a lockout is lifted, and the
+/// next sign-in shows that the password was reset. Audited with the account as the actor.
+pub async fn use_reset_link(
+    app: &App,
+    token: &str,
+    password: &str,
+    address: Option<String>,
+) -> Result<UserId, AppError> {
+    let hash_of_token = chancery_store::sha256_hex(token);
+    // A link that cannot be used is refused before the password is looked at.
+    app.store
+        .reset_target(&hash_of_token, app.clock.now())
+        .await?
+        .ok_or_else(link_refused)?;
+    chancery_domain::account::check_password(password)
+        .map_err(|e| AppError::invalid("password", e))?;
+    let hash = hash_password(password)?;
+    app.store
+        .use_reset(&hash_of_token, &hash, app.clock.now(), address)
+        .await
+        .map_err(|e| match e {
+            chancery_store::StoreError::NotFound => link_refused(),
+            other => other.into(),
+        })
+}
+
+/// When the user's password was reset through a link, if they have not yet been told.
+pub async fn reset_notice(
+    app: &App,
+    user: UserId,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    Ok(app.store.reset_notice(user).await?)
+}
+
+/// The user has read the notice of a reset.
+pub async fn dismiss_reset_notice(app: &App, user: &Actor) -> Result<(), AppError> {
+    Ok(app.store.clear_reset_notice(user.id()).await?)
 }

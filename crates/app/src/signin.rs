@@ -6,7 +6,7 @@
 //! sees them, and each attempt is recorded (the e-mail only as a hash).
 
 use crate::access::check_open;
-use crate::accounts::{new_token, verify_password};
+use crate::accounts::verify_password;
 use crate::{Actor, App, AppError};
 use chancery_domain::{Action, Email, Resource, ResourceKind, UserId};
 use chancery_store::{LoginOutcome, sha256_hex};
@@ -65,13 +65,15 @@ fn may_manage(user: &Actor) -> Result<(), AppError> {
 }
 
 /// One of the user's API tokens (never the token itself: only its hash is stored).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
     pub last_used: Option<DateTime<Utc>>,
     pub revoked: bool,
+    pub expired: bool,
 }
 
 /// The user's own tokens.
@@ -82,18 +84,26 @@ pub async fn own_tokens(app: &App, user: &Actor) -> Result<Vec<TokenInfo>, AppEr
         .list_tokens(user.id())
         .await?
         .into_iter()
-        .map(|(id, name, created_at, last_used, revoked)| TokenInfo {
-            id,
-            name,
-            created_at,
-            last_used,
-            revoked: revoked.is_some(),
+        .map(|t| TokenInfo {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used: t.last_used,
+            revoked: t.revoked_at.is_some(),
+            expired: t.expires_at <= app.clock.now(),
         })
         .collect())
 }
 
-/// Creates a token for the user; answers it (shown once; only its sha256 is kept).
-pub async fn create_own_token(app: &App, user: &Actor, name: &str) -> Result<String, AppError> {
+/// Creates a token for the user, living `days` (default 90, at most 365); answers it with its
+/// expiry (shown once; only its sha256 is kept).
+pub async fn create_own_token(
+    app: &App,
+    user: &Actor,
+    name: &str,
+    days: Option<i64>,
+) -> Result<crate::accounts::NewToken, AppError> {
     may_manage(user)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -102,11 +112,8 @@ pub async fn create_own_token(app: &App, user: &Actor, name: &str) -> Result<Str
             "give the token a name of 1 to 100 characters",
         ));
     }
-    let token = new_token();
-    app.store
-        .create_token(user.id(), name, &sha256_hex(&token), &user.ctx())
-        .await?;
-    Ok(token)
+    let expires_at = crate::accounts::token_expiry(app, days, "expires_in_days")?;
+    crate::accounts::store_token(app, user.id(), name, expires_at, &user.ctx()).await
 }
 
 /// Revokes one of the user's own tokens (another's reads as missing).

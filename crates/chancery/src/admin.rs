@@ -28,7 +28,8 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Set a new password, read from standard input; ends the account's sessions.
+    /// Set a new password, read from standard input; ends the account's sessions and revokes
+    /// its API tokens.
     ResetPassword {
         #[arg(long)]
         email: String,
@@ -52,6 +53,9 @@ pub enum TokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// Days until the token expires (default 90, at most 365).
+        #[arg(long)]
+        days: Option<i64>,
     },
     /// Revoke a token by its id.
     Revoke {
@@ -110,7 +114,7 @@ pub async fn user(app: &App, cmd: UserCommand) -> Result<()> {
             let password = read_password()?;
             accounts::set_password(app, u.id, &password).await?;
             println!(
-                "password set for {}; its sessions have ended",
+                "password set for {}; its sessions have ended and its API tokens are revoked",
                 u.account.email
             );
         }
@@ -139,14 +143,16 @@ pub async fn user(app: &App, cmd: UserCommand) -> Result<()> {
 
 pub async fn token(app: &App, cmd: TokenCommand) -> Result<()> {
     match cmd {
-        TokenCommand::Create { email, name } => {
+        TokenCommand::Create { email, name, days } => {
             let u = accounts::user_by_email(app, &email).await?;
-            let (id, token) = accounts::create_token(app, &u, &name).await?;
+            let t = accounts::create_token(app, &u, &name, days).await?;
             println!(
-                "token {id} for {} (shown once; send it as Authorization: Bearer <token>):",
-                u.account.email
+                "token {} for {}, expires {} (shown once; send it as Authorization: Bearer <token>):",
+                t.id,
+                u.account.email,
+                t.expires_at.format("%Y-%m-%d %H:%M UTC")
             );
-            println!("{token}");
+            println!("{}", t.token);
         }
         TokenCommand::Revoke { id } => {
             accounts::revoke_token(app, id)

@@ -8,6 +8,7 @@
 pub mod archives;
 pub mod audit;
 mod bulk;
+mod duties;
 mod error;
 pub mod pii;
 mod posts;
@@ -23,6 +24,7 @@ pub mod users;
 
 pub use archives::{ArchiveInfo, Blobs, Extraction, NewArchive, QuoteText};
 pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
+pub use duties::{OpenReset, PendingGrant};
 pub use error::StoreError;
 pub use pii::PiiConfirmation;
 pub use records::{
@@ -36,7 +38,7 @@ pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,
 };
-pub use users::{LoginOutcome, StoredUser, sha256_hex};
+pub use users::{LoginOutcome, StoredToken, StoredUser, UserUpdate, sha256_hex};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

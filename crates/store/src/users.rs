@@ -84,15 +84,68 @@ pub enum LoginOutcome {
     Throttled,
 }
 
+/// What a change of an account did besides the change itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// SBU access was asked for and waits for a second administrator's approval.
+    pub sbu_pending: bool,
+    /// Live API tokens of the account revoked (a change of role, post, SBU access, or a
+    /// deactivation).
+    pub tokens_revoked: u64,
+}
+
+/// How long an API token lives unless its creator says otherwise, and the most it may.
+pub const TOKEN_DAYS_DEFAULT: i64 = 90;
+pub const TOKEN_DAYS_MAX: i64 = 365;
+
+/// One of an account's API tokens (never the token: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub last_used: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 impl Store {
-    /// Creates an account; the e-mail must be new.
+    /// Creates an account as the operator at the server does (the command line, the demo
+    /// loader): with the SBU access and password given. The e-mail must be new.
     pub async fn create_user(
         &self,
         account: &Account,
         password_hash: Option<&str>,
         ctx: &AuditCtx,
     ) -> Result<UserId, StoreError> {
+        self.insert_user(account, password_hash, false, ctx).await
+    }
+
+    /// Creates an account as an administrator at the pages does: without a password (a
+    /// password link is asked for, which a second administrator issues) and without SBU
+    /// access (if the account asks for it, a request waits for a second administrator).
+    pub async fn request_user(
+        &self,
+        account: &Account,
+        ctx: &AuditCtx,
+    ) -> Result<UserId, StoreError> {
+        if ctx.actor.is_none() {
+            return Err(StoreError::Config(
+                "a requested account needs an acting administrator".into(),
+            ));
+        }
+        self.insert_user(account, None, true, ctx).await
+    }
+
+    async fn insert_user(
+        &self,
+        account: &Account,
+        password_hash: Option<&str>,
+        requested: bool,
+        ctx: &AuditCtx,
+    ) -> Result<UserId, StoreError> {
         let now = now();
+        let sbu_access = account.sbu_access && !requested;
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let taken = sqlx::query("SELECT id FROM users WHERE email = $1")
@@ -118,28 +171,93 @@ impl Store {
             .bind(account.display_name.as_str())
             .bind(account.placement.role().as_str())
             .bind(account.placement.post().map(|p| p.as_str().to_string()))
-            .bind(account.sbu_access)
+            .bind(sbu_access)
             .bind(password_hash)
             .bind(account.active)
             .bind(now)
             .fetch_one(&mut *tx).await?
             .try_get("id")?;
-            audit_append!(tx, ctx, [user_event("user_create", id)]);
+            let mut events = vec![user_event("user_create", id)];
+            if requested {
+                let requester = ctx.actor.map(|u| u.0);
+                if account.sbu_access {
+                    let g: i64 = sqlx::query(
+                        "INSERT INTO sbu_grants (user_id, status, requested_by, requested_at) VALUES ($1, 'pending', $2, $3) RETURNING id",
+                    ).bind(id).bind(requester).bind(now).fetch_one(&mut *tx).await?.try_get("id")?;
+                    events.push(record_event("sbu_grant_request", "sbu_grant", g));
+                }
+                let r: i64 = sqlx::query(
+                    "INSERT INTO password_resets (user_id, requested_by, requested_at) VALUES ($1, $2, $3) RETURNING id",
+                ).bind(id).bind(requester).bind(now).fetch_one(&mut *tx).await?.try_get("id")?;
+                events.push(record_event("password_reset_request", "password_reset", r));
+            }
+            audit_append!(tx, ctx, events);
             tx.commit().await?;
             Ok(UserId(id))
         })
     }
 
-    /// Changes an account's settings (not its password).
+    /// Changes an account's settings (not its password). SBU access is never granted here:
+    /// an account that had it keeps it while its role and post stay; otherwise asking for it
+    /// leaves a request for a second administrator (`decide_grant`). A change of role or post,
+    /// or giving up SBU access, withdraws a pending request. A change of role, post or SBU
+    /// access, or a deactivation, revokes the account's API tokens; any change ends its
+    /// sessions.
     pub async fn update_user(
         &self,
         id: UserId,
         account: &Account,
         ctx: &AuditCtx,
-    ) -> Result<(), StoreError> {
+    ) -> Result<UserUpdate, StoreError> {
         let now = now();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
+            let Some(old) = sqlx::query("SELECT role, post, sbu_access, active FROM users WHERE id = $1")
+                .bind(id.0).fetch_optional(&mut *tx).await? else {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            };
+            let old_role: String = old.try_get("role")?;
+            let old_post: Option<String> = old.try_get("post")?;
+            let old_sbu: bool = old.try_get("sbu_access")?;
+            let old_active: bool = old.try_get("active")?;
+            let new_post = account.placement.post().map(|p| p.as_str().to_string());
+            let moved = old_role != account.placement.role().as_str() || old_post != new_post;
+            let sbu = account.sbu_access && old_sbu && !moved;
+            let mut events = Vec::new();
+            if moved || !account.sbu_access {
+                let withdrawn = sqlx::query(
+                    "UPDATE sbu_grants SET status = 'withdrawn', decided_by = $1, decided_at = $2
+                     WHERE user_id = $3 AND status = 'pending' RETURNING id",
+                )
+                .bind(ctx.actor.map(|u| u.0)).bind(now).bind(id.0)
+                .fetch_all(&mut *tx).await?;
+                for w in &withdrawn {
+                    events.push(record_event("sbu_grant_withdraw", "sbu_grant", w.try_get("id")?));
+                }
+            }
+            let mut sbu_pending = false;
+            if account.sbu_access && !sbu {
+                let pending = sqlx::query("SELECT id FROM sbu_grants WHERE user_id = $1 AND status = 'pending'")
+                    .bind(id.0).fetch_optional(&mut *tx).await?;
+                if pending.is_none() {
+                    let Some(requester) = ctx.actor else {
+                        tx.rollback().await?;
+                        return Err(StoreError::Config("asking for SBU access needs an acting administrator".into()));
+                    };
+                    let g: i64 = sqlx::query(
+                        "INSERT INTO sbu_grants (user_id, status, requested_by, requested_at) VALUES ($1, 'pending', $2, $3) RETURNING id",
+                    ).bind(id.0).bind(requester.0).bind(now).fetch_one(&mut *tx).await?.try_get("id")?;
+                    events.push(record_event("sbu_grant_request", "sbu_grant", g));
+                }
+                sbu_pending = true;
+            }
+            let tokens_revoked = if moved || sbu != old_sbu || (old_active && !account.active) {
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(now).bind(id.0).execute(&mut *tx).await?.rows_affected()
+            } else {
+                0
+            };
             let clash = sqlx::query("SELECT id FROM users WHERE email = $1 AND id <> $2")
                 .bind(account.email.as_str()).bind(id.0)
                 .fetch_optional(&mut *tx).await?;
@@ -154,8 +272,8 @@ impl Store {
             .bind(account.email.as_str())
             .bind(account.display_name.as_str())
             .bind(account.placement.role().as_str())
-            .bind(account.placement.post().map(|p| p.as_str().to_string()))
-            .bind(account.sbu_access)
+            .bind(new_post)
+            .bind(sbu)
             .bind(account.active)
             .bind(now)
             .bind(id.0)
@@ -167,13 +285,18 @@ impl Store {
             }
             // A changed account ends its sessions: they were granted under the old settings.
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-            audit_append!(tx, ctx, [user_event("user_update", id.0)]);
+            events.insert(0, user_event("user_update", id.0));
+            if tokens_revoked > 0 {
+                events.push(user_event("tokens_revoke", id.0));
+            }
+            audit_append!(tx, ctx, events);
             tx.commit().await?;
-            Ok(())
+            Ok(UserUpdate { sbu_pending, tokens_revoked })
         })
     }
 
-    /// Sets a new password hash and ends the account's sessions.
+    /// Sets a new password hash (the operator at the server), ends the account's sessions,
+    /// revokes its API tokens and cancels its open password links.
     pub async fn set_password(
         &self,
         id: UserId,
@@ -191,7 +314,15 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-            audit_append!(tx, ctx, [user_event("password_set", id.0)]);
+            sqlx::query("UPDATE password_resets SET cancelled_at = $1 WHERE user_id = $2 AND used_at IS NULL AND cancelled_at IS NULL")
+                .bind(now).bind(id.0).execute(&mut *tx).await?;
+            let revoked = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now).bind(id.0).execute(&mut *tx).await?.rows_affected();
+            let mut events = vec![user_event("password_set", id.0)];
+            if revoked > 0 {
+                events.push(user_event("tokens_revoke", id.0));
+            }
+            audit_append!(tx, ctx, events);
             tx.commit().await?;
             Ok(())
         })
@@ -370,7 +501,7 @@ impl Store {
 
     // ------------------------------------------------------------------ API tokens
 
-    /// Stores a token's hash; returns the token's id.
+    /// Stores a token's hash, expiring after the default lifetime; returns the token's id.
     pub async fn create_token(
         &self,
         user: UserId,
@@ -378,12 +509,26 @@ impl Store {
         token_hash: &str,
         ctx: &AuditCtx,
     ) -> Result<i64, StoreError> {
+        let expires_at = now() + Duration::days(TOKEN_DAYS_DEFAULT);
+        self.create_token_until(user, name, token_hash, expires_at, ctx)
+            .await
+    }
+
+    /// Stores a token's hash with its expiry; returns the token's id.
+    pub async fn create_token_until(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        ctx: &AuditCtx,
+    ) -> Result<i64, StoreError> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let id: i64 = sqlx::query(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
-            .bind(user.0).bind(name).bind(token_hash).bind(now())
+            .bind(user.0).bind(name).bind(token_hash).bind(now()).bind(expires_at)
             .fetch_one(&mut *tx).await?.try_get("id")?;
             let mut e = AuditEvent::new("token_create");
             e.record_type = Some("api_token".into());
@@ -394,11 +539,11 @@ impl Store {
         })
     }
 
-    /// The account a live (unrevoked) token belongs to, noting its use.
+    /// The account a live (unrevoked, unexpired) token belongs to, noting its use.
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
         with_pool!(self, p => {
-            let row = sqlx::query("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(token_hash).fetch_optional(p).await?;
+            let row = sqlx::query("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+                .bind(token_hash).bind(now()).fetch_optional(p).await?;
             let Some(row) = row else { return Ok(None) };
             let id: i64 = row.try_get("id")?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now()).bind(id).execute(p).await?;
@@ -433,36 +578,34 @@ impl Store {
         })
     }
 
-    /// An account's tokens: (id, name, created, last used, revoked).
-    #[allow(clippy::type_complexity)]
-    pub async fn list_tokens(
-        &self,
-        user: UserId,
-    ) -> Result<
-        Vec<(
-            i64,
-            String,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-        )>,
-        StoreError,
-    > {
+    /// An account's tokens, oldest first.
+    pub async fn list_tokens(&self, user: UserId) -> Result<Vec<StoredToken>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(
-                "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+                "SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
             )
             .bind(user.0).fetch_all(p).await?;
             rows.iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("created_at")?, r.try_get("last_used_at")?, r.try_get("revoked_at")?)))
+                .map(|r| Ok(StoredToken {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_used: r.try_get("last_used_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                }))
                 .collect()
         })
     }
 }
 
-fn user_event(action: &str, id: i64) -> AuditEvent {
+pub(crate) fn user_event(action: &str, id: i64) -> AuditEvent {
+    record_event(action, "user", id)
+}
+
+fn record_event(action: &str, record_type: &str, id: i64) -> AuditEvent {
     let mut e = AuditEvent::new(action);
-    e.record_type = Some("user".into());
+    e.record_type = Some(record_type.into());
     e.record_id = Some(id);
     e
 }

@@ -122,8 +122,19 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of a request, naming its path without the secret a password link carries.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let path = req.uri().path();
+    let path = if path.starts_with("/password-reset/") {
+        "/password-reset/(link)"
+    } else {
+        path
+    };
+    tracing::debug_span!("request", method = %req.method(), path = %path)
 }
 
 /// Binds `addr` (port 0 picks a free one) and returns the listener and the bound address.

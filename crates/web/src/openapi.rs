@@ -501,6 +501,8 @@ fn fix_up(doc: &mut Value) {
         crate::api::redactions::api_get,
         crate::api::redactions::api_decide,
         crate::api::audit::api_audit,
+        crate::api::tokens::api_tokens,
+        crate::api::tokens::api_token_create,
     ),
     tags(
         (name = "cases", description = "Cases documented by posts: records, comparisons, group summaries, export and import"),
@@ -516,6 +518,7 @@ fn fix_up(doc: &mut Value) {
         (name = "statistics", description = "Imported statistics releases and indicators computed from them"),
         (name = "redactions", description = "Requests to redact a field of a stored version, and decisions on them"),
         (name = "audit", description = "The audit log (administrators)"),
+        (name = "tokens", description = "One's own API tokens: they expire (90 days unless asked otherwise, at most 365)"),
     )
 )]
 pub struct ApiDoc;

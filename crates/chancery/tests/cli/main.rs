@@ -363,6 +363,8 @@ fn accounts_and_tokens_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A token made before the operator's reset is revoked by it.
+    let before_reset = token_for(data, "reader@test.example");
     let out = run_cli(
         &[
             "user",
@@ -382,17 +384,54 @@ fn accounts_and_tokens_from_the_command_line() {
     );
     let token = token_for(data, "reader@test.example");
     assert!(token.starts_with("chy_") && token.len() > 40, "{token}");
+    let out = run_cli(
+        &[
+            "token",
+            "create",
+            "--email",
+            "reader@test.example",
+            "--days",
+            "400",
+            "--data",
+            data,
+        ],
+        "",
+    );
+    assert!(!out.status.success(), "a token lives at most 365 days");
+    let out = run_cli(
+        &[
+            "token",
+            "create",
+            "--email",
+            "reader@test.example",
+            "--days",
+            "7",
+            "--data",
+            data,
+        ],
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(", expires "),
+        "the expiry is shown at creation"
+    );
     let run = start(&["serve", "--data", data, "--listen", "127.0.0.1:0"], &[]);
     let base = format!("http://{}", run.addr);
     let cases = get_json(&format!("{base}/api/v1/cases"), &token);
     assert_eq!(cases["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        get(&format!("{base}/api/v1/cases"), Some(&before_reset)).0,
+        401,
+        "the reset revoked the older token"
+    );
     let list = run_cli(&["user", "list", "--data", data], "");
     let listed = String::from_utf8(list.stdout).unwrap();
     assert!(
         listed.contains("reader@test.example\thq_reader\thq\tsbu=true"),
         "{listed}"
     );
-    let out = run_cli(&["token", "revoke", "--id", "1", "--data", data], "");
+    // Token 1 was revoked by the reset; token 2 is `token`.
+    let out = run_cli(&["token", "revoke", "--id", "2", "--data", data], "");
     assert!(
         out.status.success(),
         "{}",
@@ -421,6 +460,25 @@ fn accounts_and_tokens_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Each use of the operator's path is audited as `local`, with no account.
+    let out = run_cli(&["audit", "export", "--data", data], "");
+    let entries: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for action in [
+        "user_create",
+        "password_set",
+        "tokens_revoke",
+        "token_create",
+    ] {
+        let e = entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("{action} is audited"));
+        assert_eq!(e["address"], "local", "{e}");
+        assert!(e["actor_id"].is_null(), "{e}");
+    }
 }
 
 #[test]

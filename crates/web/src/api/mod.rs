@@ -18,6 +18,7 @@ pub mod sources;
 pub mod statistics;
 pub mod taskings;
 pub mod templates;
+pub mod tokens;
 
 use crate::routes::Route;
 
@@ -40,6 +41,7 @@ pub fn routes() -> Vec<Route> {
         statistics::routes(),
         redactions::routes(),
         audit::routes(),
+        tokens::routes(),
     ]
     .into_iter()
     .flatten()

@@ -112,7 +112,9 @@ pub async fn login(State(state): State<AppState>, session: Session, req: Request
         .insert(SESSION_LOGIN_AT, chrono::Utc::now().timestamp())
         .await
         .map_err(internal)?;
-    Ok(see_other(safe_next(next)))
+    // A password reset through a link is told at the next sign-in.
+    let to = crate::pages::password::after_sign_in(&state, u, safe_next(next)).await?;
+    Ok(see_other(to))
 }
 
 pub async fn logout(
@@ -132,8 +134,10 @@ pub struct TokenRow {
     pub id: i64,
     pub name: String,
     pub created: String,
+    pub expires: String,
     pub last_used: String,
     pub revoked: bool,
+    pub expired: bool,
 }
 
 #[derive(Template)]
@@ -141,14 +145,17 @@ pub struct TokenRow {
 pub struct TokensPage {
     pub page: PageMeta,
     pub tokens: Vec<TokenRow>,
-    pub new_token: Option<String>,
+    /// The token just created, and when it expires.
+    pub new_token: Option<(String, String)>,
     pub error: Option<String>,
+    pub default_days: i64,
+    pub max_days: i64,
 }
 
 async fn tokens_view(
     state: &AppState,
     user: &CurrentUser,
-    new_token: Option<String>,
+    new_token: Option<(String, String)>,
     error: Option<String>,
 ) -> PageResult {
     let tokens = signin::own_tokens(state, user)
@@ -158,6 +165,8 @@ async fn tokens_view(
             id: t.id,
             name: t.name,
             created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            expires: t.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            expired: t.expired,
             last_used: t
                 .last_used
                 .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -177,6 +186,8 @@ async fn tokens_view(
             tokens,
             new_token,
             error,
+            default_days: chancery_app::accounts::TOKEN_DAYS_DEFAULT,
+            max_days: chancery_app::accounts::TOKEN_DAYS_MAX,
         },
     ))
 }
@@ -191,13 +202,28 @@ pub async fn create_token(
     user: CurrentUser,
     FormBody(pairs): FormBody,
 ) -> PageResult {
-    let name = pairs
-        .iter()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    match signin::create_own_token(&state, &user, &name).await {
-        Ok(token) => tokens_view(&state, &user, Some(token), None).await,
+    let field = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let days = match field("expires_in_days").as_str() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let e = "Expires after: give a whole number of days".to_string();
+                return tokens_view(&state, &user, None, Some(e)).await;
+            }
+        },
+    };
+    match signin::create_own_token(&state, &user, &field("name"), days).await {
+        Ok(t) => {
+            let expires = t.expires_at.format("%-d %B %Y at %H:%M UTC").to_string();
+            tokens_view(&state, &user, Some((t.token, expires)), None).await
+        }
         Err(AppError::Invalid(e)) => tokens_view(&state, &user, None, Some(e.to_string())).await,
         Err(e) => Err(e.into()),
     }

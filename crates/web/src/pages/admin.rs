@@ -1,4 +1,5 @@
-//! Administration: accounts (create, change, unlock, set a password) and the audit log.
+//! Administration: accounts (create, change, unlock), the two-person steps (SBU access,
+//! password links) and the audit log.
 
 use crate::AppState;
 use crate::api::audit::audit_filter;
@@ -13,10 +14,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chancery_app::access::check_open;
 use chancery_app::admin::{self, StoredUser};
-use chancery_domain::account::check_password;
 use chancery_domain::input::form_to_json;
 use chancery_domain::{
-    Account, Action, FieldError, Marking, Resource, ResourceKind, Role, ValidationErrors,
+    Account, Action, Marking, Resource, ResourceKind, Role, UserId, ValidationErrors,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -32,8 +32,20 @@ pub struct UserRow {
     pub role: &'static str,
     pub post: String,
     pub sbu: bool,
+    pub sbu_pending: bool,
     pub active: bool,
     pub locked: bool,
+}
+
+/// Something waiting for a second administrator, as the accounts page lists it.
+pub struct WaitingRow {
+    pub user_id: i64,
+    pub email: String,
+    pub what: &'static str,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// The viewer asked for it, so another administrator acts on it.
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -41,13 +53,51 @@ pub struct UserRow {
 pub struct UsersPage {
     pub page: PageMeta,
     pub users: Vec<UserRow>,
+    pub waiting: Vec<WaitingRow>,
+}
+
+fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %B %Y at %H:%M UTC").to_string()
 }
 
 pub async fn users_page(State(state): State<AppState>, user: CurrentUser) -> PageResult {
     require_admin(&user)?;
     let now = chrono::Utc::now();
-    let users = admin::users(&state, &user)
-        .await?
+    let accounts = admin::users(&state, &user).await?;
+    let (grants, resets) = admin::waiting(&state, &user).await?;
+    let email = |id: UserId| {
+        accounts
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.account.email.to_string())
+            .unwrap_or_else(|| format!("account {}", id.0))
+    };
+    let me = user.id();
+    let mut waiting: Vec<WaitingRow> = grants
+        .iter()
+        .map(|g| WaitingRow {
+            user_id: g.user_id.0,
+            email: email(g.user_id),
+            what: "SBU access",
+            requested_by: email(g.requested_by),
+            requested_at: when(g.requested_at),
+            mine: g.requested_by == me,
+        })
+        .collect();
+    waiting.extend(
+        resets
+            .iter()
+            .filter(|r| r.issued_at.is_none())
+            .map(|r| WaitingRow {
+                user_id: r.user_id.0,
+                email: email(r.user_id),
+                what: "A password link",
+                requested_by: email(r.requested_by),
+                requested_at: when(r.requested_at),
+                mine: r.requested_by == me,
+            }),
+    );
+    let users = accounts
         .into_iter()
         .map(|u| UserRow {
             id: u.id.0,
@@ -61,6 +111,7 @@ pub async fn users_page(State(state): State<AppState>, user: CurrentUser) -> Pag
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "headquarters".into()),
             sbu: u.account.sbu_access,
+            sbu_pending: grants.iter().any(|g| g.user_id == u.id),
             active: u.account.active,
             locked: u.locked_until.is_some_and(|t| t > now),
         })
@@ -70,6 +121,7 @@ pub async fn users_page(State(state): State<AppState>, user: CurrentUser) -> Pag
         &UsersPage {
             page: PageMeta::new("Accounts", Marking::U, &user),
             users,
+            waiting,
         },
     ))
 }
@@ -88,10 +140,75 @@ pub struct UserFormPage {
     pub post: SelectField,
     pub sbu_access: bool,
     pub active: bool,
-    pub password: Field,
     pub user_id: Option<i64>,
     pub locked: bool,
     pub legacy_ref: Option<String>,
+    pub duties: Option<DutiesView>,
+}
+
+/// What waits for a second administrator on the account shown, as the viewer may act on it.
+pub struct DutiesView {
+    /// The account is the viewer's own.
+    pub own: bool,
+    /// Only one active administrator: nobody can be the second.
+    pub single_admin: bool,
+    pub has_password: bool,
+    pub grant: Option<GrantView>,
+    pub reset: Option<ResetView>,
+}
+
+pub struct GrantView {
+    pub id: i64,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// The viewer asked for it (so may not decide it).
+    pub mine: bool,
+}
+
+pub struct ResetView {
+    pub requested_by: String,
+    pub requested_at: String,
+    /// The viewer asked for it (so may not issue it, nor ever see it).
+    pub mine: bool,
+    /// Issued: by whom, and until when it can be used.
+    pub issued: Option<(String, String)>,
+}
+
+async fn duties_view(
+    state: &AppState,
+    user: &CurrentUser,
+    target: &StoredUser,
+) -> Result<DutiesView, AppError> {
+    let d = admin::duties(state, user, target.id).await?;
+    let accounts = admin::users(state, user).await?;
+    let email = |id: UserId| {
+        accounts
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.account.email.to_string())
+            .unwrap_or_else(|| format!("account {}", id.0))
+    };
+    let me = user.id();
+    Ok(DutiesView {
+        own: target.id == me,
+        single_admin: d.administrators < 2,
+        has_password: target.password_hash.is_some(),
+        grant: d.sbu.map(|g| GrantView {
+            id: g.id,
+            requested_by: email(g.requested_by),
+            requested_at: when(g.requested_at),
+            mine: g.requested_by == me,
+        }),
+        reset: d.reset.map(|r| ResetView {
+            requested_by: email(r.requested_by),
+            requested_at: when(r.requested_at),
+            mine: r.requested_by == me,
+            issued: r
+                .issued_by
+                .zip(r.expires_at)
+                .map(|(by, until)| (email(by), when(until))),
+        }),
+    })
 }
 
 async fn user_form(
@@ -124,16 +241,28 @@ async fn user_form(
         post: form.select("post", &post_options(&posts), Some("(headquarters)")),
         sbu_access: flag("sbu_access"),
         active: flag("active"),
-        password: Field {
-            name: "password".into(),
-            value: String::new(),
-            error: form.error("password"),
-            pii: Vec::new(),
-        },
         user_id: target.map(|t| t.id.0),
         locked: target.is_some_and(|t| t.locked_until.is_some_and(|l| l > chrono::Utc::now())),
         legacy_ref: target.and_then(|t| t.legacy_ref.clone()),
+        duties: match target {
+            Some(t) => Some(duties_view(state, user, t).await?),
+            None => None,
+        },
     })
+}
+
+/// The account form's values: a checkbox left unticked sends nothing, so a missing
+/// `sbu_access` or `active` reads as unticked (the domain's default for `active` is true).
+fn form_values(form: &[(String, String)]) -> Value {
+    let mut values = form_to_json(form);
+    if let Some(o) = values.as_object_mut() {
+        // No password is taken here: a second administrator issues the account's password link.
+        o.remove("password");
+        for flag in ["sbu_access", "active"] {
+            o.entry(flag).or_insert(Value::Bool(false));
+        }
+    }
+    values
 }
 
 fn account_values(u: &StoredUser) -> Value {
@@ -160,28 +289,15 @@ pub async fn create_user(
     FormBody(form): FormBody,
 ) -> PageResult {
     require_admin(&user)?;
-    let values = form_to_json(&form);
-    let password = values
-        .get("password")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let mut errors = match Account::from_json(&values) {
-        Ok(account) => match check_password(&password) {
-            Ok(()) => match admin::create_user(&state, &user, &account, &password).await {
-                Ok(id) => return Ok(see_other(format!("/admin/users/{}", id.0))),
-                Err(AppError::Invalid(e)) => e,
-                Err(e) => return Err(e.into()),
-            },
-            Err(reason) => ValidationErrors::one(FieldError::new("password", reason)),
+    let values = form_values(&form);
+    let errors = match Account::from_json(&values) {
+        Ok(account) => match admin::create_user(&state, &user, &account).await {
+            Ok(id) => return Ok(see_other(format!("/admin/users/{}", id.0))),
+            Err(AppError::Invalid(e)) => e,
+            Err(e) => return Err(e.into()),
         },
         Err(e) => e,
     };
-    if let Err(reason) = check_password(&password)
-        && errors.reason_for("password").is_none()
-    {
-        errors.push(FieldError::new("password", reason));
-    }
     let t = user_form(&state, &user, None, &values, &errors).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t))
 }
@@ -220,10 +336,10 @@ pub async fn update_user(
 ) -> PageResult {
     require_admin(&user)?;
     let target = load_target(&state, &user, &id).await?;
-    let values = form_to_json(&form);
+    let values = form_values(&form);
     let errors = match Account::from_json(&values) {
         Ok(account) => match admin::update_user(&state, &user, target.id, &account).await {
-            Ok(()) => return Ok(see_other(format!("/admin/users/{}", target.id.0))),
+            Ok(_) => return Ok(see_other(format!("/admin/users/{}", target.id.0))),
             Err(AppError::Invalid(e)) => e,
             Err(e) => return Err(e.into()),
         },
@@ -244,33 +360,75 @@ pub async fn unlock_user(
     Ok(see_other(format!("/admin/users/{}", target.id.0)))
 }
 
-pub async fn set_password(
+/// Asks for a password link for the account; a second administrator issues it.
+pub async fn request_reset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> PageResult {
+    require_admin(&user)?;
+    let target = load_target(&state, &user, &id).await?;
+    admin::request_reset(&state, &user, target.id).await?;
+    Ok(see_other(format!("/admin/users/{}", target.id.0)))
+}
+
+#[derive(Template)]
+#[template(path = "reset_link.html")]
+pub struct ResetLinkPage {
+    pub page: PageMeta,
+    pub email: String,
+    pub user_id: i64,
+    pub link: String,
+    pub expires: String,
+}
+
+/// Issues the account's password link (a second administrator only) and shows it, once.
+pub async fn issue_reset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    require_admin(&user)?;
+    let target = load_target(&state, &user, &id).await?;
+    let issued = admin::issue_reset(&state, &user, target.id).await?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    Ok(render(
+        StatusCode::OK,
+        &ResetLinkPage {
+            page: PageMeta::new("Password link", Marking::U, &user),
+            email: target.account.email.to_string(),
+            user_id: target.id.0,
+            link: format!("http://{host}/password-reset/{}", issued.token),
+            expires: when(issued.expires_at),
+        },
+    ))
+}
+
+/// Approves or rejects a request for SBU access (a second administrator only).
+pub async fn decide_grant(
     State(state): State<AppState>,
     user: CurrentUser,
     IdPath(id): IdPath,
     FormBody(form): FormBody,
 ) -> PageResult {
     require_admin(&user)?;
-    let target = load_target(&state, &user, &id).await?;
-    let password = form
+    let approve = match form
         .iter()
-        .find(|(k, _)| k == "password")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    if let Err(reason) = check_password(&password) {
-        let errors = ValidationErrors::one(FieldError::new("password", reason));
-        let t = user_form(
-            &state,
-            &user,
-            Some(&target),
-            &account_values(&target),
-            &errors,
-        )
-        .await?;
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &t));
-    }
-    admin::set_password(&state, &user, target.id, &password).await?;
-    Ok(see_other(format!("/admin/users/{}", target.id.0)))
+        .find(|(k, _)| k == "decision")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => {
+            return Err(AppError::invalid("decision", "choose approve or reject").into());
+        }
+    };
+    let account = admin::decide_grant(&state, &user, &id, approve).await?;
+    Ok(see_other(format!("/admin/users/{}", account.0)))
 }
 
 // ---------------------------------------------------------------- audit log
@@ -382,7 +540,21 @@ pub fn routes() -> Vec<Route> {
         Route::get("user_page", "/admin/users/{id}", user_page),
         Route::post("user_update", "/admin/users/{id}", update_user),
         Route::post("user_unlock", "/admin/users/{id}/unlock", unlock_user),
-        Route::post("user_password", "/admin/users/{id}/password", set_password),
+        Route::post(
+            "user_reset_request",
+            "/admin/users/{id}/reset",
+            request_reset,
+        ),
+        Route::post(
+            "user_reset_issue",
+            "/admin/users/{id}/reset/issue",
+            issue_reset,
+        ),
+        Route::post(
+            "sbu_grant_decide",
+            "/admin/sbu-grants/{id}/decision",
+            decide_grant,
+        ),
         Route::get("audit_page", "/admin/audit", audit_page),
     ]
 }

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod history;
 pub mod home;
 pub mod listing;
+pub mod password;
 pub mod posts;
 pub mod record_forms;
 pub mod redactions;
@@ -141,6 +142,7 @@ pub fn routes() -> Vec<Route> {
         statistics::routes(),
         admin::routes(),
         redactions::routes(),
+        password::routes(),
     ]
     .into_iter()
     .flatten()

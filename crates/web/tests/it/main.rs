@@ -7,6 +7,7 @@ mod case_form_detail;
 mod case_pages;
 mod cases_depth;
 mod concurrency;
+mod duties;
 mod evidence;
 mod markings;
 mod matrix;

@@ -142,7 +142,11 @@ fn expected(route: &str, w: Who) -> Option<u16> {
     };
     Some(match route {
         "healthz" | "style" | "login_form" | "openapi" | "posts_page" | "api_posts" | "tokens"
-        | "token_create" => OK,
+        | "token_create" | "api_tokens" | "reset_notice" => OK,
+        "api_token_create" => CREATED,
+        "reset_notice_dismiss" => REDIRECT,
+        // A password link that was never issued, whoever opens it.
+        "password_reset_form" | "password_reset" => 404,
         "login" => 401,
         "home" | "logout" => REDIRECT,
         "token_revoke" => 404,
@@ -215,7 +219,10 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "api_source_archive_create" => write(w.sees_source(), CREATED),
         "source_archive_create" => write(w.sees_source(), REDIRECT),
         "users_page" | "user_new" | "user_page" | "audit_page" | "api_audit" => admin,
-        "user_create" | "user_update" | "user_unlock" | "user_password" => admin_post,
+        "user_create" | "user_update" | "user_unlock" | "user_reset_request"
+        | "sbu_grant_decide" => admin_post,
+        // Issuing a password link another administrator asked for: the link is shown.
+        "user_reset_issue" => admin,
         "redactions_page" | "api_redactions" | "redaction_page" | "api_redaction" => redaction_read,
         "redaction_new" => redaction_request,
         "redaction_create" => {
@@ -586,6 +593,47 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
+/// A second administrator, who asks for what the administrator under test decides or issues.
+async fn other_admin(app: &TestApp) -> AuditCtx {
+    let id = app
+        .account(
+            &format!("asker{}@test.example", rand::random::<u32>()),
+            "admin",
+            None,
+            false,
+            None,
+        )
+        .await;
+    AuditCtx::user(chancery_domain::UserId(id), None)
+}
+
+/// A fresh password link for the account, asked for by another administrator.
+async fn new_reset(app: &TestApp, account: i64) {
+    let ctx = other_admin(app).await;
+    app.store()
+        .request_reset(chancery_domain::UserId(account), &ctx)
+        .await
+        .unwrap();
+}
+
+/// A fresh request for SBU access for the account, asked for by another administrator
+/// (deciding one consumes it); returns its id.
+async fn new_grant(app: &TestApp, account: i64) -> i64 {
+    let ctx = other_admin(app).await;
+    let id = chancery_domain::UserId(account);
+    let mut a = app.store().user(id).await.unwrap().unwrap().account;
+    a.sbu_access = true;
+    app.store().update_user(id, &a, &ctx).await.unwrap();
+    app.store()
+        .pending_grants()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.user_id == id)
+        .expect("a pending request")
+        .id
+}
+
 /// A fresh redaction request (deciding one consumes it).
 async fn new_request(app: &TestApp, case_id: i64) -> i64 {
     let admin = chancery_domain::Account::from_json(
@@ -703,7 +751,14 @@ async fn ask(
         n if n.contains("engagement") => fx.engagements[m][o].to_string(),
         n if n.contains("case") => case_id.to_string(),
         n if n.contains("source") => source_id.to_string(),
-        "user_page" | "user_update" | "user_unlock" | "user_password" => fx.account.to_string(),
+        "user_page" | "user_update" | "user_unlock" | "user_reset_request" => {
+            fx.account.to_string()
+        }
+        "user_reset_issue" => {
+            new_reset(app, fx.account).await;
+            fx.account.to_string()
+        }
+        "sbu_grant_decide" => new_grant(app, fx.account).await.to_string(),
         "token_revoke" => "999999".into(),
         n if n.contains("redaction") => new_request(app, fx.cases[1][1]).await.to_string(),
         "dataset_page" | "dataset_csv" | "api_observations" => "matrix_ds".into(),
@@ -911,7 +966,6 @@ async fn ask(
             ),
             ("display_name", "New".into()),
             ("role", "hq_reader".into()),
-            ("password", "a long enough password".into()),
         ]),
         "user_update" => req.form(&[
             ("email", "subject@test.example"),
@@ -920,7 +974,8 @@ async fn ask(
             ("post", "berlin"),
             ("active", "true"),
         ]),
-        "user_password" => req.form(&[("password", "another long password")]),
+        "sbu_grant_decide" => req.form(&[("decision", "reject")]),
+        "api_token_create" => req.json(&json!({"name": "matrix", "expires_in_days": 7})),
         "api_redaction_create" | "redaction_create" => {
             let body = json!({"record_type": "case", "record_id": fx.cases[1][1], "field": "summary", "reason": "matrix"});
             if name == "redaction_create" {
