@@ -222,7 +222,7 @@ pub fn routes() -> Vec<Route> {
 
 #[cfg(test)]
 mod tests {
-    use super::history::describe_change;
+    use chancery_app::reports::history::describe_change;
     use super::lines;
     use super::paragraphs::{moved, paragraph_errors, parse_citations};
     use super::report::embeddable;
