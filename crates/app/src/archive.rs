@@ -505,7 +505,84 @@ mod resolver_tests {
             Err(e) => e.to_string(),
             Ok(_) => panic!("localhost resolved through the public-only resolver"),
         };
-        assert!(err.contains("internal address"), "{err}");
+        assert!(err.contains("not public"), "{err}");
+        assert!(
+            !err.contains("127.0.0.1") && !err.contains("::1"),
+            "the error names what the name resolved to: {err}"
+        );
+    }
+
+    /// The finding: the filter let through shared address space (carrier-grade NAT),
+    /// benchmarking, reserved, NAT64, IPv4-compatible, 6to4 and site-local addresses.
+    #[test]
+    fn ssrf_special_purpose_ranges_are_refused() {
+        for ip in [
+            "100.64.0.1",
+            "100.127.255.254",
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.254",
+            "0.1.2.3",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "192.88.99.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "224.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::ffff:127.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "fec0::1",
+            "feff::1",
+            "2001::1",
+            "2001:db8::1",
+            "3fff::1",
+            "5f00::1",
+            "100::1",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "ff02::1",
+            "::1",
+            "::",
+        ] {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            assert!(super::is_internal(addr), "{ip} is not globally reachable");
+        }
+        for ip in ["8.8.8.8", "93.184.215.14", "2606:4700:4700::1111", "2a00:1450::1"] {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            assert!(!super::is_internal(addr), "{ip} is public");
+        }
+    }
+
+    /// The finding: an archive error said what an internal name resolved to.
+    #[tokio::test]
+    async fn ssrf_archive_errors_name_no_resolved_address() {
+        let err = super::fetch(
+            "http://localhost:9/",
+            1000,
+            std::time::Duration::from_secs(2),
+            false,
+        )
+        .await
+        .err()
+        .expect("localhost is refused");
+        assert!(
+            !err.contains("127.0.0.1") && !err.contains("::1"),
+            "the error names the resolved address: {err}"
+        );
+        assert!(err.contains("localhost"), "{err}");
     }
 }
 

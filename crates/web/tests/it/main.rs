@@ -8,6 +8,7 @@ mod case_pages;
 mod cases_depth;
 mod concurrency;
 mod evidence;
+mod hardening;
 mod markings;
 mod matrix;
 mod pages;
