@@ -36,7 +36,7 @@ pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,
 };
-pub use users::{LoginOutcome, StoredUser, sha256_hex};
+pub use users::{LoginTicket, StoredUser, sha256_hex};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
