@@ -4,6 +4,7 @@
 
 use chancery_domain::Marking;
 use chancery_domain::report::{Report, ReportParagraph, ReportState};
+use std::collections::{HashMap, HashSet};
 
 /// A change of state on its own, in words ("submitted", "cleared step 1").
 pub fn state_change(from: ReportState, to: ReportState) -> Option<String> {
@@ -23,31 +24,22 @@ pub fn state_change(from: ReportState, to: ReportState) -> Option<String> {
 }
 
 /// The ids of `b` that are not in a longest common subsequence with `a`: the ones that moved.
+/// Myers' diff (the `similar` crate, its linear-space variant): memory linear in the number of
+/// paragraphs, time O((N + M) D) for D differences, where a paragraphs x paragraphs table cost
+/// 340 MB at 8,000 paragraphs. Ids are unique within a version.
 pub fn out_of_order<'a>(a: &[&str], b: &[&'a str]) -> Vec<&'a str> {
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] {
-                t[i + 1][j + 1] + 1
-            } else {
-                t[i + 1][j].max(t[i][j + 1])
-            };
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, a, b);
+    let mut kept = vec![false; b.len()];
+    for op in ops {
+        if let similar::DiffOp::Equal { new_index, len, .. } = op {
+            kept[new_index..new_index + len].fill(true);
         }
     }
-    let (mut i, mut j, mut kept) = (0, 0, Vec::new());
-    while i < n && j < m {
-        if a[i] == b[j] {
-            kept.push(b[j]);
-            i += 1;
-            j += 1;
-        } else if t[i + 1][j] >= t[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    b.iter().copied().filter(|id| !kept.contains(id)).collect()
+    b.iter()
+        .zip(kept)
+        .filter(|(_, k)| !k)
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// What changed from one version to the next, as a user who sees `visible` markings may know
@@ -93,24 +85,31 @@ pub fn describe_change(
             .collect()
     };
     let (old, new) = (shown(prev), shown(next));
-    let find = |list: &[(String, ReportParagraph)], id: &str| -> Option<usize> {
-        list.iter().position(|(_, p)| p.id.as_str() == id)
+    let index = |list: &[(String, ReportParagraph)]| -> HashMap<String, usize> {
+        list.iter()
+            .enumerate()
+            .map(|(i, (_, p))| (p.id.as_str().to_string(), i))
+            .collect()
     };
+    let (old_at, new_at) = (index(&old), index(&new));
+    let find = |at: &HashMap<String, usize>, id: &str| -> Option<usize> { at.get(id).copied() };
     let old_common: Vec<&str> = old
         .iter()
         .map(|(_, p)| p.id.as_str())
-        .filter(|id| find(&new, id).is_some())
+        .filter(|id| new_at.contains_key(*id))
         .collect();
     let new_common: Vec<&str> = new
         .iter()
         .map(|(_, p)| p.id.as_str())
-        .filter(|id| find(&old, id).is_some())
+        .filter(|id| old_at.contains_key(*id))
         .collect();
-    let reordered = out_of_order(&old_common, &new_common);
+    let reordered: HashSet<&str> = out_of_order(&old_common, &new_common)
+        .into_iter()
+        .collect();
     let mut marking = Marking::U;
     for (heading, p) in &new {
         let id = p.id.as_str();
-        let Some(i) = find(&old, id) else {
+        let Some(i) = find(&old_at, id) else {
             edits.push(format!("{id} added"));
             marking = marking.max(p.effective_marking());
             continue;
@@ -137,7 +136,7 @@ pub fn describe_change(
         }
     }
     for (_, o) in &old {
-        if find(&new, o.id.as_str()).is_none() {
+        if find(&new_at, o.id.as_str()).is_none() {
             edits.push(format!("{} removed", o.id.as_str()));
             marking = marking.max(o.effective_marking());
         }
@@ -151,4 +150,90 @@ pub fn describe_change(
         text.push_str(&format!("; {s}"));
     }
     (text, marking)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::out_of_order;
+
+    /// The table this replaced: a longest common subsequence by dynamic programming over a
+    /// paragraphs x paragraphs table.
+    fn out_of_order_by_table<'a>(a: &[&str], b: &[&'a str]) -> Vec<&'a str> {
+        let (n, m) = (a.len(), b.len());
+        let mut t = vec![vec![0usize; m + 1]; n + 1];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                t[i][j] = if a[i] == b[j] {
+                    t[i + 1][j + 1] + 1
+                } else {
+                    t[i + 1][j].max(t[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j, mut kept) = (0, 0, Vec::new());
+        while i < n && j < m {
+            if a[i] == b[j] {
+                kept.push(b[j]);
+                i += 1;
+                j += 1;
+            } else if t[i + 1][j] >= t[i][j + 1] {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        b.iter().copied().filter(|id| !kept.contains(id)).collect()
+    }
+
+    #[test]
+    fn ordinary_moves_are_named_as_before() {
+        let ids = |s: &str| -> Vec<String> { s.split(' ').map(String::from).collect() };
+        for (a, b) in [
+            ("p1 p2 p3 p4", "p1 p2 p3 p4"),
+            ("p1 p2 p3 p4", "p4 p1 p2 p3"),
+            ("p1 p2 p3 p4", "p2 p3 p4 p1"),
+            ("p1 p2 p3 p4 p5", "p1 p4 p2 p3 p5"),
+            ("p1 p2 p3 p4 p5 p6", "p1 p2 p6 p3 p4 p5"),
+            ("p1 p2", "p2 p1"),
+        ] {
+            let (a, b) = (ids(a), ids(b));
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let b: Vec<&str> = b.iter().map(String::as_str).collect();
+            assert_eq!(
+                out_of_order(&a, &b),
+                out_of_order_by_table(&a, &b),
+                "{a:?} -> {b:?}"
+            );
+        }
+    }
+
+    /// Whatever the order, as many paragraphs are named moved as the table named: both keep a
+    /// longest common subsequence (which one, among equals, may differ).
+    #[test]
+    fn as_many_moves_as_the_table_on_shuffled_orders() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..300 {
+            let n = 1 + (round % 40);
+            let a: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+            let mut b = a.clone();
+            for _ in 0..(next() % 6) {
+                let (i, j) = ((next() as usize) % n, (next() as usize) % n);
+                let p = b.remove(i);
+                b.insert(j, p);
+            }
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let b: Vec<&str> = b.iter().map(String::as_str).collect();
+            assert_eq!(
+                out_of_order(&a, &b).len(),
+                out_of_order_by_table(&a, &b).len(),
+                "{a:?} -> {b:?}"
+            );
+        }
+    }
 }
