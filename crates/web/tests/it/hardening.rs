@@ -238,3 +238,85 @@ async fn cookie_post_without_origin_fetch_metadata_or_form_token_is_refused(app:
         .await;
     assert_eq!(r.status(), 201);
 }
+
+/// A failed sign-in for an unknown account (no account lock involved), sent as if through a
+/// proxy that says the client is `forwarded_for`.
+async fn failed_login_via(app: &TestApp, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .post(app.url("/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[("email", "nobody@test.example"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn login_audit(app: &TestApp) -> (Vec<String>, usize) {
+    let admin = app.client_as("admin", None, false).await;
+    let failed = audit_entries(app, &admin, "login_failed")
+        .await
+        .iter()
+        .map(|e| e["address"].as_str().unwrap_or("").to_string())
+        .collect();
+    let throttled = audit_entries(app, &admin, "login_throttled").await.len();
+    (failed, throttled)
+}
+
+fn behind_proxy(trusted: &[&str]) -> chancery_web::WebConfig {
+    chancery_web::WebConfig {
+        trusted_proxies: chancery_app::proxies::TrustedProxies::parse(trusted).unwrap(),
+        ..Default::default()
+    }
+}
+
+/// The finding: the address throttle keyed on the peer, so behind a reverse proxy every user
+/// shared the proxy's address (and one attacker locked everyone out). With the proxy trusted,
+/// its `X-Forwarded-For` names the client the throttle counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_address_throttle_keys_on_the_forwarded_client() {
+    for backend in [chancery_store::Backend::Sqlite, chancery_store::Backend::Postgres] {
+        let Some(app) = crate::spawn_app_with(backend, behind_proxy(&["127.0.0.1/32"])).await
+        else {
+            continue;
+        };
+        for _ in 0..20 {
+            assert_eq!(failed_login_via(&app, "6.6.6.6, 198.51.100.7").await, 401);
+        }
+        // The 21st from that client is refused without a check...
+        assert_eq!(failed_login_via(&app, "198.51.100.7").await, 401);
+        let (failed, throttled) = login_audit(&app).await;
+        assert_eq!((failed.len(), throttled), (20, 1), "{backend:?}");
+        assert!(
+            failed.iter().all(|a| a == "198.51.100.7"),
+            "the rightmost untrusted hop is the client, not what it forged on the left: {failed:?}"
+        );
+        // ...while another user behind the same proxy is still checked.
+        assert_eq!(failed_login_via(&app, "198.51.100.8").await, 401);
+        let (failed, throttled) = login_audit(&app).await;
+        assert_eq!((failed.len(), throttled), (21, 1), "{backend:?}");
+        assert_eq!(failed.first().map(String::as_str), Some("198.51.100.8"));
+        app.stop().await;
+    }
+}
+
+/// The other side: an untrusted peer cannot dodge the address throttle by sending a new
+/// `X-Forwarded-For` with each attempt; its header is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_from_an_untrusted_peer_cannot_dodge_the_address_throttle() {
+    for backend in [chancery_store::Backend::Sqlite, chancery_store::Backend::Postgres] {
+        // A proxy is trusted, but not the address the test connects from.
+        let Some(app) = crate::spawn_app_with(backend, behind_proxy(&["10.0.0.0/8"])).await
+        else {
+            continue;
+        };
+        for i in 0..21 {
+            assert_eq!(failed_login_via(&app, &format!("198.51.100.{i}")).await, 401);
+        }
+        let (failed, throttled) = login_audit(&app).await;
+        assert_eq!((failed.len(), throttled), (20, 1), "{backend:?}");
+        assert!(failed.iter().all(|a| a == "127.0.0.1"), "{failed:?}");
+        app.stop().await;
+    }
+}
