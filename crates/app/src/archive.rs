@@ -608,7 +608,7 @@ mod resolver_tests {
             Err(e) => e.to_string(),
             Ok(_) => panic!("localhost resolved through the public-only resolver"),
         };
-        assert!(err.contains("not public"), "{err}");
+        assert!(err.contains("not a public address"), "{err}");
         assert!(
             !err.contains("127.0.0.1") && !err.contains("::1"),
             "the error names what the name resolved to: {err}"
