@@ -222,7 +222,11 @@ fn in_v4(a: u32, net: [u8; 4], len: u8) -> bool {
 }
 
 fn in_v6(a: u128, net: u128, len: u8) -> bool {
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len)
+    };
     a & mask == net & mask
 }
 
@@ -663,7 +667,12 @@ mod resolver_tests {
             let addr: std::net::IpAddr = ip.parse().unwrap();
             assert!(super::is_internal(addr), "{ip} is not globally reachable");
         }
-        for ip in ["8.8.8.8", "93.184.215.14", "2606:4700:4700::1111", "2a00:1450::1"] {
+        for ip in [
+            "8.8.8.8",
+            "93.184.215.14",
+            "2606:4700:4700::1111",
+            "2a00:1450::1",
+        ] {
             let addr: std::net::IpAddr = ip.parse().unwrap();
             assert!(!super::is_internal(addr), "{ip} is public");
         }

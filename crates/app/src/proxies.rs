@@ -108,7 +108,10 @@ mod tests {
     fn the_rightmost_untrusted_hop_is_the_client() {
         let t = TrustedProxies::parse(&["10.0.0.0/8", "192.0.2.7"]).unwrap();
         // An untrusted peer's header is ignored.
-        assert_eq!(t.client_address(ip("198.51.100.1"), &["203.0.113.5"]), ip("198.51.100.1"));
+        assert_eq!(
+            t.client_address(ip("198.51.100.1"), &["203.0.113.5"]),
+            ip("198.51.100.1")
+        );
         // A trusted peer: the rightmost hop that is not a trusted proxy.
         assert_eq!(
             t.client_address(ip("10.1.1.1"), &["6.6.6.6, 203.0.113.5, 10.2.2.2"]),
@@ -126,10 +129,16 @@ mod tests {
         );
         // No header, or garbage: the last trusted hop.
         assert_eq!(t.client_address(ip("10.1.1.1"), &[]), ip("10.1.1.1"));
-        assert_eq!(t.client_address(ip("10.1.1.1"), &["nonsense"]), ip("10.1.1.1"));
+        assert_eq!(
+            t.client_address(ip("10.1.1.1"), &["nonsense"]),
+            ip("10.1.1.1")
+        );
         // Nothing trusted: always the peer.
         let none = TrustedProxies::default();
-        assert_eq!(none.client_address(ip("10.1.1.1"), &["203.0.113.5"]), ip("10.1.1.1"));
+        assert_eq!(
+            none.client_address(ip("10.1.1.1"), &["203.0.113.5"]),
+            ip("10.1.1.1")
+        );
     }
 
     #[test]

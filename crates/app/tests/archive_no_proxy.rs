@@ -34,8 +34,14 @@ async fn ssrf_an_http_proxy_in_the_environment_is_not_used_for_archive_fetches()
     // SAFETY: this test binary holds this one test, and sets the variables before any other
     // thread reads the environment.
     unsafe {
-        for k in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        {
+        for k in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
             std::env::set_var(k, &proxy_url);
         }
         std::env::remove_var("NO_PROXY");

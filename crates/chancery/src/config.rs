@@ -141,9 +141,9 @@ impl Settings {
 
     /// The trusted proxies, parsed: a bad entry is an error naming it.
     pub fn trusted_proxies(&self) -> Result<chancery_app::proxies::TrustedProxies> {
-        chancery_app::proxies::TrustedProxies::parse(&self.trusted_proxies.entries()).map_err(
-            |e| anyhow::anyhow!("the setting trusted_proxies (CHANCERY_TRUSTED_PROXIES): {e}"),
-        )
+        chancery_app::proxies::TrustedProxies::parse(&self.trusted_proxies.entries()).map_err(|e| {
+            anyhow::anyhow!("the setting trusted_proxies (CHANCERY_TRUSTED_PROXIES): {e}")
+        })
     }
 
     /// The demo always runs on SQLite in its data directory.

@@ -429,7 +429,11 @@ impl Store {
         let delete = "DELETE FROM sessions WHERE expires_at <= $1";
         match &self.pool {
             Pool::Sqlite(p) => Ok(Some(
-                sqlx::query(delete).bind(now()).execute(p).await?.rows_affected(),
+                sqlx::query(delete)
+                    .bind(now())
+                    .execute(p)
+                    .await?
+                    .rows_affected(),
             )),
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
@@ -442,7 +446,11 @@ impl Store {
                     tx.rollback().await?;
                     return Ok(None);
                 }
-                let n = sqlx::query(delete).bind(now()).execute(&mut *tx).await?.rows_affected();
+                let n = sqlx::query(delete)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 tx.commit().await?;
                 Ok(Some(n))
             }

@@ -95,7 +95,12 @@ pub async fn require_form_token(
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
         Ok(b) => b,
-        Err(_) => return answer(parts.uri.path(), AppError::TooLarge(state.config.body_limit)),
+        Err(_) => {
+            return answer(
+                parts.uri.path(),
+                AppError::TooLarge(state.config.body_limit),
+            );
+        }
     };
     let sent = form_urlencoded_value(&bytes, FORM_FIELD);
     let req = Request::from_parts(parts, Body::from(bytes));

@@ -103,9 +103,7 @@ pub fn describe_change(
         .map(|(_, p)| p.id.as_str())
         .filter(|id| old_at.contains_key(*id))
         .collect();
-    let reordered: HashSet<&str> = out_of_order(&old_common, &new_common)
-        .into_iter()
-        .collect();
+    let reordered: HashSet<&str> = out_of_order(&old_common, &new_common).into_iter().collect();
     let mut marking = Marking::U;
     for (heading, p) in &new {
         let id = p.id.as_str();

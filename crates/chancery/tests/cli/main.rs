@@ -454,7 +454,13 @@ fn a_bad_trusted_proxies_setting_is_refused_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
     let out = Command::new(BIN)
-        .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env_remove("CHANCERY_DATABASE_URL")
         .env("CHANCERY_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
         .stdin(Stdio::null())

@@ -545,15 +545,28 @@ async fn repeated_login_failures_lock_until_lifted(db: &TestDb) {
     // Many failures from one address throttle that address, whatever the account.
     for i in 0..chancery_store::users::ADDRESS_FAILURES {
         let other = chancery_store::sha256_hex(&format!("nobody{i}@example.org"));
-        let t = s.login_attempt_begin(None, &other, "10.9.9.9").await.unwrap();
+        let t = s
+            .login_attempt_begin(None, &other, "10.9.9.9")
+            .await
+            .unwrap();
         assert!(!t.refused, "attempt {i}");
         s.login_attempt_end(&t, &other, None, false, "10.9.9.9")
             .await
             .unwrap();
     }
     let other = chancery_store::sha256_hex("nobody@example.org");
-    assert!(s.login_attempt_begin(None, &other, "10.9.9.9").await.unwrap().refused);
-    assert!(!s.login_attempt_begin(None, &other, "10.9.9.8").await.unwrap().refused);
+    assert!(
+        s.login_attempt_begin(None, &other, "10.9.9.9")
+            .await
+            .unwrap()
+            .refused
+    );
+    assert!(
+        !s.login_attempt_begin(None, &other, "10.9.9.8")
+            .await
+            .unwrap()
+            .refused
+    );
     assert!(s.audit_verify().await.unwrap().is_ok());
 }
 
@@ -564,8 +577,12 @@ async fn expired_sessions_are_purged_by_one_instance_at_a_time(db: &TestDb) {
     let s = &db.store;
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     let future = chrono::Utc::now() + chrono::Duration::minutes(30);
-    s.session_save("expired", None, "{}", past, true).await.unwrap();
-    s.session_save("live", None, "{}", future, true).await.unwrap();
+    s.session_save("expired", None, "{}", past, true)
+        .await
+        .unwrap();
+    s.session_save("live", None, "{}", future, true)
+        .await
+        .unwrap();
     if db.url().starts_with("postgres") {
         let mut other = sqlx::PgConnection::connect(&db.url()).await.unwrap();
         sqlx::query("SELECT pg_advisory_lock($1)")

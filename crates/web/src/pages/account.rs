@@ -2,8 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{
-    CurrentUser, SESSION_FORM_TOKEN, SESSION_LOGIN_AT, SESSION_USER, client_address,
-    new_form_token,
+    CurrentUser, SESSION_FORM_TOKEN, SESSION_LOGIN_AT, SESSION_USER, client_address, new_form_token,
 };
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};

@@ -125,7 +125,11 @@ async fn anonymous_visits_to_the_login_page_create_no_session_rows(app: &TestApp
         "/static/style.css",
     ] {
         for _ in 0..10 {
-            let r = headerless_browser().get(app.url(path)).send().await.unwrap();
+            let r = headerless_browser()
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
             let session_cookie = r
                 .headers()
@@ -282,7 +286,10 @@ fn behind_proxy(trusted: &[&str]) -> chancery_web::WebConfig {
 /// its `X-Forwarded-For` names the client the throttle counts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_the_address_throttle_keys_on_the_forwarded_client() {
-    for backend in [chancery_store::Backend::Sqlite, chancery_store::Backend::Postgres] {
+    for backend in [
+        chancery_store::Backend::Sqlite,
+        chancery_store::Backend::Postgres,
+    ] {
         let Some(app) = crate::spawn_app_with(backend, behind_proxy(&["127.0.0.1/32"])).await
         else {
             continue;
@@ -311,14 +318,19 @@ async fn behind_a_trusted_proxy_the_address_throttle_keys_on_the_forwarded_clien
 /// `X-Forwarded-For` with each attempt; its header is ignored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_for_from_an_untrusted_peer_cannot_dodge_the_address_throttle() {
-    for backend in [chancery_store::Backend::Sqlite, chancery_store::Backend::Postgres] {
+    for backend in [
+        chancery_store::Backend::Sqlite,
+        chancery_store::Backend::Postgres,
+    ] {
         // A proxy is trusted, but not the address the test connects from.
-        let Some(app) = crate::spawn_app_with(backend, behind_proxy(&["10.0.0.0/8"])).await
-        else {
+        let Some(app) = crate::spawn_app_with(backend, behind_proxy(&["10.0.0.0/8"])).await else {
             continue;
         };
         for i in 0..21 {
-            assert_eq!(failed_login_via(&app, &format!("198.51.100.{i}")).await, 401);
+            assert_eq!(
+                failed_login_via(&app, &format!("198.51.100.{i}")).await,
+                401
+            );
         }
         let (failed, throttled) = login_audit(&app).await;
         assert_eq!((failed.len(), throttled), (20, 1), "{backend:?}");

@@ -10,8 +10,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chancery_app::access::load_visible;
-use chancery_domain::Marking;
 use chancery_app::reports::history::describe_change;
+use chancery_domain::Marking;
 use chancery_domain::report::Report;
 
 // ---------------------------------------------------------------- reports: history
