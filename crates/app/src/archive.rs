@@ -87,7 +87,7 @@ pub async fn fetch(
             if is_internal(a.ip()) {
                 // Never say what the name resolved to: that would map the internal network.
                 return Err(format!(
-                    "the host {host} is not a public address; Chancery archives public documents"
+                    "the host {host} is an internal address (not globally reachable); Chancery archives public documents"
                 ));
             }
         }
@@ -176,7 +176,7 @@ impl reqwest::dns::Resolve for PublicOnly {
             if addrs.iter().any(|a| is_internal(a.ip())) {
                 // Never say what the name resolved to: that would map the internal network.
                 return Err(format!(
-                    "the host {host} is not a public address; Chancery archives public documents"
+                    "the host {host} is an internal address (not globally reachable); Chancery archives public documents"
                 )
                 .into());
             }
@@ -612,7 +612,7 @@ mod resolver_tests {
             Err(e) => e.to_string(),
             Ok(_) => panic!("localhost resolved through the public-only resolver"),
         };
-        assert!(err.contains("not a public address"), "{err}");
+        assert!(err.contains("internal address"), "{err}");
         assert!(
             !err.contains("127.0.0.1") && !err.contains("::1"),
             "the error names what the name resolved to: {err}"
