@@ -61,9 +61,11 @@ pub struct Fetched {
 /// Fetches a URL with a connect timeout, an overall timeout, at most five redirects and a size
 /// limit (refused before reading when the server announces more, aborted when it sends more).
 ///
-/// Unless `private` is set, a URL whose host is (or resolves to) a loopback, private,
-/// link-local or unspecified address is refused, and so is a redirect to such an address
-/// literal: the server must not become a way to read the network it runs in.
+/// Unless `private` is set, a URL whose host is (or resolves to) an address that is not
+/// globally reachable (`is_internal`: the IANA special-purpose registries) is refused, and so
+/// is a redirect to such an address literal: the server must not become a way to read the
+/// network it runs in. The error names the host, never what it resolved to. No proxy is used,
+/// whatever the environment says.
 pub async fn fetch(
     url: &str,
     limit: usize,
@@ -80,12 +82,12 @@ pub async fn fetch(
         let port = parsed.port_or_known_default().unwrap_or(80);
         let addrs = tokio::net::lookup_host((host.as_str(), port))
             .await
-            .map_err(|e| format!("the host {host} could not be resolved: {e}"))?;
+            .map_err(|_| format!("the host {host} could not be resolved"))?;
         for a in addrs {
             if is_internal(a.ip()) {
+                // Never say what the name resolved to: that would map the internal network.
                 return Err(format!(
-                    "the host {host} is an internal address ({}); Chancery archives public documents",
-                    a.ip()
+                    "the host {host} is an internal address (not globally reachable); Chancery archives public documents"
                 ));
             }
         }
@@ -106,6 +108,9 @@ pub async fn fetch(
         }
     });
     let mut builder = reqwest::Client::builder()
+        // Never through a proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): a
+        // proxy resolves names itself, past the public-only resolver below.
+        .no_proxy()
         .connect_timeout(Duration::from_secs(5).min(timeout))
         .timeout(timeout)
         .redirect(redirects)
@@ -168,10 +173,10 @@ impl reqwest::dns::Resolve for PublicOnly {
         Box::pin(async move {
             let addrs: Vec<std::net::SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if let Some(a) = addrs.iter().find(|a| is_internal(a.ip())) {
+            if addrs.iter().any(|a| is_internal(a.ip())) {
+                // Never say what the name resolved to: that would map the internal network.
                 return Err(format!(
-                    "the host {host} resolves to an internal address ({}); Chancery archives public documents",
-                    a.ip()
+                    "the host {host} is an internal address (not globally reachable); Chancery archives public documents"
                 )
                 .into());
             }
@@ -181,29 +186,131 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
-/// Loopback, private, link-local, unspecified, unique-local or multicast.
-fn is_internal(ip: std::net::IpAddr) -> bool {
+/// Whether an address is one Chancery must not fetch from: any address in a block of the IANA
+/// special-purpose address registries that is not marked globally reachable (with the blocks
+/// the registries mark "N/A", such as 6to4 and Teredo, refused too), multicast, and, for
+/// IPv6, anything outside the global unicast space 2000::/3 (which refuses ::a.b.c.d
+/// IPv4-compatible, ::ffff:a.b.c.d IPv4-mapped, 64:ff9b::/96 NAT64, 100::/64, fec0::/10
+/// site-local, fc00::/7, fe80::/10 and ff00::/8 whatever else the tables say).
+///
+/// An address is refused when any block containing it is not globally reachable, even when a
+/// more specific block inside it is (192.0.0.9/32 inside 192.0.0.0/24): no public document is
+/// served from those anycast service addresses.
+pub(crate) fn is_internal(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
     match ip {
-        std::net::IpAddr::V4(v) => {
-            v.is_loopback()
-                || v.is_private()
-                || v.is_link_local()
-                || v.is_unspecified()
-                || v.is_broadcast()
-                || v.is_multicast()
+        IpAddr::V4(v) => {
+            let a = u32::from(v);
+            v.is_multicast()
+                || IANA_IPV4_SPECIAL
+                    .iter()
+                    .any(|&(net, len, global)| !global && in_v4(a, net, len))
         }
-        std::net::IpAddr::V6(v) => {
-            if let Some(v4) = v.to_ipv4_mapped() {
-                return is_internal(v4.into());
-            }
-            v.is_loopback()
-                || v.is_unspecified()
-                || v.is_multicast()
-                || (v.segments()[0] & 0xfe00) == 0xfc00
-                || (v.segments()[0] & 0xffc0) == 0xfe80
+        IpAddr::V6(v) => {
+            let a = u128::from(v);
+            !in_v6(a, 0x2000 << 112, 3)
+                || IANA_IPV6_SPECIAL
+                    .iter()
+                    .any(|&(net, len, global)| !global && in_v6(a, net, len))
         }
     }
 }
+
+fn in_v4(a: u32, net: [u8; 4], len: u8) -> bool {
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    a & mask == u32::from_be_bytes(net) & mask
+}
+
+fn in_v6(a: u128, net: u128, len: u8) -> bool {
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len)
+    };
+    a & mask == net & mask
+}
+
+const fn v6(segments: [u16; 8]) -> u128 {
+    let mut out = 0u128;
+    let mut i = 0;
+    while i < 8 {
+        out = (out << 16) | segments[i] as u128;
+        i += 1;
+    }
+    out
+}
+
+/// The IANA IPv4 Special-Purpose Address Registry
+/// (iana.org/assignments/iana-ipv4-special-registry): (block, prefix length, globally
+/// reachable). Copied 2026-12-03, from memory of the registry (no network where this was
+/// written) as last updated with RFC 8880 (192.0.0.170/32, 192.0.0.171/32) and 6a44
+/// (192.88.99.2/32); check it against the registry when the registry changes. "N/A" is
+/// written `false` (refused).
+#[rustfmt::skip]
+const IANA_IPV4_SPECIAL: &[([u8; 4], u8, bool)] = &[
+    ([0, 0, 0, 0], 8, false),         // "This network" (RFC 791)
+    ([0, 0, 0, 0], 32, false),        // "This host on this network" (RFC 1122)
+    ([10, 0, 0, 0], 8, false),        // Private-Use (RFC 1918)
+    ([100, 64, 0, 0], 10, false),     // Shared Address Space (RFC 6598)
+    ([127, 0, 0, 0], 8, false),       // Loopback (RFC 1122)
+    ([169, 254, 0, 0], 16, false),    // Link Local (RFC 3927)
+    ([172, 16, 0, 0], 12, false),     // Private-Use (RFC 1918)
+    ([192, 0, 0, 0], 24, false),      // IETF Protocol Assignments (RFC 6890)
+    ([192, 0, 0, 0], 29, false),      // IPv4 Service Continuity Prefix (RFC 7335)
+    ([192, 0, 0, 8], 32, false),      // IPv4 dummy address (RFC 7600)
+    ([192, 0, 0, 9], 32, true),       // Port Control Protocol Anycast (RFC 7723)
+    ([192, 0, 0, 10], 32, true),      // Traversal Using Relays around NAT Anycast (RFC 8155)
+    ([192, 0, 0, 170], 32, false),    // NAT64/DNS64 Discovery (RFC 8880, RFC 7050)
+    ([192, 0, 0, 171], 32, false),    // NAT64/DNS64 Discovery (RFC 8880, RFC 7050)
+    ([192, 0, 2, 0], 24, false),      // Documentation (TEST-NET-1) (RFC 5737)
+    ([192, 31, 196, 0], 24, true),    // AS112-v4 (RFC 7535)
+    ([192, 52, 193, 0], 24, true),    // AMT (RFC 7450)
+    ([192, 88, 99, 0], 24, false),    // Deprecated (6to4 Relay Anycast) (RFC 7526): N/A
+    ([192, 88, 99, 2], 32, false),    // 6a44-relay anycast address (RFC 6751)
+    ([192, 168, 0, 0], 16, false),    // Private-Use (RFC 1918)
+    ([192, 175, 48, 0], 24, true),    // Direct Delegation AS112 Service (RFC 7534)
+    ([198, 18, 0, 0], 15, false),     // Benchmarking (RFC 2544)
+    ([198, 51, 100, 0], 24, false),   // Documentation (TEST-NET-2) (RFC 5737)
+    ([203, 0, 113, 0], 24, false),    // Documentation (TEST-NET-3) (RFC 5737)
+    ([240, 0, 0, 0], 4, false),       // Reserved (RFC 1112)
+    ([255, 255, 255, 255], 32, false), // Limited Broadcast (RFC 8190, RFC 919)
+];
+
+/// The IANA IPv6 Special-Purpose Address Registry
+/// (iana.org/assignments/iana-ipv6-special-registry): (block, prefix length, globally
+/// reachable). Copied 2026-12-03, from memory of the registry (no network where this was
+/// written) as last updated with RFC 9602 (5f00::/16), RFC 9637 (3fff::/20) and RFC 9665
+/// (2001:1::3/128); check it against the registry when the registry changes. "N/A" is written
+/// `false` (refused). Outside 2000::/3 everything is refused anyway (`is_internal`); those
+/// entries are kept so the table is the registry.
+#[rustfmt::skip]
+const IANA_IPV6_SPECIAL: &[(u128, u8, bool)] = &[
+    (v6([0, 0, 0, 0, 0, 0, 0, 1]), 128, false),              // Loopback Address (RFC 4291)
+    (v6([0, 0, 0, 0, 0, 0, 0, 0]), 128, false),              // Unspecified Address (RFC 4291)
+    (v6([0, 0, 0, 0, 0, 0xffff, 0, 0]), 96, false),          // IPv4-mapped Address (RFC 4291)
+    (v6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0]), 96, true),        // IPv4-IPv6 Translat. (RFC 6052)
+    (v6([0x64, 0xff9b, 1, 0, 0, 0, 0, 0]), 48, false),       // IPv4-IPv6 Translat. (RFC 8215)
+    (v6([0x100, 0, 0, 0, 0, 0, 0, 0]), 64, false),           // Discard-Only Address Block (RFC 6666)
+    (v6([0x100, 0, 0, 1, 0, 0, 0, 0]), 64, false),           // Dummy IPv6 Prefix (RFC 9780)
+    (v6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 23, false),          // IETF Protocol Assignments (RFC 2928)
+    (v6([0x2001, 0, 0, 0, 0, 0, 0, 0]), 32, false),          // TEREDO (RFC 4380, RFC 8190): N/A
+    (v6([0x2001, 1, 0, 0, 0, 0, 0, 1]), 128, true),          // Port Control Protocol Anycast (RFC 7723)
+    (v6([0x2001, 1, 0, 0, 0, 0, 0, 2]), 128, true),          // TURN Anycast (RFC 8155)
+    (v6([0x2001, 1, 0, 0, 0, 0, 0, 3]), 128, true),          // DNS-SD Service Registration Protocol Anycast (RFC 9665)
+    (v6([0x2001, 2, 0, 0, 0, 0, 0, 0]), 48, false),          // Benchmarking (RFC 5180)
+    (v6([0x2001, 3, 0, 0, 0, 0, 0, 0]), 32, true),           // AMT (RFC 7450)
+    (v6([0x2001, 4, 0x112, 0, 0, 0, 0, 0]), 48, true),       // AS112-v6 (RFC 7535)
+    (v6([0x2001, 0x10, 0, 0, 0, 0, 0, 0]), 28, false),       // Deprecated (previously ORCHID) (RFC 4843): N/A
+    (v6([0x2001, 0x20, 0, 0, 0, 0, 0, 0]), 28, true),        // ORCHIDv2 (RFC 7343)
+    (v6([0x2001, 0x30, 0, 0, 0, 0, 0, 0]), 28, true),        // Drone Remote ID Protocol Entity Tags (DETs) Prefix (RFC 9374)
+    (v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32, false),      // Documentation (RFC 3849)
+    (v6([0x2002, 0, 0, 0, 0, 0, 0, 0]), 16, false),          // 6to4 (RFC 3056): N/A
+    (v6([0x2620, 0x4f, 0x8000, 0, 0, 0, 0, 0]), 48, true),   // Direct Delegation AS112 Service (RFC 7534)
+    (v6([0x3fff, 0, 0, 0, 0, 0, 0, 0]), 20, false),          // Documentation (RFC 9637)
+    (v6([0x5f00, 0, 0, 0, 0, 0, 0, 0]), 16, false),          // Segment Routing (SRv6) SIDs (RFC 9602)
+    (v6([0xfc00, 0, 0, 0, 0, 0, 0, 0]), 7, false),           // Unique-Local (RFC 4193, RFC 8190)
+    (v6([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 10, false),          // Link-Local Unicast (RFC 4291)
+];
 
 /// A source the user may see and change (archiving a copy changes it).
 pub async fn writable_source(
@@ -506,6 +613,88 @@ mod resolver_tests {
             Ok(_) => panic!("localhost resolved through the public-only resolver"),
         };
         assert!(err.contains("internal address"), "{err}");
+        assert!(
+            !err.contains("127.0.0.1") && !err.contains("::1"),
+            "the error names what the name resolved to: {err}"
+        );
+    }
+
+    /// The finding: the filter let through shared address space (carrier-grade NAT),
+    /// benchmarking, reserved, NAT64, IPv4-compatible, 6to4 and site-local addresses.
+    #[test]
+    fn ssrf_special_purpose_ranges_are_refused() {
+        for ip in [
+            "100.64.0.1",
+            "100.127.255.254",
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.254",
+            "0.1.2.3",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "192.88.99.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "224.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::ffff:127.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "fec0::1",
+            "feff::1",
+            "2001::1",
+            "2001:db8::1",
+            "3fff::1",
+            "5f00::1",
+            "100::1",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "ff02::1",
+            "::1",
+            "::",
+        ] {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            assert!(super::is_internal(addr), "{ip} is not globally reachable");
+        }
+        for ip in [
+            "8.8.8.8",
+            "93.184.215.14",
+            "2606:4700:4700::1111",
+            "2a00:1450::1",
+        ] {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            assert!(!super::is_internal(addr), "{ip} is public");
+        }
+    }
+
+    /// The finding: an archive error said what an internal name resolved to.
+    #[tokio::test]
+    async fn ssrf_archive_errors_name_no_resolved_address() {
+        let err = super::fetch(
+            "http://localhost:9/",
+            1000,
+            std::time::Duration::from_secs(2),
+            false,
+        )
+        .await
+        .err()
+        .expect("localhost is refused");
+        assert!(
+            !err.contains("127.0.0.1") && !err.contains("::1"),
+            "the error names the resolved address: {err}"
+        );
+        assert!(err.contains("localhost"), "{err}");
     }
 }
 

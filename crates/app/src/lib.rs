@@ -18,6 +18,7 @@ pub mod extract;
 pub mod import;
 pub mod pii;
 pub mod posts;
+pub mod proxies;
 pub mod query;
 pub mod redactions;
 pub mod report_build;

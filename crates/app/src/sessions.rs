@@ -1,6 +1,9 @@
 //! Sign-in sessions, stored in the database so every instance shares them: keyed by the
 //! sha256 of their id (a stolen database holds no usable session id), with their data and
-//! expiry. Expired sessions are purged periodically ([`App::spawn_session_purge`]).
+//! expiry. A session row is written only when a session holds something (tower-sessions saves
+//! a modified session only), and nothing is put in an anonymous one, so anonymous requests
+//! write no rows. Expired sessions are purged periodically ([`App::spawn_session_purge`]) by
+//! one instance at a time.
 
 use crate::{App, AppError};
 use chancery_domain::UserId;
@@ -37,8 +40,9 @@ impl App {
         Ok(self.store.session_delete(&sha256_hex(id)).await?)
     }
 
-    /// Deletes every expired session; answers how many.
-    pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
+    /// Deletes every expired session; answers how many, or `None` when another instance is
+    /// purging (one instance at a time, under a database lock: `Store::sessions_delete_expired`).
+    pub async fn purge_expired_sessions(&self) -> Result<Option<u64>, AppError> {
         Ok(self.store.sessions_delete_expired().await?)
     }
 
@@ -51,8 +55,8 @@ impl App {
             loop {
                 tick.tick().await;
                 match app.purge_expired_sessions().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(purged = n, "expired sessions purged"),
+                    Ok(None | Some(0)) => {}
+                    Ok(Some(n)) => tracing::debug!(purged = n, "expired sessions purged"),
                     Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
                 }
             }

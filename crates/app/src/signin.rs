@@ -2,18 +2,25 @@
 //!
 //! A sign-in checks the password with argon2id, against a dummy hash for unknown accounts so
 //! timing tells nothing; every failure reads the same. Five failures in 15 minutes lock an
-//! account and twenty refuse an address; the attempts live in the database, so every instance
-//! sees them, and each attempt is recorded (the e-mail only as a hash).
+//! account and twenty refuse an address; each attempt is counted in the database before its
+//! password is checked, so the limits hold across instances and under parallel attempts. Each
+//! checked attempt is recorded (the e-mail only as a hash); refused ones only add to their
+//! window's count, and the first refusal of a window is audited.
 
 use crate::access::check_open;
 use crate::accounts::verify_password;
 use crate::{Actor, App, AppError};
 use chancery_domain::{Action, Email, Resource, ResourceKind, UserId};
-use chancery_store::{LoginOutcome, sha256_hex};
+use chancery_store::sha256_hex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// Checks a sign-in; answers the account on success, `None` on any failure (all read alike).
+///
+/// The attempt is counted in the database before the password is looked at
+/// ([`chancery_store::Store::login_attempt_begin`]), so parallel attempts get at most the
+/// limit of real checks; a refused attempt spends the same work on a dummy hash and answers
+/// like a failure.
 pub async fn sign_in(
     app: &App,
     typed_email: &str,
@@ -25,28 +32,20 @@ pub async fn sign_in(
         Ok(e) => app.store.user_by_email(&e).await?,
         Err(_) => None,
     };
-    if app.store.login_throttled(user.as_ref(), address).await? {
+    let user_id = user.as_ref().map(|u| u.id);
+    let ticket = app
+        .store
+        .login_attempt_begin(user_id, &email_hash, address)
+        .await?;
+    if ticket.refused {
         // Spend the same work as a real check before answering.
         verify_password(password, None);
-        app.store
-            .record_login(
-                &email_hash,
-                user.as_ref().map(|u| u.id),
-                LoginOutcome::Throttled,
-                address,
-            )
-            .await?;
         return Ok(None);
     }
     let usable = user.as_ref().filter(|u| u.account.active);
     let ok = verify_password(password, usable.and_then(|u| u.password_hash.as_deref()));
-    let outcome = if ok {
-        LoginOutcome::Succeeded
-    } else {
-        LoginOutcome::Failed
-    };
     app.store
-        .record_login(&email_hash, user.as_ref().map(|u| u.id), outcome, address)
+        .login_attempt_end(&ticket, &email_hash, user_id, ok, address)
         .await?;
     Ok(usable.filter(|_| ok).map(|u| u.id))
 }

@@ -1,6 +1,6 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
 //! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
-//! `CHANCERY_EXTRACTOR` and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of
+//! `CHANCERY_EXTRACTOR`, `CHANCERY_TRUSTED_PROXIES` and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of
 //! `chancery.toml`), then command-line flags.
 
 use anyhow::{Context, Result};
@@ -38,6 +38,40 @@ pub struct Settings {
     /// The program run as the document extraction child (`PROGRAM extract MEDIA_TYPE`);
     /// empty: this executable. Extraction always runs in that child process.
     pub extractor: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for the sign-in throttle and
+    /// the audit: addresses or CIDR blocks, as a list in `chancery.toml`
+    /// (`trusted_proxies = ["10.0.0.0/8"]`) or comma-separated in `CHANCERY_TRUSTED_PROXIES`.
+    /// Empty: the peer's address is the client's and the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: StringList,
+}
+
+/// A list setting given as a list (TOML) or as one comma-separated string (environment).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum StringList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Default for StringList {
+    fn default() -> Self {
+        StringList::Many(Vec::new())
+    }
+}
+
+impl StringList {
+    pub fn entries(&self) -> Vec<String> {
+        match self {
+            StringList::One(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(String::from)
+                .collect(),
+            StringList::Many(v) => v.clone(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -49,6 +83,7 @@ impl Default for Settings {
             secure_cookies: false,
             stats: chancery_app::import::ReadLimits::default(),
             extractor: None,
+            trusted_proxies: StringList::default(),
         }
     }
 }
@@ -80,6 +115,7 @@ impl Settings {
                 "listen",
                 "secure_cookies",
                 "extractor",
+                "trusted_proxies",
             ]))
             .merge(Env::prefixed("CHANCERY_STATS_").map(|k| format!("stats.{k}").into()))
             .merge(Serialized::defaults(overrides))
@@ -101,6 +137,13 @@ impl Settings {
                 ..chancery_app::Limits::default()
             },
         }
+    }
+
+    /// The trusted proxies, parsed: a bad entry is an error naming it.
+    pub fn trusted_proxies(&self) -> Result<chancery_app::proxies::TrustedProxies> {
+        chancery_app::proxies::TrustedProxies::parse(&self.trusted_proxies.entries()).map_err(|e| {
+            anyhow::anyhow!("the setting trusted_proxies (CHANCERY_TRUSTED_PROXIES): {e}")
+        })
     }
 
     /// The demo always runs on SQLite in its data directory.

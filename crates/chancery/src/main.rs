@@ -379,6 +379,7 @@ async fn serve(app: App, settings: &Settings, note: Option<String>) -> Result<()
         app.clone(),
         WebConfig {
             secure_cookies: settings.secure_cookies,
+            trusted_proxies: settings.trusted_proxies()?,
             ..WebConfig::default()
         },
     );

@@ -38,7 +38,7 @@ pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,
 };
-pub use users::{LoginOutcome, StoredToken, StoredUser, UserUpdate, sha256_hex};
+pub use users::{LoginTicket, StoredToken, StoredUser, UserUpdate, sha256_hex};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

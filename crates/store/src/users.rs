@@ -3,7 +3,7 @@
 
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
 use crate::records::now;
-use crate::{BeginWrite, Store, StoreError, with_pool};
+use crate::{BeginWrite, Pool, Store, StoreError, with_pool};
 use chancery_domain::{
     Account, Email, FieldError, NonEmptyText, Placement, PostSlug, Role, UserId,
 };
@@ -26,6 +26,10 @@ pub struct StoredUser {
 pub const WINDOW_MINUTES: i64 = 15;
 pub const ACCOUNT_FAILURES: i64 = 5;
 pub const ADDRESS_FAILURES: i64 = 20;
+
+/// The PostgreSQL advisory lock key under which one instance purges expired sessions
+/// ("chancery" in ASCII).
+pub const SESSION_PURGE_LOCK: i64 = 0x6368_616e_6365_7279;
 
 /// sha256 hex of a text (attempted e-mails, session ids, tokens).
 pub fn sha256_hex(s: &str) -> String {
@@ -75,13 +79,16 @@ where
     })
 }
 
-/// What a login attempt concluded, for the audit and the throttle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginOutcome {
-    Succeeded,
-    Failed,
-    /// Refused without checking the password: the account or address is locked out.
-    Throttled,
+/// A counted login attempt ([`Store::login_attempt_begin`]): whether it was refused, and what
+/// [`Store::login_attempt_end`] needs to record its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginTicket {
+    /// Refused without a password check: a limit was passed or the account is locked.
+    pub refused: bool,
+    /// This attempt's number in the account's window (None: the e-mail names no account).
+    pub account_attempt: Option<i64>,
+    account_key: Option<String>,
+    address_key: String,
 }
 
 /// What a change of an account did besides the change itself.
@@ -340,6 +347,8 @@ impl Store {
                 tx.rollback().await?;
                 return Err(StoreError::NotFound);
             }
+            sqlx::query("DELETE FROM login_counters WHERE key = $1")
+                .bind(format!("account:{}", id.0)).execute(&mut *tx).await?;
             audit_append!(tx, ctx, [user_event("user_unlock", id.0)]);
             tx.commit().await?;
             Ok(())
@@ -370,73 +379,121 @@ impl Store {
         })
     }
 
-    /// Whether logins for this e-mail hash or from this address are throttled now.
-    pub async fn login_throttled(
+    /// Counts a login attempt, before its password is checked, and answers whether it may be
+    /// checked. The count is atomic in the database, so it holds across instances and under
+    /// parallel attempts: in one write transaction, one upsert per key (the account, when the
+    /// e-mail names one, and the address) adds the attempt to the key's window and returns its
+    /// number in it. An attempt numbered past a limit (more than [`ACCOUNT_FAILURES`] for the
+    /// account, more than [`ADDRESS_FAILURES`] for the address), or for an account locked
+    /// until later, is refused without a check: N parallel attempts get at most the limit of
+    /// checks. A refused attempt writes no attempt row and no audit entry of its own: it adds
+    /// one to its window's `refused` count, and only the first refusal of a window writes an
+    /// audit entry (`login_throttled`), the window's summary.
+    pub async fn login_attempt_begin(
         &self,
-        user: Option<&StoredUser>,
-        address: &str,
-    ) -> Result<bool, StoreError> {
-        let now = now();
-        if let Some(u) = user
-            && u.locked_until.is_some_and(|t| t > now)
-        {
-            return Ok(true);
-        }
-        let since = now - Duration::minutes(WINDOW_MINUTES);
-        let from_address: i64 = with_pool!(self, p => {
-            sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE address = $1 AND at > $2 AND NOT succeeded")
-                .bind(address).bind(since)
-                .fetch_one(p).await?.try_get("n")?
-        });
-        Ok(from_address >= ADDRESS_FAILURES)
-    }
-
-    /// Records a login attempt (throttle and audit together); a failure that reaches the limit
-    /// locks the account for the window. Returns whether the account is now locked.
-    pub async fn record_login(
-        &self,
-        email_hash: &str,
         user: Option<UserId>,
-        outcome: LoginOutcome,
+        email_hash: &str,
         address: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<LoginTicket, StoreError> {
         let now = now();
         let since = now - Duration::minutes(WINDOW_MINUTES);
+        let account_key = user.map(|u| format!("account:{}", u.0));
+        let address_key = format!("address:{address}");
         let ctx = AuditCtx {
             actor: user,
             address: Some(address.to_string()),
         };
-        let action = match outcome {
-            LoginOutcome::Succeeded => "login",
-            LoginOutcome::Failed => "login_failed",
-            LoginOutcome::Throttled => "login_throttled",
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut count = async |key: &str| -> Result<i64, StoreError> {
+                Ok(sqlx::query(
+                    "INSERT INTO login_counters (key, window_start, attempts, refused) VALUES ($1, $2, 1, 0)
+                     ON CONFLICT (key) DO UPDATE SET
+                         attempts = CASE WHEN login_counters.window_start <= $3 THEN 1 ELSE login_counters.attempts + 1 END,
+                         refused = CASE WHEN login_counters.window_start <= $3 THEN 0 ELSE login_counters.refused END,
+                         window_start = CASE WHEN login_counters.window_start <= $3 THEN $2 ELSE login_counters.window_start END
+                     RETURNING attempts",
+                )
+                .bind(key).bind(now).bind(since)
+                .fetch_one(&mut *tx).await?.try_get("attempts")?)
+            };
+            let account_attempt = match &account_key {
+                Some(k) => Some(count(k).await?),
+                None => None,
+            };
+            let address_attempt = count(&address_key).await?;
+            let locked = match user {
+                Some(u) => {
+                    let until: Option<DateTime<Utc>> = sqlx::query("SELECT locked_until FROM users WHERE id = $1")
+                        .bind(u.0).fetch_optional(&mut *tx).await?
+                        .map(|r| r.try_get("locked_until")).transpose()?.flatten();
+                    until.is_some_and(|t| t > now)
+                }
+                None => false,
+            };
+            let account_over = locked || account_attempt.is_some_and(|n| n > ACCOUNT_FAILURES);
+            let refused = account_over || address_attempt > ADDRESS_FAILURES;
+            if refused {
+                // The refusal is counted against its cause: the account if it is over its limit
+                // (or locked), else the address.
+                let key = match (&account_key, account_over) {
+                    (Some(k), true) => k.as_str(),
+                    _ => address_key.as_str(),
+                };
+                let refused_in_window: i64 = sqlx::query(
+                    "UPDATE login_counters SET refused = refused + 1 WHERE key = $1 RETURNING refused",
+                )
+                .bind(key).fetch_one(&mut *tx).await?.try_get("refused")?;
+                if refused_in_window == 1 {
+                    let mut event = AuditEvent::new("login_throttled");
+                    event.detail_hash = Some(email_hash.to_string());
+                    audit_append!(tx, ctx, [event]);
+                }
+            }
+            tx.commit().await?;
+            Ok(LoginTicket { refused, account_attempt, account_key, address_key })
+        })
+    }
+
+    /// Records the outcome of a checked attempt (its attempt row and audit entry together). A
+    /// success gives the attempt back: it clears the account's window and takes one from the
+    /// address's (which counts failures). The failure that was the account's last allowed
+    /// attempt locks it for the window. Returns whether the account is now locked.
+    pub async fn login_attempt_end(
+        &self,
+        ticket: &LoginTicket,
+        email_hash: &str,
+        user: Option<UserId>,
+        succeeded: bool,
+        address: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now();
+        let ctx = AuditCtx {
+            actor: user,
+            address: Some(address.to_string()),
         };
-        let mut event = AuditEvent::new(action);
+        let mut event = AuditEvent::new(if succeeded { "login" } else { "login_failed" });
         event.detail_hash = Some(email_hash.to_string());
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("INSERT INTO login_attempts (email_hash, user_id, address, succeeded, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(email_hash).bind(user.map(|u| u.0)).bind(address)
-                .bind(outcome == LoginOutcome::Succeeded).bind(now)
+                .bind(succeeded).bind(now)
                 .execute(&mut *tx).await?;
             let mut locked = false;
-            if let (LoginOutcome::Failed, Some(u)) = (outcome, user) {
-                let reset: Option<DateTime<Utc>> = sqlx::query("SELECT lock_reset_at FROM users WHERE id = $1")
-                    .bind(u.0).fetch_one(&mut *tx).await?.try_get("lock_reset_at")?;
-                let from = match reset { Some(r) if r > since => r, _ => since };
-                let last_ok: Option<DateTime<Utc>> = sqlx::query(
-                    "SELECT MAX(at) AS at FROM login_attempts WHERE user_id = $1 AND succeeded",
-                ).bind(u.0).fetch_one(&mut *tx).await?.try_get("at")?;
-                let from = match last_ok { Some(t) if t > from => t, _ => from };
-                let failures: i64 = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM login_attempts WHERE user_id = $1 AND NOT succeeded AND at > $2",
-                ).bind(u.0).bind(from).fetch_one(&mut *tx).await?.try_get("n")?;
-                if failures >= ACCOUNT_FAILURES {
-                    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-                        .bind(now + Duration::minutes(WINDOW_MINUTES)).bind(u.0)
-                        .execute(&mut *tx).await?;
-                    locked = true;
+            if succeeded {
+                if let Some(k) = &ticket.account_key {
+                    sqlx::query("DELETE FROM login_counters WHERE key = $1").bind(k).execute(&mut *tx).await?;
                 }
+                sqlx::query("UPDATE login_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+                    .bind(&ticket.address_key).execute(&mut *tx).await?;
+            } else if let (Some(u), Some(n)) = (user, ticket.account_attempt)
+                && n >= ACCOUNT_FAILURES
+            {
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(now + Duration::minutes(WINDOW_MINUTES)).bind(u.0)
+                    .execute(&mut *tx).await?;
+                locked = true;
             }
             let mut events = vec![event];
             if locked {
@@ -493,10 +550,42 @@ impl Store {
         Ok(())
     }
 
-    pub async fn sessions_delete_expired(&self) -> Result<u64, StoreError> {
-        with_pool!(self, p => {
-            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now()).execute(p).await?.rows_affected())
-        })
+    /// Deletes expired sessions, by one instance at a time: answers how many, or `None` when
+    /// another instance is purging now. On PostgreSQL the purge runs in a transaction that
+    /// first takes the advisory lock [`SESSION_PURGE_LOCK`] with `pg_try_advisory_xact_lock`
+    /// (released at commit), so of several instances sharing the database one purges and the
+    /// others skip. On SQLite one server process owns the database file, so it is trivially
+    /// alone (and a second writer would wait for SQLite's own write lock).
+    pub async fn sessions_delete_expired(&self) -> Result<Option<u64>, StoreError> {
+        let delete = "DELETE FROM sessions WHERE expires_at <= $1";
+        match &self.pool {
+            Pool::Sqlite(p) => Ok(Some(
+                sqlx::query(delete)
+                    .bind(now())
+                    .execute(p)
+                    .await?
+                    .rows_affected(),
+            )),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let ours: bool = sqlx::query("SELECT pg_try_advisory_xact_lock($1) AS ours")
+                    .bind(SESSION_PURGE_LOCK)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("ours")?;
+                if !ours {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let n = sqlx::query(delete)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(Some(n))
+            }
+        }
     }
 
     // ------------------------------------------------------------------ API tokens

@@ -19,14 +19,24 @@ use tower_sessions::session_store::{self, SessionStore};
 /// Session keys.
 pub const SESSION_USER: &str = "user_id";
 pub const SESSION_LOGIN_AT: &str = "login_at";
-pub const SESSION_NEXT: &str = "next";
+/// The session's form token, which a cookie-authenticated write without `Origin` or
+/// `Sec-Fetch-Site` must carry (`csrf`).
+pub const SESSION_FORM_TOKEN: &str = "form_token";
 
 pub use chancery_app::accounts::{hash_password, new_token, verify_password};
 
 /// The signed-in user, as every handler receives it: the application's [`Actor`] (every use
-/// case takes `&Actor`, which `&CurrentUser` derefs to).
+/// case takes `&Actor`, which `&CurrentUser` derefs to), and, when signed in by the session
+/// cookie, the session's form token, which every form of a page carries.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub Actor);
+pub struct CurrentUser(pub Actor, pub Option<String>);
+
+impl CurrentUser {
+    /// The session's form token (None for a user signed in by an API token).
+    pub fn form_token(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+}
 
 impl std::ops::Deref for CurrentUser {
     type Target = Actor;
@@ -51,11 +61,24 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     }
 }
 
-/// The client's address as the audit records it.
+/// The client's address as the audit and the sign-in throttle record it: the peer's, or,
+/// when the peer is one of the configured trusted proxies, the rightmost address of
+/// `X-Forwarded-For` that is not a trusted proxy (`chancery_app::proxies`).
 pub fn client_address(req: &Request) -> Option<String> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let trusted = req
+        .extensions()
+        .get::<chancery_app::proxies::TrustedProxies>();
+    let Some(trusted) = trusted else {
+        return Some(peer.to_string());
+    };
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(trusted.client_address(peer, &forwarded).to_string())
 }
 
 /// Resolves the user from a bearer token or the session; ends sessions past the absolute
@@ -73,19 +96,42 @@ pub async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
-    let actor = match bearer {
-        Some(token) => chancery_app::accounts::token_actor(&state, &token, address).await,
+    let (actor, form_token) = match bearer {
+        Some(token) => (
+            chancery_app::accounts::token_actor(&state, &token, address).await,
+            None,
+        ),
         None => match session_user(&state, &session).await {
-            Some(id) => chancery_app::accounts::actor(&state, id, address).await,
-            None => Ok(None),
+            Some(id) => (
+                chancery_app::accounts::actor(&state, id, address).await,
+                Some(session_form_token(&session).await),
+            ),
+            None => (Ok(None), None),
         },
     };
     let user = match actor {
-        Ok(a) => a.map(CurrentUser),
+        Ok(a) => a.map(|a| CurrentUser(a, form_token)),
         Err(e) => return crate::error::internal(e),
     };
     req.extensions_mut().insert(Authenticated(user));
     next.run(req).await
+}
+
+/// A new random form token (32 bytes, hex).
+pub fn new_form_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+/// The signed-in session's form token, made at sign-in (and made now for a session that has
+/// none, which then no longer matches any form it served before).
+async fn session_form_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(SESSION_FORM_TOKEN).await {
+        return t;
+    }
+    let t = new_form_token();
+    let _ = session.insert(SESSION_FORM_TOKEN, t.clone()).await;
+    t
 }
 
 async fn session_user(state: &AppState, session: &Session) -> Option<UserId> {

@@ -100,7 +100,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 }
 
 /// An HTML form body (`application/x-www-form-urlencoded`) as name/value pairs, within the
-/// body limit.
+/// body limit, without the form token (`csrf` checked it before the handler ran).
 pub struct FormBody(pub Vec<(String, String)>);
 
 impl FromRequest<AppState> for FormBody {
@@ -108,10 +108,10 @@ impl FromRequest<AppState> for FormBody {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = read_body(req, state).await?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(FormBody)
-            .map_err(|e| AppError::BadRequest(format!("unreadable form: {e}")))
-            .map_err(Into::into)
+        let mut pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::BadRequest(format!("unreadable form: {e}")))?;
+        pairs.retain(|(k, _)| k != crate::csrf::FORM_FIELD);
+        Ok(FormBody(pairs))
     }
 }
 

@@ -42,8 +42,11 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Mark the session cookie `Secure` (for a server reached over HTTPS).
     pub secure_cookies: bool,
-    /// How often expired sessions are purged from the database.
+    /// How often expired sessions are purged from the database (by one instance at a time).
     pub session_purge: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the sign-in throttle and
+    /// the audit); empty: the peer's address is the client's.
+    pub trusted_proxies: chancery_app::proxies::TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -55,6 +58,7 @@ impl Default for WebConfig {
             session_absolute: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             session_purge: Duration::from_secs(10 * 60),
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -98,9 +102,14 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(routes::guard))
         .fallback(error::fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf::require_form_token,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(sessions)
         .layer(middleware::from_fn(csrf::protect))
+        .layer(axum::Extension(state.config.trusted_proxies.clone()))
         .layer(DefaultBodyLimit::max(limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

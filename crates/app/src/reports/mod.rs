@@ -2,6 +2,7 @@
 //! shared by the JSON API, the pages and the command line.
 
 pub mod builds;
+pub mod history;
 pub mod markings;
 // `reports::reports`: the reports among taskings, templates and builds.
 #[allow(clippy::module_inception)]

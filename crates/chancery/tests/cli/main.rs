@@ -490,6 +490,7 @@ fn serve_reads_its_settings_from_the_environment() {
         &[
             ("CHANCERY_DATA", data.to_str().unwrap()),
             ("CHANCERY_LISTEN", "127.0.0.1:0"),
+            ("CHANCERY_TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32"),
         ],
     );
     let (status, body) = get(&format!("http://{}/healthz", run.addr), None);
@@ -502,6 +503,32 @@ fn serve_reads_its_settings_from_the_environment() {
     assert_eq!(
         get(&format!("http://{}/api/v1/cases", run.addr), None).0,
         401
+    );
+}
+
+/// A trusted proxy that is not an address or a CIDR block stops `serve`, naming the entry.
+#[test]
+fn a_bad_trusted_proxies_setting_is_refused_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("CHANCERY_DATABASE_URL")
+        .env("CHANCERY_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trusted_proxies[1]") && err.contains("proxy.internal"),
+        "{err}"
     );
 }
 

@@ -45,6 +45,7 @@ on_both_backends!(
     writes_are_audited_with_ids_and_hashes_only,
     redaction_blanks_every_version_and_keeps_the_chain,
     repeated_login_failures_lock_until_lifted,
+    expired_sessions_are_purged_by_one_instance_at_a_time,
     reports_are_indexed_commented_and_built,
 );
 
@@ -496,54 +497,112 @@ async fn repeated_login_failures_lock_until_lifted(db: &TestDb) {
     let s = &db.store;
     let ctx = actor(db, "victim").await;
     let user = ctx.actor.unwrap();
-    let stored = s.user(user).await.unwrap().unwrap();
     let h = chancery_store::sha256_hex("victim@example.org");
-    assert!(!s.login_throttled(Some(&stored), "10.0.0.1").await.unwrap());
-    let mut locked = false;
-    for _ in 0..chancery_store::users::ACCOUNT_FAILURES {
-        locked = s
-            .record_login(
-                &h,
-                Some(user),
-                chancery_store::LoginOutcome::Failed,
-                "10.0.0.1",
-            )
+    let fail = async |address: &str| -> (bool, bool) {
+        let t = s
+            .login_attempt_begin(Some(user), &h, address)
             .await
             .unwrap();
+        if t.refused {
+            return (true, false);
+        }
+        let locked = s
+            .login_attempt_end(&t, &h, Some(user), false, address)
+            .await
+            .unwrap();
+        (false, locked)
+    };
+    let mut locked = false;
+    for _ in 0..chancery_store::users::ACCOUNT_FAILURES {
+        let (refused, l) = fail("10.0.0.1").await;
+        assert!(!refused);
+        locked = l;
     }
     assert!(locked, "the fifth failure locks the account");
-    let stored = s.user(user).await.unwrap().unwrap();
     assert!(
-        s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap(),
+        s.login_attempt_begin(Some(user), &h, "10.0.0.2")
+            .await
+            .unwrap()
+            .refused,
         "locked from any address"
     );
     s.unlock_user(user, &AuditCtx::system()).await.unwrap();
-    let stored = s.user(user).await.unwrap().unwrap();
-    assert!(!s.login_throttled(Some(&stored), "10.0.0.2").await.unwrap());
-    // One more failure after the unlock does not lock again: earlier failures stopped counting.
-    assert!(
-        !s.record_login(
-            &h,
-            Some(user),
-            chancery_store::LoginOutcome::Failed,
-            "10.0.0.1"
-        )
+    // One more failure after the unlock is checked and does not lock again: earlier failures
+    // stopped counting.
+    assert_eq!(fail("10.0.0.2").await, (false, false));
+    // A success gives its attempt back: the account's count starts again.
+    let t = s
+        .login_attempt_begin(Some(user), &h, "10.0.0.1")
         .await
-        .unwrap()
-    );
+        .unwrap();
+    assert!(!t.refused);
+    s.login_attempt_end(&t, &h, Some(user), true, "10.0.0.1")
+        .await
+        .unwrap();
+    for _ in 0..chancery_store::users::ACCOUNT_FAILURES - 1 {
+        assert_eq!(fail("10.0.0.3").await, (false, false));
+    }
     // Many failures from one address throttle that address, whatever the account.
     for i in 0..chancery_store::users::ADDRESS_FAILURES {
         let other = chancery_store::sha256_hex(&format!("nobody{i}@example.org"));
-        s.record_login(
-            &other,
-            None,
-            chancery_store::LoginOutcome::Failed,
-            "10.9.9.9",
-        )
+        let t = s
+            .login_attempt_begin(None, &other, "10.9.9.9")
+            .await
+            .unwrap();
+        assert!(!t.refused, "attempt {i}");
+        s.login_attempt_end(&t, &other, None, false, "10.9.9.9")
+            .await
+            .unwrap();
+    }
+    let other = chancery_store::sha256_hex("nobody@example.org");
+    assert!(
+        s.login_attempt_begin(None, &other, "10.9.9.9")
+            .await
+            .unwrap()
+            .refused
+    );
+    assert!(
+        !s.login_attempt_begin(None, &other, "10.9.9.8")
+            .await
+            .unwrap()
+            .refused
+    );
+    assert!(s.audit_verify().await.unwrap().is_ok());
+}
+
+/// Expired sessions are purged by one instance at a time: on PostgreSQL, while another
+/// instance holds the purge lock, a purge skips and leaves the rows; then it deletes them.
+async fn expired_sessions_are_purged_by_one_instance_at_a_time(db: &TestDb) {
+    use sqlx::Connection;
+    let s = &db.store;
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let future = chrono::Utc::now() + chrono::Duration::minutes(30);
+    s.session_save("expired", None, "{}", past, true)
         .await
         .unwrap();
+    s.session_save("live", None, "{}", future, true)
+        .await
+        .unwrap();
+    if db.url().starts_with("postgres") {
+        let mut other = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(chancery_store::users::SESSION_PURGE_LOCK)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.sessions_delete_expired().await.unwrap(),
+            None,
+            "another instance holds the purge lock"
+        );
+        assert!(s.session_load("live").await.unwrap().is_some());
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(chancery_store::users::SESSION_PURGE_LOCK)
+            .execute(&mut other)
+            .await
+            .unwrap();
     }
-    assert!(s.login_throttled(None, "10.9.9.9").await.unwrap());
-    assert!(!s.login_throttled(None, "10.9.9.8").await.unwrap());
-    assert!(s.audit_verify().await.unwrap().is_ok());
+    assert_eq!(s.sessions_delete_expired().await.unwrap(), Some(1));
+    assert_eq!(s.sessions_delete_expired().await.unwrap(), Some(0));
+    assert!(s.session_load("live").await.unwrap().is_some());
 }

@@ -1,7 +1,9 @@
 //! Signing in and out, and one's own API tokens.
 
 use crate::AppState;
-use crate::auth::{CurrentUser, SESSION_LOGIN_AT, SESSION_NEXT, SESSION_USER, client_address};
+use crate::auth::{
+    CurrentUser, SESSION_FORM_TOKEN, SESSION_LOGIN_AT, SESSION_USER, client_address, new_form_token,
+};
 use crate::error::AppError;
 use crate::extract::{FormBody, IdPath};
 use crate::pages::views::PageMeta;
@@ -9,8 +11,8 @@ use crate::pages::{PageResult, render, see_other};
 use crate::routes::Route;
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chancery_app::signin;
 use tower_sessions::Session;
 
@@ -52,26 +54,57 @@ pub(crate) fn safe_next(next: Option<String>) -> String {
     }
 }
 
+/// The cookie that remembers, between the login page and the sign-in, where to go after it:
+/// a cookie of its own (HttpOnly, SameSite=Lax, for `/login` only, one hour), so an anonymous
+/// visit writes no session row.
+const NEXT_COOKIE: &str = "chancery_next";
+
+fn next_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{NEXT_COOKIE}={encoded}; Path=/login; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("an encoded cookie is a valid header")
+}
+
+fn next_from_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == NEXT_COOKIE)
+        .map(|(_, v)| {
+            url::form_urlencoded::parse(format!("n={v}").as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default()
+        })
+}
+
 pub async fn login_form(
-    session: Session,
+    State(state): State<AppState>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> PageResult {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    if let Some((_, next)) = pairs.into_iter().find(|(k, _)| k == "next") {
-        session
-            .insert(SESSION_NEXT, safe_next(Some(next)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(render(
+    let mut page = render(
         StatusCode::OK,
         &LoginPage {
             page: PageMeta::anonymous("Sign in"),
             email: String::new(),
             failed: false,
         },
-    ))
+    );
+    if let Some((_, next)) = pairs.into_iter().find(|(k, _)| k == "next") {
+        page.headers_mut().append(
+            header::SET_COOKIE,
+            next_cookie(&safe_next(Some(next)), 3600, state.config.secure_cookies),
+        );
+    }
+    Ok(page)
 }
 
 /// Checks a password login with throttling per account and per address (kept in the database,
@@ -79,6 +112,7 @@ pub async fn login_form(
 /// Every failure reads the same; the session id is replaced on success.
 pub async fn login(State(state): State<AppState>, session: Session, req: Request) -> PageResult {
     let address = client_address(&req).unwrap_or_else(|| "unknown".into());
+    let next = next_from_cookie(req.headers());
     let FormBody(pairs) =
         <FormBody as axum::extract::FromRequest<AppState>>::from_request(req, &state).await?;
     let field = |k: &str| {
@@ -99,22 +133,26 @@ pub async fn login(State(state): State<AppState>, session: Session, req: Request
             },
         ));
     };
-    let next: Option<String> = session.get(SESSION_NEXT).await.ok().flatten();
     let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
     // A new session id at login: a session fixed by someone else before login is worthless.
     session.cycle_id().await.map_err(internal)?;
-    session
-        .remove::<String>(SESSION_NEXT)
-        .await
-        .map_err(internal)?;
     session.insert(SESSION_USER, u.0).await.map_err(internal)?;
     session
         .insert(SESSION_LOGIN_AT, chrono::Utc::now().timestamp())
         .await
         .map_err(internal)?;
+    session
+        .insert(SESSION_FORM_TOKEN, new_form_token())
+        .await
+        .map_err(internal)?;
     // A password reset through a link is told at the next sign-in.
     let to = crate::pages::password::after_sign_in(&state, u, safe_next(next)).await?;
-    Ok(see_other(to))
+    let mut answer: Response = see_other(to);
+    answer.headers_mut().append(
+        header::SET_COOKIE,
+        next_cookie("", 0, state.config.secure_cookies),
+    );
+    Ok(answer)
 }
 
 pub async fn logout(

@@ -25,6 +25,8 @@ pub struct Nav {
     pub writes: bool,
     pub admin: bool,
     pub redactions: bool,
+    /// The session's form token, which every form posts (`csrf`); None for an API token.
+    pub form_token: Option<String>,
 }
 
 impl PageMeta {
@@ -45,7 +47,21 @@ impl PageMeta {
                 admin: role == Role::Admin,
                 redactions: matches!(role, Role::Admin | Role::HqEditor)
                     && user.principal.sbu_access,
+                form_token: user.form_token().map(str::to_string),
             }),
+        }
+    }
+
+    /// The hidden field that carries the session's form token, for every form that posts
+    /// (empty when there is no session).
+    pub fn form_token_field(&self) -> String {
+        match self.nav.as_ref().and_then(|n| n.form_token.as_deref()) {
+            // The token is hex: nothing in it needs escaping.
+            Some(t) => format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{t}\">",
+                crate::csrf::FORM_FIELD
+            ),
+            None => String::new(),
         }
     }
 

@@ -100,22 +100,17 @@ async fn login_rotates_the_session_and_logout_ends_it(app: &TestApp) {
     )
     .await;
     let b = app.browser();
-    // Visiting the login page with a target starts a session before login.
+    // Visiting the login page with a target starts no session (no row either: `hardening`).
     let r = b
         .get(app.url("/login?next=%2Fcases%3Fcountry%3DDE"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let before = session_cookie(&r).expect("a session before login");
-    assert!(
-        before.contains("HttpOnly") && before.contains("SameSite=Lax"),
-        "{before}"
-    );
-    assert!(
-        !before.contains("Secure"),
-        "not Secure on plain http by default"
-    );
+    assert!(session_cookie(&r).is_none(), "no session before login");
+    // An id no login issued (one planted for session fixation) grants nothing, and the id
+    // set at login is a new one.
+    let before = "chancery_session=AAAAAAAAAAAAAAAAAAAAAA".to_string();
 
     let r = b
         .post(app.url("/login"))
@@ -161,6 +156,14 @@ async fn login_rotates_the_session_and_logout_ends_it(app: &TestApp) {
         "back to where the user was going"
     );
     let after = session_cookie(&r).expect("a new session cookie at login");
+    assert!(
+        after.contains("HttpOnly") && after.contains("SameSite=Lax"),
+        "{after}"
+    );
+    assert!(
+        !after.contains("Secure"),
+        "not Secure on plain http by default"
+    );
     assert_ne!(
         cookie_value(&before),
         cookie_value(&after),

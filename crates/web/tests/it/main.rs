@@ -9,6 +9,7 @@ mod cases_depth;
 mod concurrency;
 mod duties;
 mod evidence;
+mod hardening;
 mod markings;
 mod matrix;
 mod pages;
@@ -141,9 +142,16 @@ impl TestApp {
         bearer_client(&token)
     }
 
-    /// A browser-like client with a cookie jar and no credentials.
+    /// A browser-like client with a cookie jar and no credentials. Like today's browsers, it
+    /// sends `Origin` (this server) with its requests; `hardening` tests the ones that do not.
     pub fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            format!("http://{}", self.addr).parse().unwrap(),
+        );
         reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -222,11 +222,11 @@ pub fn routes() -> Vec<Route> {
 
 #[cfg(test)]
 mod tests {
-    use super::history::describe_change;
     use super::lines;
     use super::paragraphs::{moved, paragraph_errors, parse_citations};
     use super::report::embeddable;
     use super::taskings::{tasking_body, tasking_values};
+    use chancery_app::reports::history::describe_change;
     use chancery_domain::FieldError;
     use chancery_domain::Marking;
     use chancery_domain::report::Report;
