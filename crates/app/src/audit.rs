@@ -13,8 +13,8 @@
 pub mod keys;
 
 use crate::{App, AppError};
-pub use chancery_store::{AuditEntry, ChainBreak};
 use chancery_store::audit::GENESIS;
+pub use chancery_store::{AuditEntry, ChainBreak};
 use chancery_store::{ChainChecker, CheckpointRow};
 pub use keys::{AuditKeys, KeyError, KeyOrigin, PublicKey};
 use serde::{Deserialize, Serialize};
@@ -218,10 +218,7 @@ pub async fn checkpoint(app: &App, dir: &Path) -> Result<CheckpointOutcome, Chec
     cp.signature = app.keys.sign(&cp.message());
     let path = write_file(dir, &cp)?;
     app.store.insert_checkpoint(&cp.row()).await?;
-    Ok(CheckpointOutcome::Written {
-        seq: cp.seq,
-        path,
-    })
+    Ok(CheckpointOutcome::Written { seq: cp.seq, path })
 }
 
 /// Writes the file whole (a temporary file renamed into place).

@@ -152,10 +152,10 @@ async fn downloading_an_sbu_archive_file_is_audited(backend: Backend) {
 /// A Berlin draft with one SBU paragraph and a comment on it; answers its id.
 async fn sbu_report(f: &Fixture) -> String {
     let body = json!({"post": "berlin", "template_key": "migration-impacts",
-        "subject": "Migration impacts", "tags": ["SMIG"],
-        "sections": [{"heading": "Assessment", "paragraphs": [
-            {"id": "p1", "kind": "comment", "marking": "SBU", "text": "A sensitive assessment."}
-        ]}]});
+    "subject": "Migration impacts", "tags": ["SMIG"],
+    "sections": [{"heading": "Assessment", "paragraphs": [
+        {"id": "p1", "kind": "comment", "marking": "SBU", "text": "A sensitive assessment."}
+    ]}]});
     let r = reports::create_report(&f.app, &f.officer, &body)
         .await
         .unwrap();

@@ -128,7 +128,12 @@ impl Settings {
     pub fn audit_keys(
         &self,
         generate: bool,
-    ) -> Result<Option<(chancery_app::audit::AuditKeys, chancery_app::audit::KeyOrigin)>> {
+    ) -> Result<
+        Option<(
+            chancery_app::audit::AuditKeys,
+            chancery_app::audit::KeyOrigin,
+        )>,
+    > {
         chancery_app::audit::keys::resolve(
             self.audit_key.as_deref(),
             self.audit_key_file.as_deref(),

@@ -373,7 +373,10 @@ async fn open_with(settings: &Settings, generate: bool) -> Result<(App, Option<S
 
 async fn open_keys(
     settings: &Settings,
-    keys: Option<(chancery_app::audit::AuditKeys, chancery_app::audit::KeyOrigin)>,
+    keys: Option<(
+        chancery_app::audit::AuditKeys,
+        chancery_app::audit::KeyOrigin,
+    )>,
 ) -> Result<(App, Option<String>)> {
     let warning = keys.as_ref().and_then(|(_, origin)| origin.warning());
     if let Some(w) = &warning {

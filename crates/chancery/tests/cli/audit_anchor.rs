@@ -108,7 +108,12 @@ async fn the_consistent_rewrite_of_an_entrys_actor_is_found_by_checkpoints(backe
     let url = db.url();
     let with_db = |args: &[&str]| -> Vec<String> {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        all.extend(["--data".into(), data.into(), "--database".into(), url.clone()]);
+        all.extend([
+            "--data".into(),
+            data.into(),
+            "--database".into(),
+            url.clone(),
+        ]);
         all
     };
     let run = |args: &[&str], stdin: &str| {
@@ -146,7 +151,10 @@ async fn the_consistent_rewrite_of_an_entrys_actor_is_found_by_checkpoints(backe
         .unwrap();
     assert!(covered >= 4, "{signed}");
     // One more entry, after the checkpoint.
-    ok(&run(&["user", "unlock", "--email", "first@test.example"], ""));
+    ok(&run(
+        &["user", "unlock", "--email", "first@test.example"],
+        "",
+    ));
 
     let store = db.store.clone();
     // Entry 2 (inside the checkpoint) is credited to account 1 instead of the system.
