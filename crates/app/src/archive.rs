@@ -715,14 +715,44 @@ pub async fn visible_archive(
     source: &str,
     archive: &str,
 ) -> Result<ArchiveInfo, AppError> {
+    Ok(visible_archive_of(app, user, source, archive).await?.1)
+}
+
+/// One archived copy of a source the user may see, with the source.
+async fn visible_archive_of(
+    app: &App,
+    user: &Actor,
+    source: &str,
+    archive: &str,
+) -> Result<(Record<Source>, ArchiveInfo), AppError> {
     let source: Record<Source> = load_visible::<Source>(app, user, source).await?;
     let id = archive
         .parse::<i64>()
         .map_err(|_| AppError::NotFound("no such archive".into()))?;
     match app.store.archive(id).await? {
-        Some(a) if a.source_id == source.id.get() => Ok(a),
+        Some(a) if a.source_id == source.id.get() => Ok((source, a)),
         _ => Err(AppError::NotFound("no such archive of this source".into())),
     }
+}
+
+/// Logs the read of an archived copy of an SBU source (its text or its file) like every
+/// other SBU read: the archive's id and the sha256 of its bytes, never its text.
+async fn audit_archive_read(
+    app: &App,
+    user: &Actor,
+    source: &Record<Source>,
+    a: &ArchiveInfo,
+    action: &str,
+) -> Result<(), AppError> {
+    use chancery_domain::marked::Marked as _;
+    if source.data.marking() == chancery_domain::Marking::SBU {
+        let mut e = chancery_store::AuditEvent::new(action);
+        e.record_type = Some("source_archive".into());
+        e.record_id = Some(a.id);
+        e.content_hash = Some(a.sha256.clone());
+        app.store.audit(&user.ctx(), &[e]).await?;
+    }
+    Ok(())
 }
 
 /// An archived copy's bytes, with its metadata.
@@ -732,7 +762,8 @@ pub async fn archive_file(
     source: &str,
     archive: &str,
 ) -> Result<(ArchiveInfo, Bytes), AppError> {
-    let a = visible_archive(app, user, source, archive).await?;
+    let (source, a) = visible_archive_of(app, user, source, archive).await?;
+    audit_archive_read(app, user, &source, &a, "read_archive_file").await?;
     let bytes = app
         .blobs
         .get(&a.sha256)
@@ -756,7 +787,8 @@ pub async fn archive_text(
     source: &str,
     archive: &str,
 ) -> Result<ArchiveText, AppError> {
-    let a = visible_archive(app, user, source, archive).await?;
+    let (source, a) = visible_archive_of(app, user, source, archive).await?;
+    audit_archive_read(app, user, &source, &a, "read_archive_text").await?;
     let (text, text_en) = app.store.archive_text(a.id).await?;
     Ok(ArchiveText {
         archive: a,

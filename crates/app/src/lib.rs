@@ -95,23 +95,34 @@ impl Clock {
     }
 }
 
-/// The application: the store, the archive's blobs, the limits and the clock.
+/// The application: the store, the archive's blobs, the limits, the clock and the audit's
+/// keys (kept outside the database: `audit::keys`).
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub blobs: Blobs,
     pub limits: Limits,
     pub clock: Clock,
+    pub keys: audit::AuditKeys,
 }
 
 impl App {
+    /// An application with keys nobody keeps (`AuditKeys::ephemeral`: tests); the binary
+    /// opens with the configured keys (`Settings::keys`, `with_keys`).
     pub fn new(store: Store, blobs: Blobs, limits: Limits) -> App {
         App {
             store,
             blobs,
             limits,
             clock: Clock::System,
+            keys: audit::AuditKeys::ephemeral(),
         }
+    }
+
+    /// The same application with these audit keys.
+    pub fn with_keys(mut self, keys: audit::AuditKeys) -> App {
+        self.keys = keys;
+        self
     }
 
     /// Opens the application the settings describe: creates the data directory, connects to
@@ -128,7 +139,11 @@ impl App {
         tracing::info!(database = %redact_url(&url), backend = store.backend().as_str(), "database ready");
         let blobs = Blobs::local(&settings.data.join("blobs"))
             .map_err(|e| OpenError::Blobs(settings.data.clone(), e))?;
-        Ok(App::new(store, blobs, settings.limits.clone()))
+        let app = App::new(store, blobs, settings.limits.clone());
+        Ok(match &settings.keys {
+            Some(k) => app.with_keys(k.clone()),
+            None => app,
+        })
     }
 
     /// Closes the database connections (waiting for those in use).
@@ -146,6 +161,9 @@ pub struct Settings {
     /// `sqlite:PATH` or `postgres://...`; `None` (or blank): SQLite inside the data directory.
     pub database_url: Option<String>,
     pub limits: Limits,
+    /// The audit's keys (`audit::keys::resolve`); `None`: keys nobody keeps, for commands
+    /// that only read the log.
+    pub keys: Option<audit::AuditKeys>,
 }
 
 impl Settings {

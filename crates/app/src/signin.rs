@@ -11,7 +11,6 @@ use crate::access::check_open;
 use crate::accounts::verify_password;
 use crate::{Actor, App, AppError};
 use chancery_domain::{Action, Email, Resource, ResourceKind, UserId};
-use chancery_store::sha256_hex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -27,7 +26,11 @@ pub async fn sign_in(
     password: &str,
     address: &str,
 ) -> Result<Option<UserId>, AppError> {
-    let email_hash = sha256_hex(typed_email.trim().to_lowercase().as_str());
+    // Keyed (HMAC): what was typed, a password by mistake included, cannot be confirmed by
+    // hashing a guess. The same key on every instance keeps the throttle shared.
+    let email_hash = app
+        .keys
+        .detail_hash("login e-mail", typed_email.trim().to_lowercase().as_str());
     let user = match Email::parse(typed_email) {
         Ok(e) => app.store.user_by_email(&e).await?,
         Err(_) => None,

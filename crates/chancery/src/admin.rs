@@ -66,8 +66,31 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit non-zero naming the first broken entry.
-    Verify,
+    /// Walk the hash chain; exit non-zero naming the first broken entry. Without
+    /// --checkpoints only an inconsistent edit shows: a rewrite that recomputed every later
+    /// hash and the head verifies.
+    Verify {
+        /// A directory of signed checkpoint files kept outside the database: any rewrite of an
+        /// entry they cover is found and the first rewritten entry named.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// The public key (audit.pub) the checkpoints must verify with (default: derived from
+        /// the configured audit key).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Sign the head of the chain now: writes checkpoint-<seq>.json to the directory (default
+    /// the audit_checkpoints setting, else <data>/checkpoints) and records it in the database.
+    Checkpoint {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Create the audit's master secret (audit.key, mode 0600) and its public key (audit.pub)
+    /// in a directory; give audit.key to every instance and audit.pub to auditors.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write the log as NDJSON (one entry per line) to a file or standard output.
     Export {
         #[arg(long)]
@@ -164,10 +187,35 @@ pub async fn token(app: &App, cmd: TokenCommand) -> Result<()> {
     Ok(())
 }
 
-/// Returns the process exit code: 0 when the chain verifies, 1 when it is broken.
-pub async fn audit(app: &App, cmd: AuditCommand) -> Result<i32> {
+/// `chancery audit keygen`: needs no database.
+pub fn keygen(out: &std::path::Path) -> Result<()> {
+    let (keys, secret, public) = audit::keys::generate_files(out)?;
+    println!(
+        "wrote the audit master key to {} (mode 0600; give it to every instance as \
+         audit_key_file or CHANCERY_AUDIT_KEY_FILE, and keep it away from the database)",
+        secret.display()
+    );
+    println!(
+        "wrote the public key {} (key id {}) to {}; auditors verify checkpoints with it",
+        keys.public_key().to_text(),
+        keys.public_key().key_id(),
+        public.display()
+    );
+    Ok(())
+}
+
+/// Returns the process exit code: 0 when the chain verifies, 1 when it is broken. `public` is
+/// the public key of the configured audit key, if one is configured.
+pub async fn audit(
+    app: &App,
+    settings: &crate::config::Settings,
+    public: Option<audit::PublicKey>,
+    cmd: AuditCommand,
+) -> Result<i32> {
     match cmd {
-        AuditCommand::Verify => match audit::verify(app).await? {
+        AuditCommand::Verify {
+            checkpoints: None, ..
+        } => match audit::verify(app).await? {
             Ok(n) => {
                 println!("audit log verified: {n} entries, chain intact");
                 Ok(0)
@@ -177,6 +225,66 @@ pub async fn audit(app: &App, cmd: AuditCommand) -> Result<i32> {
                 Ok(1)
             }
         },
+        AuditCommand::Verify {
+            checkpoints: Some(dir),
+            public_key,
+        } => {
+            let key = match public_key {
+                Some(path) => audit::PublicKey::read(&path)?,
+                None => public.context(
+                    "no audit key is configured: give the public key with --public-key FILE",
+                )?,
+            };
+            match audit::verify_with_checkpoints(app, &key, &dir).await? {
+                Ok(v) => {
+                    println!(
+                        "audit log verified: {} entries, chain intact; {} checkpoints signed by key {} verified, entries 1 to {} match them",
+                        v.entries,
+                        v.checkpoints,
+                        key.key_id(),
+                        v.covered_to
+                    );
+                    if (v.covered_to as u64) < v.entries {
+                        println!(
+                            "entries {} to {} are not covered by a checkpoint yet",
+                            v.covered_to + 1,
+                            v.entries
+                        );
+                    }
+                    Ok(0)
+                }
+                Err(b) => {
+                    eprintln!("audit log broken at entry {}: {}", b.seq, b.reason);
+                    Ok(1)
+                }
+            }
+        }
+        AuditCommand::Checkpoint { out } => {
+            let dir = out.unwrap_or_else(|| settings.checkpoint_dir());
+            match audit::checkpoint(app, &dir).await {
+                Ok(audit::CheckpointOutcome::Written { seq, path }) => {
+                    println!(
+                        "checkpoint signed at entry {seq} by key {}: {}",
+                        app.keys.public_key().key_id(),
+                        path.display()
+                    );
+                    Ok(0)
+                }
+                Ok(audit::CheckpointOutcome::Unchanged { seq }) => {
+                    println!("no entry since the checkpoint at entry {seq}: nothing to sign");
+                    Ok(0)
+                }
+                Ok(audit::CheckpointOutcome::Busy) => unreachable!("on demand takes no lock"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(1)
+                }
+            }
+        }
+        AuditCommand::Keygen { out } => {
+            keygen(&out)?;
+            Ok(0)
+        }
         AuditCommand::Export { out } => {
             let mut sink: Box<dyn Write> = match &out {
                 Some(path) => Box::new(std::io::BufWriter::new(

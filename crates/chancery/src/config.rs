@@ -1,6 +1,7 @@
 //! Settings: defaults, then `chancery.toml` in the working directory if present, then
 //! `CHANCERY_DATA`, `CHANCERY_DATABASE_URL`, `CHANCERY_LISTEN`, `CHANCERY_SECURE_COOKIES`,
-//! `CHANCERY_EXTRACTOR`, `CHANCERY_TRUSTED_PROXIES` and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of
+//! `CHANCERY_EXTRACTOR`, `CHANCERY_TRUSTED_PROXIES`, the audit's `CHANCERY_AUDIT_KEY`, `CHANCERY_AUDIT_KEY_FILE`,
+//! `CHANCERY_AUDIT_CHECKPOINTS`, `CHANCERY_AUDIT_CHECKPOINT_INTERVAL` and the statistics caps `CHANCERY_STATS_MAX_*` (the `[stats]` table of
 //! `chancery.toml`), then command-line flags.
 
 use anyhow::{Context, Result};
@@ -44,6 +45,16 @@ pub struct Settings {
     /// Empty: the peer's address is the client's and the header is ignored.
     #[serde(default)]
     pub trusted_proxies: StringList,
+    /// The audit's master secret, 64 hex digits (`CHANCERY_AUDIT_KEY`); wins over the file.
+    pub audit_key: Option<String>,
+    /// A file holding the master secret (`chancery audit keygen`). With neither, the keys are
+    /// kept (and first generated) in `<data>/keys/`, which anchors nothing: a warning says so.
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed checkpoints are written (default `<data>/checkpoints`; point it at storage
+    /// the database's administrators cannot change, or copy the files there).
+    pub audit_checkpoints: Option<PathBuf>,
+    /// Seconds between scheduled checkpoints in `serve` (0: none).
+    pub audit_checkpoint_interval: u64,
 }
 
 /// A list setting given as a list (TOML) or as one comma-separated string (environment).
@@ -84,6 +95,10 @@ impl Default for Settings {
             stats: chancery_app::import::ReadLimits::default(),
             extractor: None,
             trusted_proxies: StringList::default(),
+            audit_key: None,
+            audit_key_file: None,
+            audit_checkpoints: None,
+            audit_checkpoint_interval: 600,
         }
     }
 }
@@ -116,6 +131,10 @@ impl Settings {
                 "secure_cookies",
                 "extractor",
                 "trusted_proxies",
+                "audit_key",
+                "audit_key_file",
+                "audit_checkpoints",
+                "audit_checkpoint_interval",
             ]))
             .merge(Env::prefixed("CHANCERY_STATS_").map(|k| format!("stats.{k}").into()))
             .merge(Serialized::defaults(overrides))
@@ -136,6 +155,7 @@ impl Settings {
                 },
                 ..chancery_app::Limits::default()
             },
+            keys: None,
         }
     }
 
@@ -144,6 +164,34 @@ impl Settings {
         chancery_app::proxies::TrustedProxies::parse(&self.trusted_proxies.entries()).map_err(|e| {
             anyhow::anyhow!("the setting trusted_proxies (CHANCERY_TRUSTED_PROXIES): {e}")
         })
+    }
+
+    /// The audit keys in force (`chancery_app::audit::keys::resolve`): configured, else in
+    /// `<data>/keys/`, else generated there when `generate`.
+    pub fn audit_keys(
+        &self,
+        generate: bool,
+    ) -> Result<
+        Option<(
+            chancery_app::audit::AuditKeys,
+            chancery_app::audit::KeyOrigin,
+        )>,
+    > {
+        chancery_app::audit::keys::resolve(
+            self.audit_key.as_deref(),
+            self.audit_key_file.as_deref(),
+            &self.data,
+            generate,
+        )
+        .context("reading the audit keys")
+    }
+
+    /// The checkpoint directory in force.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.audit_checkpoints
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| self.data.join("checkpoints"))
     }
 
     /// The demo always runs on SQLite in its data directory.

@@ -236,12 +236,13 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { db, listen } => {
             let settings = Settings::load(db, listen)?;
-            let app = open(&settings).await?;
-            serve(app, &settings, None).await
+            let (app, warning) = open_with(&settings, true).await?;
+            serve(app, &settings, warning).await
         }
         Command::Migrate { db } => {
             let settings = Settings::load(db, None)?;
-            let app = open(&settings).await?;
+            // Migrating signs nothing and hashes no detail: it never creates keys.
+            let (app, _) = open_with(&settings, false).await?;
             println!("migrated {}", redact_url(&settings.app().database_url()));
             app.close().await;
             Ok(())
@@ -259,8 +260,16 @@ async fn run(cli: Cli) -> Result<()> {
             r
         }
         Command::Audit { command, db } => {
-            let app = open(&Settings::load(db, None)?).await?;
-            let code = admin::audit(&app, command).await;
+            if let admin::AuditCommand::Keygen { out } = &command {
+                return admin::keygen(out);
+            }
+            let settings = Settings::load(db, None)?;
+            // Only a checkpoint signs; reading the log never creates keys.
+            let signs = matches!(command, admin::AuditCommand::Checkpoint { .. });
+            let keys = settings.audit_keys(signs)?;
+            let public = keys.as_ref().map(|(k, _)| k.public_key());
+            let (app, _) = open_keys(&settings, keys).await?;
+            let code = admin::audit(&app, &settings, public, command).await;
             app.close().await;
             match code? {
                 0 => Ok(()),
@@ -320,7 +329,7 @@ async fn run(cli: Cli) -> Result<()> {
             )?;
             let settings = settings.sqlite_only();
             let fresh = !settings.app().sqlite_path().exists();
-            let app = open(&settings).await?;
+            let (app, warning) = open_with(&settings, true).await?;
             let mut note = if fresh || demo::is_empty(&app).await? {
                 let summary = demo::load(&app).await.context("loading the demo data")?;
                 let stats = demo::load_statistics(&app, &settings.data)
@@ -341,15 +350,42 @@ async fn run(cli: Cli) -> Result<()> {
                 note.push('\n');
                 note.push_str(&line);
             }
+            if let Some(w) = warning {
+                note.push('\n');
+                note.push_str(&w);
+            }
             serve(app, &settings, Some(note)).await
         }
         Command::Extract { .. } => unreachable!("run before the runtime starts"),
     }
 }
 
-/// Opens the application: the data directory, the database (migrated) and the blobs.
+/// Opens the application: the data directory, the database (migrated), the blobs and the
+/// audit keys (generated in `<data>/keys/` when none are configured or found there).
 async fn open(settings: &Settings) -> Result<App> {
-    Ok(App::open(&settings.app()).await?)
+    Ok(open_with(settings, true).await?.0)
+}
+
+/// Opens the application with the audit keys in force (generated when `generate` and none
+/// exist); answers the warning to show when the keys are kept beside the database.
+async fn open_with(settings: &Settings, generate: bool) -> Result<(App, Option<String>)> {
+    open_keys(settings, settings.audit_keys(generate)?).await
+}
+
+async fn open_keys(
+    settings: &Settings,
+    keys: Option<(
+        chancery_app::audit::AuditKeys,
+        chancery_app::audit::KeyOrigin,
+    )>,
+) -> Result<(App, Option<String>)> {
+    let warning = keys.as_ref().and_then(|(_, origin)| origin.warning());
+    if let Some(w) = &warning {
+        tracing::warn!("{w}");
+    }
+    let mut app_settings = settings.app();
+    app_settings.keys = keys.map(|(k, _)| k);
+    Ok((App::open(&app_settings).await?, warning))
 }
 
 /// Lines telling how to sign in to the demo.
@@ -371,6 +407,13 @@ fn demo_logins() -> Vec<String> {
 }
 
 async fn serve(app: App, settings: &Settings, note: Option<String>) -> Result<()> {
+    let checkpoints = (settings.audit_checkpoint_interval > 0).then(|| {
+        chancery_app::audit::spawn_checkpoints(
+            &app,
+            settings.checkpoint_dir(),
+            std::time::Duration::from_secs(settings.audit_checkpoint_interval),
+        )
+    });
     let listen = settings.listen.as_str();
     let (listener, addr) = chancery_web::bind(listen)
         .await
@@ -400,6 +443,9 @@ async fn serve(app: App, settings: &Settings, note: Option<String>) -> Result<()
     chancery_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;
+    if let Some(c) = checkpoints {
+        c.abort();
+    }
     app.close().await;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! previous entry's hash; `audit_head` holds the last one, so appends are serialised (the head
 //! row is updated first in the writing transaction) and a truncated log shows.
 
-use crate::{BeginWrite, Store, StoreError, with_pool};
+use crate::{Store, StoreError, with_pool};
 use chancery_domain::UserId;
 use serde::Serialize;
 use serde_json::json;
@@ -222,20 +222,6 @@ const ENTRY_COLUMNS: &str = "seq, at, actor_id, action, record_type, record_id, 
                              detail_hash, prev_hash, entry_hash";
 
 impl Store {
-    /// Appends events in their own transaction (for reads and logins; writes append inside
-    /// their own transaction).
-    pub async fn audit(&self, ctx: &AuditCtx, events: &[AuditEvent]) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            audit_append!(tx, ctx, events);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     /// Entries, newest first, filtered; at most `limit`.
     pub async fn audit_entries(
         &self,
@@ -310,52 +296,241 @@ impl Store {
     /// columns, each entry linked to the one before, and the head matching the last entry.
     /// Returns the number of entries, or the first broken one.
     pub async fn audit_verify(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
-        let mut expected_seq = 1i64;
-        let mut prev = GENESIS.to_string();
-        let mut broken: Option<ChainBreak> = None;
-        let mut count = 0u64;
+        let mut checker = ChainChecker::new();
         self.audit_walk(|e| {
-            if broken.is_some() {
-                return Ok(());
-            }
-            let fail = |reason: String| {
-                Some(ChainBreak {
-                    seq: expected_seq,
-                    reason,
-                })
-            };
-            if e.seq != expected_seq {
-                broken = fail(format!(
-                    "expected entry {expected_seq} here, found {}: entries are missing",
-                    e.seq
-                ));
-            } else if e.prev_hash != prev {
-                broken = fail("its previous-hash does not match the entry before it".into());
-            } else if e.compute_hash() != e.entry_hash {
-                broken = fail("its content does not match its hash: a column was changed".into());
-            }
-            prev = e.entry_hash.clone();
-            expected_seq += 1;
-            count += 1;
+            checker.check(&e);
             Ok(())
         })
         .await?;
-        if let Some(b) = broken {
-            return Ok(Err(b));
+        let head = self.audit_head().await?;
+        Ok(checker.finish(head))
+    }
+}
+
+/// Checks the chain one entry at a time, in order: consecutive sequence numbers from 1, each
+/// entry linked to the one before, each entry's hash recomputed from its columns. Keeps the
+/// first break; once broken, later entries are not looked at.
+#[derive(Debug, Clone)]
+pub struct ChainChecker {
+    expected_seq: i64,
+    prev: String,
+    broken: Option<ChainBreak>,
+}
+
+impl Default for ChainChecker {
+    fn default() -> Self {
+        ChainChecker::new()
+    }
+}
+
+impl ChainChecker {
+    pub fn new() -> Self {
+        ChainChecker {
+            expected_seq: 1,
+            prev: GENESIS.to_string(),
+            broken: None,
         }
-        let (head_seq, head_hash): (i64, String) = with_pool!(self, p => {
-            let r = sqlx::query("SELECT seq, entry_hash FROM audit_head WHERE id = 1").fetch_one(p).await?;
-            (r.try_get("seq")?, r.try_get("entry_hash")?)
-        });
-        if head_seq != expected_seq - 1 || head_hash != prev {
-            return Ok(Err(ChainBreak {
+    }
+
+    /// Starts after entry `seq`, whose hash is `hash` (known good: a signed checkpoint).
+    pub fn after(seq: i64, hash: &str) -> Self {
+        ChainChecker {
+            expected_seq: seq + 1,
+            prev: hash.to_string(),
+            broken: None,
+        }
+    }
+
+    /// The first break found so far.
+    pub fn broken(&self) -> Option<&ChainBreak> {
+        self.broken.as_ref()
+    }
+
+    /// Checks the next entry; true while the chain holds. After it holds, `e.entry_hash` is
+    /// the hash recomputed from every column of every entry up to `e`.
+    pub fn check(&mut self, e: &AuditEntry) -> bool {
+        if self.broken.is_some() {
+            return false;
+        }
+        let seq = self.expected_seq;
+        let reason = if e.seq != seq {
+            Some(format!(
+                "expected entry {seq} here, found {}: entries are missing",
+                e.seq
+            ))
+        } else if e.prev_hash != self.prev {
+            Some("its previous-hash does not match the entry before it".into())
+        } else if e.compute_hash() != e.entry_hash {
+            Some("its content does not match its hash: a column was changed".into())
+        } else {
+            None
+        };
+        self.prev = e.entry_hash.clone();
+        self.expected_seq += 1;
+        match reason {
+            Some(reason) => {
+                self.broken = Some(ChainBreak { seq, reason });
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// The last entry checked and its hash.
+    pub fn last(&self) -> (i64, &str) {
+        (self.expected_seq - 1, &self.prev)
+    }
+
+    /// The verdict, given the head row: the number of entries checked, or the first break
+    /// (including a head that does not name the last entry).
+    pub fn finish(self, (head_seq, head_hash): (i64, String)) -> Result<u64, ChainBreak> {
+        if let Some(b) = self.broken {
+            return Err(b);
+        }
+        let last = self.expected_seq - 1;
+        if head_seq != last || head_hash != self.prev {
+            return Err(ChainBreak {
                 seq: head_seq,
                 reason: format!(
-                    "the head says the log ends at entry {head_seq}, but it ends at {}: entries were removed or the head was changed",
-                    expected_seq - 1
+                    "the head says the log ends at entry {head_seq}, but it ends at {last}: entries were removed or the head was changed"
                 ),
-            }));
+            });
         }
-        Ok(Ok(count))
+        Ok(last as u64)
+    }
+}
+
+/// A signed checkpoint of the chain as the database keeps it (the copy that counts is the
+/// file kept outside; see `chancery_app::audit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub head_hash: String,
+    pub at: String,
+    pub key_id: String,
+    pub prev_seq: i64,
+    pub prev_hash: String,
+    pub tags_digest: String,
+    pub signature: String,
+}
+
+/// The key of the advisory lock under which one instance writes scheduled checkpoints
+/// (PostgreSQL; an arbitrary constant: "chancery audit" in ASCII, truncated).
+const CHECKPOINT_LOCK_KEY: i64 = 0x6368_616e_6175_6469;
+
+/// Held while an instance writes a scheduled checkpoint. On PostgreSQL it is a transaction
+/// holding `pg_try_advisory_xact_lock`, released when it ends; on SQLite there is one writing
+/// instance per database file, so it holds nothing.
+pub struct CheckpointLock {
+    tx: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+impl CheckpointLock {
+    /// Ends the lock (the transaction wrote nothing).
+    pub async fn release(self) -> Result<(), StoreError> {
+        if let Some(tx) = self.tx {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The head row: the last entry's sequence number and hash.
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        Ok(with_pool!(self, p => {
+            let r = sqlx::query("SELECT seq, entry_hash FROM audit_head WHERE id = 1").fetch_one(p).await?;
+            (r.try_get("seq")?, r.try_get("entry_hash")?)
+        }))
+    }
+
+    /// Entries with `after < seq <= upto`, in order, handed to `each` one at a time.
+    pub async fn audit_walk_range(
+        &self,
+        after: i64,
+        upto: i64,
+        mut each: impl FnMut(AuditEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        const PAGE: i64 = 1000;
+        let mut after = after;
+        loop {
+            let rows: Vec<AuditEntry> = with_pool!(self, p => {
+                let q = format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3");
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .bind(after)
+                    .bind(upto)
+                    .bind(PAGE)
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(read_entry)
+                    .collect::<Result<Vec<_>, _>>()?
+            });
+            let done = (rows.len() as i64) < PAGE;
+            for e in rows {
+                after = e.seq;
+                each(e)?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Tries to take the lock under which scheduled checkpoints are written: `None` when
+    /// another instance holds it (PostgreSQL). SQLite has a single writing instance per file,
+    /// so there it always succeeds.
+    pub async fn try_checkpoint_lock(&self) -> Result<Option<CheckpointLock>, StoreError> {
+        match &self.pool {
+            crate::Pool::Sqlite(_) => Ok(Some(CheckpointLock { tx: None })),
+            crate::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+                    .bind(CHECKPOINT_LOCK_KEY)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if got {
+                    Ok(Some(CheckpointLock { tx: Some(tx) }))
+                } else {
+                    tx.rollback().await?;
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// Records a checkpoint; false when one for that entry exists already.
+    pub async fn insert_checkpoint(&self, c: &CheckpointRow) -> Result<bool, StoreError> {
+        let n = with_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, prev_seq, prev_hash, tags_digest, signature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(c.seq).bind(&c.head_hash).bind(&c.at).bind(&c.key_id)
+            .bind(c.prev_seq).bind(&c.prev_hash).bind(&c.tags_digest).bind(&c.signature)
+            .execute(p).await?.rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// The recorded checkpoints, newest first.
+    pub async fn checkpoints(&self) -> Result<Vec<CheckpointRow>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT seq, head_hash, at, key_id, prev_seq, prev_hash, tags_digest, signature
+                 FROM audit_checkpoints ORDER BY seq DESC",
+            )
+            .fetch_all(p).await?;
+            rows.iter().map(|r| Ok(CheckpointRow {
+                seq: r.try_get("seq")?,
+                head_hash: r.try_get("head_hash")?,
+                at: r.try_get("at")?,
+                key_id: r.try_get("key_id")?,
+                prev_seq: r.try_get("prev_seq")?,
+                prev_hash: r.try_get("prev_hash")?,
+                tags_digest: r.try_get("tags_digest")?,
+                signature: r.try_get("signature")?,
+            })).collect::<Result<Vec<_>, StoreError>>()
+        })
     }
 }

@@ -5,6 +5,7 @@
 //! embedded per backend (`migrations/sqlite`, `migrations/postgres`) and applied at start;
 //! `schema::describe` lets a test check that the two schemas match.
 
+mod appender;
 pub mod archives;
 pub mod audit;
 mod bulk;
@@ -23,8 +24,11 @@ pub mod testing;
 pub mod users;
 
 pub use archives::{ArchiveInfo, Blobs, Extraction, NewArchive, QuoteText};
-pub use audit::{AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak};
 pub use duties::{OpenReset, PendingGrant};
+pub use audit::{
+    AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak, ChainChecker, CheckpointLock,
+    CheckpointRow,
+};
 pub use error::StoreError;
 pub use pii::PiiConfirmation;
 pub use records::{
@@ -116,6 +120,8 @@ impl BeginWrite for PgPool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// The group commit of audit entries written in their own transaction (`appender`).
+    appender: appender::Appender,
     /// The SQLite file, for the bulk loader (`stats::bulk`), which writes through a plain
     /// prepared-statement connection of its own.
     sqlite_path: Option<std::path::PathBuf>,
@@ -166,6 +172,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            appender: Default::default(),
             sqlite_path: Some(path.to_path_buf()),
         })
     }
@@ -179,6 +186,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            appender: Default::default(),
             sqlite_path: None,
         })
     }

@@ -456,14 +456,52 @@ pub async fn visible_comments(
         }
     }
     let clearance = user.principal.clearance();
-    Ok(comments
+    let shown: Vec<chancery_store::ReportComment> = comments
         .into_iter()
         .filter(|c| {
             markings
                 .get(c.paragraph.as_str())
                 .is_some_and(|m| *m <= clearance)
         })
-        .collect())
+        .collect();
+    // A comment on an SBU paragraph is SBU material: its read is audited (ids only).
+    let events: Vec<chancery_store::AuditEvent> = shown
+        .iter()
+        .filter(|c| markings.get(c.paragraph.as_str()) == Some(&Marking::SBU))
+        .map(|c| {
+            let mut e = chancery_store::AuditEvent::new("read_comment");
+            e.record_type = Some("report_comment".into());
+            e.record_id = Some(c.id);
+            e.version = Some(c.report_version);
+            e
+        })
+        .collect();
+    state.store.audit(&user.ctx(), &events).await?;
+    Ok(shown)
+}
+
+/// The audit events for the versions of a report shown to `user` whose shown marking is SBU.
+fn history_reads(
+    user: &Actor,
+    id: i64,
+    versions: &[(chancery_domain::VersionInfo, Report)],
+) -> Vec<chancery_store::AuditEvent> {
+    let clearance = user.principal.clearance();
+    versions
+        .iter()
+        .filter(|(_, data)| {
+            user.principal.may_see(data.marking()) && data.marking_shown(clearance) == Marking::SBU
+        })
+        .map(|(info, _)| {
+            chancery_store::AuditEvent::record(
+                "read_history",
+                <Report as chancery_store::Versioned>::RECORD_TYPE,
+                id,
+                info.version,
+                &info.content_hash,
+            )
+        })
+        .collect()
 }
 
 /// A report as the API shows it: the record, its flags, and the problems that refuse
@@ -512,15 +550,14 @@ pub async fn report_history(
 ) -> Result<Vec<ReportVersion>, AppError> {
     let current = load_visible::<Report>(state, user, raw).await?;
     let clearance = user.principal.clearance();
-    let mut out = Vec::new();
-    for (info, mut data) in state.store.history::<Report>(current.id).await? {
-        crate::reports::markings::resolve(&state.store, &mut data).await?;
-        out.push(ReportVersion {
+    let versions = versions(state, user, &current).await?;
+    Ok(versions
+        .into_iter()
+        .map(|(info, data)| ReportVersion {
             info,
             data: data.json_for(clearance),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The id of something just created.
@@ -529,14 +566,20 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Every version of a report (the history page decides what each reader sees of them).
+/// Every version of a report (the history page decides what each reader sees of them); the
+/// versions whose shown marking is SBU are audited as read by `user`.
 pub async fn versions(
     state: &App,
+    user: &Actor,
     report: &Record<Report>,
 ) -> Result<Vec<(chancery_domain::VersionInfo, Report)>, AppError> {
     let mut out = state.store.history::<Report>(report.id).await?;
     for (_, data) in &mut out {
         crate::reports::markings::resolve(&state.store, data).await?;
     }
+    state
+        .store
+        .audit(&user.ctx(), &history_reads(user, report.id.get(), &out))
+        .await?;
     Ok(out)
 }

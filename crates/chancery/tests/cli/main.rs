@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod audit_anchor;
 mod hostile;
 mod reports;
 mod stats;
@@ -552,9 +553,12 @@ fn migrate_applies_the_schema_and_is_idempotent() {
     // embedded for it too, and applying them again changes nothing.
     let rt = tokio::runtime::Runtime::new().unwrap();
     if let Some(db) = rt.block_on(TestDb::unmigrated(Backend::Postgres)).unwrap() {
+        // A data directory of its own: opening generates the audit keys in `<data>/keys/`.
+        let pg_dir = tempfile::tempdir().unwrap();
+        let pg_data = pg_dir.path().to_str().unwrap();
         for _ in 0..2 {
             let out = Command::new(BIN)
-                .args(["migrate", "--database", &db.url()])
+                .args(["migrate", "--database", &db.url(), "--data", pg_data])
                 .output()
                 .unwrap();
             assert!(

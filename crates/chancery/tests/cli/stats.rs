@@ -20,14 +20,18 @@ fn file(rel: &str) -> String {
     fixtures().join(rel).display().to_string()
 }
 
-/// Runs the binary against a database URL.
+/// Runs the binary against a database URL, with a data directory of its own (opening the
+/// database generates the audit keys in `<data>/keys/`; never in the source tree).
 fn cli(db: &str, args: &[&str]) -> Output {
+    let data = tempfile::tempdir().unwrap();
     let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--database", db]);
+    all.extend(["--database", db, "--data", data.path().to_str().unwrap()]);
     Command::new(BIN)
         .args(&all)
         .stdin(Stdio::null())
         .env_remove("CHANCERY_DATABASE_URL")
+        .env_remove("CHANCERY_AUDIT_KEY")
+        .env_remove("CHANCERY_AUDIT_KEY_FILE")
         .output()
         .unwrap()
 }

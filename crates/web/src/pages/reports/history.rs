@@ -46,7 +46,7 @@ pub async fn report_history_page(
 ) -> PageResult {
     let record = load_visible::<Report>(&state, &user, &id).await?;
     let chain = chancery_app::reports::reports::chain_of(&state, &record.data).await?;
-    let history = chancery_app::reports::reports::versions(&state, &record).await?;
+    let history = chancery_app::reports::reports::versions(&state, &user, &record).await?;
     let sees = |m: Marking| user.principal.may_see(m);
     let mut rows = Vec::new();
     let mut marking = Marking::U;
