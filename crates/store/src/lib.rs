@@ -24,11 +24,11 @@ pub mod testing;
 pub mod users;
 
 pub use archives::{ArchiveInfo, Blobs, Extraction, NewArchive, QuoteText};
-pub use duties::{OpenReset, PendingGrant};
 pub use audit::{
     AuditCtx, AuditEntry, AuditEvent, AuditFilter, ChainBreak, ChainChecker, CheckpointLock,
     CheckpointRow,
 };
+pub use duties::{OpenReset, PendingGrant};
 pub use error::StoreError;
 pub use pii::PiiConfirmation;
 pub use records::{
