@@ -146,40 +146,8 @@ impl Store {
             for j in jobs {
                 for event in &j.events {
                     seq += 1;
-                    let mut entry = AuditEntry {
-                        seq,
-                        at: at.clone(),
-                        actor_id: j.ctx.actor.map(|u| u.0),
-                        action: event.action.clone(),
-                        record_type: event.record_type.clone(),
-                        record_id: event.record_id,
-                        version: event.version,
-                        content_hash: event.content_hash.clone(),
-                        address: j.ctx.address.clone(),
-                        detail_hash: event.detail_hash.clone(),
-                        prev_hash: prev,
-                        entry_hash: String::new(),
-                    };
-                    entry.entry_hash = entry.compute_hash();
-                    sqlx::query(
-                        "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
-                             content_hash, address, detail_hash, prev_hash, entry_hash)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(entry.seq)
-                    .bind(&entry.at)
-                    .bind(entry.actor_id)
-                    .bind(&entry.action)
-                    .bind(&entry.record_type)
-                    .bind(entry.record_id)
-                    .bind(entry.version)
-                    .bind(&entry.content_hash)
-                    .bind(&entry.address)
-                    .bind(&entry.detail_hash)
-                    .bind(&entry.prev_hash)
-                    .bind(&entry.entry_hash)
-                    .execute(&mut *tx)
-                    .await?;
+                    let entry = AuditEntry::chained(seq, at.clone(), &j.ctx, event, prev);
+                    crate::audit::insert_audit_entry!(tx, entry);
                     prev = entry.entry_hash;
                 }
             }

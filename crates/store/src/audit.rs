@@ -94,6 +94,32 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// The entry `seq` for `event` by `ctx` at `at`, chained to `prev_hash`, its hash computed.
+    pub(crate) fn chained(
+        seq: i64,
+        at: String,
+        ctx: &AuditCtx,
+        event: &AuditEvent,
+        prev_hash: String,
+    ) -> AuditEntry {
+        let mut entry = AuditEntry {
+            seq,
+            at,
+            actor_id: ctx.actor.map(|u| u.0),
+            action: event.action.clone(),
+            record_type: event.record_type.clone(),
+            record_id: event.record_id,
+            version: event.version,
+            content_hash: event.content_hash.clone(),
+            address: ctx.address.clone(),
+            detail_hash: event.detail_hash.clone(),
+            prev_hash,
+            entry_hash: String::new(),
+        };
+        entry.entry_hash = entry.compute_hash();
+        entry
+    }
+
     /// The hash of an entry: sha256 over the previous hash and a JSON array of every column.
     pub fn compute_hash(&self) -> String {
         let canonical = json!([
@@ -139,6 +165,34 @@ pub(crate) fn audit_time() -> String {
     crate::records::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Inserts one chained [`AuditEntry`] inside an open transaction `$tx` (the head is the
+/// caller's to move).
+macro_rules! insert_audit_entry {
+    ($tx:expr, $entry:expr) => {{
+        let entry = &$entry;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
+                 content_hash, address, detail_hash, prev_hash, entry_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(entry.actor_id)
+        .bind(&entry.action)
+        .bind(&entry.record_type)
+        .bind(entry.record_id)
+        .bind(entry.version)
+        .bind(&entry.content_hash)
+        .bind(&entry.address)
+        .bind(&entry.detail_hash)
+        .bind(&entry.prev_hash)
+        .bind(&entry.entry_hash)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_audit_entry;
+
 /// Appends entries inside an open transaction `$tx`: takes the head row first (so concurrent
 /// appends queue up), chains each entry to the previous hash, and moves the head.
 macro_rules! audit_append {
@@ -151,40 +205,14 @@ macro_rules! audit_append {
             .await?;
             let seq: i64 = head.try_get("seq")?;
             let prev_hash: String = head.try_get("entry_hash")?;
-            let mut entry = $crate::audit::AuditEntry {
+            let entry = $crate::audit::AuditEntry::chained(
                 seq,
-                at: $crate::audit::audit_time(),
-                actor_id: $ctx.actor.map(|u| u.0),
-                action: event.action.clone(),
-                record_type: event.record_type.clone(),
-                record_id: event.record_id,
-                version: event.version,
-                content_hash: event.content_hash.clone(),
-                address: $ctx.address.clone(),
-                detail_hash: event.detail_hash.clone(),
+                $crate::audit::audit_time(),
+                &$ctx,
+                &event,
                 prev_hash,
-                entry_hash: String::new(),
-            };
-            entry.entry_hash = entry.compute_hash();
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
-                     content_hash, address, detail_hash, prev_hash, entry_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(entry.seq)
-            .bind(&entry.at)
-            .bind(entry.actor_id)
-            .bind(&entry.action)
-            .bind(&entry.record_type)
-            .bind(entry.record_id)
-            .bind(entry.version)
-            .bind(&entry.content_hash)
-            .bind(&entry.address)
-            .bind(&entry.detail_hash)
-            .bind(&entry.prev_hash)
-            .bind(&entry.entry_hash)
-            .execute(&mut *$tx)
-            .await?;
+            );
+            $crate::audit::insert_audit_entry!($tx, entry);
             sqlx::query("UPDATE audit_head SET entry_hash = $1 WHERE id = 1")
                 .bind(&entry.entry_hash)
                 .execute(&mut *$tx)
@@ -265,31 +293,9 @@ impl Store {
     /// Every entry in order, handed to `each` one at a time (for export and verification).
     pub async fn audit_walk(
         &self,
-        mut each: impl FnMut(AuditEntry) -> Result<(), StoreError>,
+        each: impl FnMut(AuditEntry) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        const PAGE: i64 = 1000;
-        let mut after = 0i64;
-        loop {
-            let rows: Vec<AuditEntry> = with_pool!(self, p => {
-                let q = format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-                sqlx::query(sqlx::AssertSqlSafe(q))
-                    .bind(after)
-                    .bind(PAGE)
-                    .fetch_all(p)
-                    .await?
-                    .iter()
-                    .map(read_entry)
-                    .collect::<Result<Vec<_>, _>>()?
-            });
-            let done = (rows.len() as i64) < PAGE;
-            for e in rows {
-                after = e.seq;
-                each(e)?;
-            }
-            if done {
-                return Ok(());
-            }
-        }
+        self.audit_walk_range(0, i64::MAX, each).await
     }
 
     /// Walks the chain: consecutive sequence numbers, each entry's hash recomputed from its
