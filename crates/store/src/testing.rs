@@ -116,3 +116,79 @@ async fn new_schema(url: &str) -> Result<String, StoreError> {
         .await?;
     Ok(schema)
 }
+
+impl Store {
+    /// Every cell of every table, as text: `(table, column, value)`. Tests that must show
+    /// that nothing stored holds a text (or a hash of it) search this.
+    pub async fn dump_cells(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        use sqlx::Row;
+        let mut out = Vec::new();
+        match &self.pool {
+            crate::Pool::Sqlite(p) => {
+                let tables: Vec<String> = sqlx::query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| r.try_get("name"))
+                .collect::<Result<_, _>>()?;
+                for t in tables {
+                    let cols: Vec<String> = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT name FROM pragma_table_info('{t}')"
+                    )))
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("name"))
+                    .collect::<Result<_, _>>()?;
+                    for c in cols {
+                        let rows = sqlx::query(AssertSqlSafe(format!(
+                            "SELECT CASE WHEN typeof(\"{c}\") = 'blob' THEN hex(\"{c}\") ELSE CAST(\"{c}\" AS TEXT) END AS v
+                             FROM \"{t}\" WHERE \"{c}\" IS NOT NULL"
+                        )))
+                        .fetch_all(p)
+                        .await?;
+                        for r in rows {
+                            out.push((t.clone(), c.clone(), r.try_get::<String, _>("v")?));
+                        }
+                    }
+                }
+            }
+            crate::Pool::Postgres(p) => {
+                let tables: Vec<String> = sqlx::query(
+                    "SELECT table_name::text AS name FROM information_schema.tables
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| r.try_get("name"))
+                .collect::<Result<_, _>>()?;
+                for t in tables {
+                    let cols: Vec<String> = sqlx::query(
+                        "SELECT column_name::text AS name FROM information_schema.columns
+                         WHERE table_schema = current_schema() AND table_name = $1",
+                    )
+                    .bind(&t)
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("name"))
+                    .collect::<Result<_, _>>()?;
+                    for c in cols {
+                        let rows = sqlx::query(AssertSqlSafe(format!(
+                            "SELECT \"{c}\"::text AS v FROM \"{t}\" WHERE \"{c}\" IS NOT NULL"
+                        )))
+                        .fetch_all(p)
+                        .await?;
+                        for r in rows {
+                            out.push((t.clone(), c.clone(), r.try_get::<String, _>("v")?));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}

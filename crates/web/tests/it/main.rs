@@ -13,6 +13,7 @@ mod hardening;
 mod markings;
 mod matrix;
 mod pages;
+mod redaction;
 mod register_forms;
 mod register_pages;
 mod report_access;
