@@ -9,7 +9,7 @@
 //! task, so a caller cancelled mid-batch (a request timeout) cannot strand the others. If its
 //! runtime shuts down, its guard frees the role and the waiting callers get an error.
 
-use crate::audit::{AuditCtx, AuditEntry, AuditEvent, audit_time};
+use crate::audit::{AuditCtx, AuditEvent};
 use crate::{BeginWrite, Store, StoreError, with_pool};
 use sqlx::Row;
 use std::sync::{Arc, Mutex};
@@ -130,31 +130,12 @@ impl Store {
     /// Writes every job's events in one transaction: the head is moved once by the number of
     /// entries, the entries chained in memory and inserted, and the head's hash set last.
     async fn append_batch(&self, jobs: &[Job]) -> Result<(), StoreError> {
-        let n: i64 = jobs.iter().map(|j| j.events.len() as i64).sum();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let head = sqlx::query(
-                "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, entry_hash",
-            )
-            .bind(n)
-            .fetch_one(&mut *tx)
-            .await?;
-            let last: i64 = head.try_get("seq")?;
-            let mut prev: String = head.try_get("entry_hash")?;
-            let mut seq = last - n;
-            let at = audit_time();
-            for j in jobs {
-                for event in &j.events {
-                    seq += 1;
-                    let entry = AuditEntry::chained(seq, at.clone(), &j.ctx, event, prev);
-                    crate::audit::insert_audit_entry!(tx, entry);
-                    prev = entry.entry_hash;
-                }
-            }
-            sqlx::query("UPDATE audit_head SET entry_hash = $1 WHERE id = 1")
-                .bind(&prev)
-                .execute(&mut *tx)
-                .await?;
+            crate::audit::append_entries!(
+                tx,
+                jobs.iter().map(|j| (&j.ctx, &j.events[..])).collect()
+            );
             tx.commit().await?;
         });
         Ok(())

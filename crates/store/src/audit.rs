@@ -165,59 +165,101 @@ pub(crate) fn audit_time() -> String {
     crate::records::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-/// Inserts one chained [`AuditEntry`] inside an open transaction `$tx` (the head is the
-/// caller's to move).
-macro_rules! insert_audit_entry {
-    ($tx:expr, $entry:expr) => {{
-        let entry = &$entry;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
-                 content_hash, address, detail_hash, prev_hash, entry_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(entry.seq)
-        .bind(&entry.at)
-        .bind(entry.actor_id)
-        .bind(&entry.action)
-        .bind(&entry.record_type)
-        .bind(entry.record_id)
-        .bind(entry.version)
-        .bind(&entry.content_hash)
-        .bind(&entry.address)
-        .bind(&entry.detail_hash)
-        .bind(&entry.prev_hash)
-        .bind(&entry.entry_hash)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-pub(crate) use insert_audit_entry;
+/// Rows per INSERT statement when appending entries (12 parameters each: 768 per statement,
+/// far under either backend's limit). One statement per entry made the group commit's batches
+/// cost a round trip to the database each.
+pub(crate) const INSERT_CHUNK: usize = 64;
 
-/// Appends entries inside an open transaction `$tx`: takes the head row first (so concurrent
-/// appends queue up), chains each entry to the previous hash, and moves the head.
-macro_rules! audit_append {
-    ($tx:expr, $ctx:expr, $events:expr) => {{
-        for event in $events {
+/// The INSERT of `rows` audit entries.
+pub(crate) fn insert_entries_sql(rows: usize) -> String {
+    let mut s = String::from(
+        "INSERT INTO audit_log (seq, at, actor_id, action, record_type, record_id, version,
+             content_hash, address, detail_hash, prev_hash, entry_hash) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        let b = r * 12;
+        s.push('(');
+        for c in 1..=12 {
+            if c > 1 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("${}", b + c));
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Appends the events of one or more callers inside an open transaction `$tx`: moves the head
+/// once by their number (which takes the head row, so concurrent appends queue up), chains the
+/// entries in memory, inserts them [`INSERT_CHUNK`] rows per statement, and sets the head's
+/// hash last. `$groups` is a `Vec<(&AuditCtx, &[AuditEvent])>`.
+macro_rules! append_entries {
+    ($tx:expr, $groups:expr) => {{
+        let groups: Vec<(&$crate::audit::AuditCtx, &[$crate::audit::AuditEvent])> = $groups;
+        let n: i64 = groups.iter().map(|(_, e)| e.len() as i64).sum();
+        if n > 0 {
             let head = sqlx::query(
-                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, entry_hash",
+                "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, entry_hash",
             )
+            .bind(n)
             .fetch_one(&mut *$tx)
             .await?;
-            let seq: i64 = head.try_get("seq")?;
-            let prev_hash: String = head.try_get("entry_hash")?;
-            let entry = $crate::audit::AuditEntry::chained(
-                seq,
-                $crate::audit::audit_time(),
-                &$ctx,
-                &event,
-                prev_hash,
-            );
-            $crate::audit::insert_audit_entry!($tx, entry);
+            let last: i64 = head.try_get("seq")?;
+            let mut prev: String = head.try_get("entry_hash")?;
+            let mut seq = last - n;
+            let at = $crate::audit::audit_time();
+            let mut entries = Vec::with_capacity(n as usize);
+            for (ctx, events) in &groups {
+                for event in events.iter() {
+                    seq += 1;
+                    let entry =
+                        $crate::audit::AuditEntry::chained(seq, at.clone(), ctx, event, prev);
+                    prev = entry.entry_hash.clone();
+                    entries.push(entry);
+                }
+            }
+            for chunk in entries.chunks($crate::audit::INSERT_CHUNK) {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe($crate::audit::insert_entries_sql(
+                    chunk.len(),
+                )));
+                for e in chunk {
+                    q = q
+                        .bind(e.seq)
+                        .bind(&e.at)
+                        .bind(e.actor_id)
+                        .bind(&e.action)
+                        .bind(&e.record_type)
+                        .bind(e.record_id)
+                        .bind(e.version)
+                        .bind(&e.content_hash)
+                        .bind(&e.address)
+                        .bind(&e.detail_hash)
+                        .bind(&e.prev_hash)
+                        .bind(&e.entry_hash);
+                }
+                q.execute(&mut *$tx).await?;
+            }
             sqlx::query("UPDATE audit_head SET entry_hash = $1 WHERE id = 1")
-                .bind(&entry.entry_hash)
+                .bind(&prev)
                 .execute(&mut *$tx)
                 .await?;
         }
+    }};
+}
+pub(crate) use append_entries;
+
+/// Appends one caller's events inside an open transaction `$tx` (with the record writes they
+/// describe): see [`append_entries`].
+macro_rules! audit_append {
+    ($tx:expr, $ctx:expr, $events:expr) => {{
+        let ctx: &$crate::audit::AuditCtx =
+            std::borrow::Borrow::<$crate::audit::AuditCtx>::borrow(&$ctx);
+        let events: Vec<$crate::audit::AuditEvent> = $events.into_iter().collect();
+        $crate::audit::append_entries!($tx, vec![(ctx, &events[..])]);
     }};
 }
 pub(crate) use audit_append;
