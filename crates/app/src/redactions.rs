@@ -39,6 +39,9 @@ pub struct Decision {
     pub record_id: i64,
     pub field: String,
     pub versions_changed: i64,
+    /// Builds made before the redaction that held the text, now rewritten (with a new
+    /// snapshot hash, recorded in the audit log).
+    pub builds_changed: i64,
 }
 
 /// Approves (and applies) or rejects a request, naming the version read.
@@ -68,6 +71,7 @@ impl Decision {
             record_id: applied.record_id,
             field: applied.field,
             versions_changed: applied.versions_changed,
+            builds_changed: applied.builds_changed,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod account;
 pub mod case;
 pub mod case_detail;
 pub mod case_summary;
+pub mod commitment;
 pub mod contents;
 pub mod country;
 pub mod date;

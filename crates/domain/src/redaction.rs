@@ -154,42 +154,80 @@ impl RedactionRequest {
 /// Replaces the text at `path` in a record body by the marker (`url` fields become null).
 /// Returns whether the body held a value there.
 pub fn redact_path(body: &mut Value, path: &str) -> bool {
-    let mut node = body;
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let (key, index) = match part.split_once('[') {
-            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        let Some(next) = node.get_mut(key) else {
-            return false;
-        };
-        node = next;
-        if let Some(i) = index {
-            let Some(next) = node.get_mut(i) else {
-                return false;
-            };
-            node = next;
-        }
-        if parts.peek().is_none() {
-            if node.is_null() {
-                return false;
-            }
-            *node = if key == "url" {
+    let last_key = path
+        .rsplit('.')
+        .next()
+        .and_then(|p| p.split('[').next())
+        .unwrap_or_default();
+    match crate::commitment::value_at_mut(body, path) {
+        Some(node) if !node.is_null() => {
+            *node = if last_key == "url" {
                 Value::Null
             } else {
                 Value::String(REDACTION_MARKER.into())
             };
-            return true;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The text at `path` (before a redaction), if the field holds one.
+pub fn text_at(body: &Value, path: &str) -> Option<String> {
+    let mut copy = body.clone();
+    crate::commitment::value_at_mut(&mut copy, path).and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// Replaces every occurrence of each of `texts` (longest first) by the marker in every string of
+/// `value` (a build snapshot that copied a record's text into titles, tables and captions).
+/// Returns whether anything changed. Empty texts and the marker itself are skipped.
+pub fn redact_occurrences(value: &mut Value, texts: &[String]) -> bool {
+    let mut texts: Vec<&str> = texts
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.trim().is_empty() && *t != REDACTION_MARKER)
+        .collect();
+    texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    fn walk(v: &mut Value, texts: &[&str]) -> bool {
+        match v {
+            Value::String(s) => {
+                let mut changed = false;
+                for t in texts {
+                    if s.contains(t) {
+                        *s = s.replace(t, REDACTION_MARKER);
+                        changed = true;
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, x| walk(x, texts) | c),
+            Value::Object(m) => m.values_mut().fold(false, |c, x| walk(x, texts) | c),
+            _ => false,
         }
     }
-    false
+    !texts.is_empty() && walk(value, &texts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn occurrences_are_redacted_in_every_string() {
+        let mut v =
+            json!({"items": [{"title": "Case of A. Name (2023)"}, {"n": 3}], "t": "A. Name"});
+        assert!(redact_occurrences(
+            &mut v,
+            &["A. Name".into(), String::new()]
+        ));
+        assert_eq!(
+            v,
+            json!({"items": [{"title": "Case of [REDACTED] (2023)"}, {"n": 3}], "t": "[REDACTED]"})
+        );
+        assert!(!redact_occurrences(&mut v, &["A. Name".into()]));
+        assert!(!redact_occurrences(&mut v, &[REDACTION_MARKER.into()]));
+    }
 
     #[test]
     fn only_text_fields_are_redactable() {

@@ -33,7 +33,6 @@ pub use error::StoreError;
 pub use pii::PiiConfirmation;
 pub use records::{
     CaseFilter, Cell, Filter, History, Page, RefKey, Reference, SourceFilter, Versioned,
-    content_hash,
 };
 pub use redaction::{AppliedRedaction, RedactionFilter};
 pub use registers::{EngagementFilter, PolicyFilter};
@@ -200,11 +199,24 @@ impl Store {
 
     /// Applies the embedded migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let committed_before = self.migration_applied(records::COMMITMENTS_MIGRATION).await;
         match &self.pool {
             Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
+        if !committed_before {
+            self.commit_legacy_rows().await?;
+        }
         Ok(())
+    }
+
+    /// Whether a migration had been applied (false on a database with no migrations yet).
+    async fn migration_applied(&self, version: i64) -> bool {
+        let q = "SELECT 1 AS one FROM _sqlx_migrations WHERE version = $1 AND success";
+        let found: Result<bool, sqlx::Error> = with_pool!(self, p => {
+            sqlx::query(q).bind(version).fetch_optional(p).await.map(|r| r.is_some())
+        });
+        found.unwrap_or(false)
     }
 
     /// Applies only the first `count` migrations (for testing a later migration on old data).

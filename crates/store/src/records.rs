@@ -1,21 +1,23 @@
 //! Versioned records, written once for every record type and both backends.
 //!
 //! A record is a head row (`cases`, `sources`: filter columns, current version, bookkeeping)
-//! plus one row per version (`case_versions`, ...) holding the canonical JSON body, its sha256
-//! and the previous version's sha256. An update names the version it read; the head row is
+//! plus one row per version (`case_versions`, ...) holding the canonical JSON body, the salts
+//! of its redactable texts, its content hash (a commitment: `chancery_domain::commitment`) and
+//! the previous version's. An update names the version it read; the head row is
 //! updated only `WHERE version = $expected`, so of two concurrent updates of one version
 //! exactly one wins and the other gets a conflict. Nothing is ever overwritten: every version
 //! stays readable.
 
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
 use crate::{BeginWrite, Store, StoreError, with_pool};
+use chancery_domain::commitment::{self, Salts};
+use chancery_domain::redaction::RedactableType;
 use chancery_domain::{
     Case, CaseKind, Country, FieldError, Marking, PostSlug, Record, RecordId, Source, SourceKind,
     UserRef, ValidationErrors, VersionInfo,
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 /// What a reference names: a record id, or a text key such as a post's slug.
@@ -105,6 +107,11 @@ pub trait Versioned: Sized + Clone + Send + Sync {
     fn references(&self) -> Vec<Reference> {
         Vec::new()
     }
+    /// Whether the string at `path` of a body is committed with its own salt (the texts a
+    /// redaction can remove). None by default.
+    fn committed_field(_path: &str) -> bool {
+        false
+    }
 }
 
 impl Versioned for Source {
@@ -123,6 +130,10 @@ impl Versioned for Source {
 
     fn body(&self) -> Value {
         self.to_json()
+    }
+
+    fn committed_field(path: &str) -> bool {
+        RedactableType::Source.is_text_field(path)
     }
 
     fn from_body(body: &Value) -> Result<Self, ValidationErrors> {
@@ -155,6 +166,10 @@ impl Versioned for Case {
 
     fn body(&self) -> Value {
         self.to_json()
+    }
+
+    fn committed_field(path: &str) -> bool {
+        RedactableType::Case.is_text_field(path)
     }
 
     fn from_body(body: &Value) -> Result<Self, ValidationErrors> {
@@ -275,9 +290,23 @@ impl Filter for SourceFilter {
     }
 }
 
-/// sha256 of a body's canonical JSON (members sorted, no whitespace), as lowercase hex.
-pub fn content_hash(body: &str) -> String {
-    hex::encode(Sha256::digest(body.as_bytes()))
+/// A body ready to store: its canonical JSON (members sorted, no whitespace), the salts of its
+/// committed fields (stored form) and its content hash, the sha256 of its committed form
+/// (`chancery_domain::commitment`).
+pub(crate) struct Sealed {
+    pub body: String,
+    pub salts: Option<String>,
+    pub hash: String,
+}
+
+/// Seals a body, drawing a fresh salt for each committed field.
+pub(crate) fn seal<T: Versioned>(value: &Value) -> Sealed {
+    let salts = Salts::fresh(value, T::committed_field, rand::random);
+    Sealed {
+        body: value.to_string(),
+        hash: commitment::content_hash(value, &salts),
+        salts: salts.to_stored(),
+    }
 }
 
 /// Cursors are opaque to clients; inside they hold the last id of the page.
@@ -428,22 +457,18 @@ impl Store {
             n + 2
         );
         let insert_version = format!(
-            "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
-             VALUES ($1, 1, $2, $3, NULL, $4, $5)",
+            "INSERT INTO {} (record_id, version, body, salts, content_hash, prev_hash, author, created_at)
+             VALUES ($1, 1, $2, $3, $4, NULL, $5, $6)",
             T::VERSIONS
         );
-        let prepared: Vec<(String, String, Vec<Cell>, Vec<Reference>)> = items
+        let prepared: Vec<(Sealed, Vec<Cell>, Vec<Reference>)> = items
             .iter()
-            .map(|d| {
-                let body = d.body().to_string();
-                let hash = content_hash(&body);
-                (body, hash, d.head_values(), d.references())
-            })
+            .map(|d| (seal::<T>(&d.body()), d.head_values(), d.references()))
             .collect();
         let ids = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut missing = ValidationErrors::default();
-            for (i, (_, _, _, refs)) in prepared.iter().enumerate() {
+            for (i, (_, _, refs)) in prepared.iter().enumerate() {
                 for mut e in check_references!(tx, 0, refs, T::HEAD).errors {
                     e.field = Some(format!("[{i}].{}", e.field.unwrap_or_default()));
                     missing.push(e);
@@ -455,7 +480,7 @@ impl Store {
             }
             let mut ids = Vec::with_capacity(prepared.len());
             let mut events = Vec::with_capacity(prepared.len());
-            for (body, hash, values, refs) in &prepared {
+            for (sealed, values, refs) in &prepared {
                 let mut q = sqlx::query(sql(insert_head.clone()));
                 for v in values {
                     q = match v {
@@ -466,10 +491,10 @@ impl Store {
                 }
                 let id: i64 = q.bind(now).bind(author.0).fetch_one(&mut *tx).await?.try_get("id")?;
                 sqlx::query(sql(insert_version.clone()))
-                    .bind(id).bind(body).bind(hash).bind(author.0).bind(now)
+                    .bind(id).bind(&sealed.body).bind(&sealed.salts).bind(&sealed.hash).bind(author.0).bind(now)
                     .execute(&mut *tx).await?;
                 index_references!(tx, id, refs);
-                events.push(AuditEvent::record("create", T::RECORD_TYPE, id, 1, hash));
+                events.push(AuditEvent::record("create", T::RECORD_TYPE, id, 1, &sealed.hash));
                 ids.push(RecordId::new(id).expect("database ids are positive"));
             }
             audit_append!(tx, ctx, events);
@@ -490,8 +515,7 @@ impl Store {
             .actor
             .ok_or_else(|| StoreError::Config("a write needs an acting user".into()))?;
         let now = now();
-        let body = data.body().to_string();
-        let hash = content_hash(&body);
+        let sealed = seal::<T>(&data.body());
         let values = data.head_values();
         let n = T::COLUMNS.len();
         let sets: Vec<String> = T::COLUMNS
@@ -516,8 +540,8 @@ impl Store {
             T::VERSIONS
         );
         let insert_version = format!(
-            "INSERT INTO {} (record_id, version, body, content_hash, prev_hash, author, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO {} (record_id, version, body, salts, content_hash, prev_hash, author, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             T::VERSIONS
         );
         let refs = data.references();
@@ -551,14 +575,14 @@ impl Store {
             let prev: String = sqlx::query(sql(prev_hash)).bind(id.get()).bind(version - 1)
                 .fetch_one(&mut *tx).await?.try_get("content_hash")?;
             sqlx::query(sql(insert_version))
-                .bind(id.get()).bind(version).bind(&body).bind(&hash).bind(&prev)
+                .bind(id.get()).bind(version).bind(&sealed.body).bind(&sealed.salts).bind(&sealed.hash).bind(&prev)
                 .bind(author.0).bind(now)
                 .execute(&mut *tx).await?;
             for clear in T::CLEAR_INDEX {
                 sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
             }
             index_references!(tx, id.get(), &refs);
-            audit_append!(tx, ctx, [AuditEvent::record("update", T::RECORD_TYPE, id.get(), version, &hash)]);
+            audit_append!(tx, ctx, [AuditEvent::record("update", T::RECORD_TYPE, id.get(), version, &sealed.hash)]);
             tx.commit().await?;
         });
         self.get::<T>(id).await?.ok_or(StoreError::NotFound)
@@ -658,6 +682,97 @@ impl Store {
             }
             Ok(out)
         })
+    }
+}
+
+impl Store {
+    /// Checks a record's stored versions against their hashes: each version's content hash
+    /// recomputed from its body and salts (a redacted field by the commitment kept for it), and
+    /// each `prev_hash` against the version before. Answers the versions that do not match.
+    pub async fn check_version_hashes<T: Versioned>(
+        &self,
+        id: RecordId,
+    ) -> Result<Vec<i64>, StoreError> {
+        let q = format!(
+            "SELECT version, body, salts, content_hash, prev_hash FROM {} WHERE record_id = $1 ORDER BY version",
+            T::VERSIONS
+        );
+        let mut bad = Vec::new();
+        with_pool!(self, p => {
+            let rows = sqlx::query(sql(q)).bind(id.get()).fetch_all(p).await?;
+            let mut before: Option<String> = None;
+            for r in &rows {
+                let version: i64 = r.try_get("version")?;
+                let corrupt = |reason: String| StoreError::Corrupt { table: T::VERSIONS, id: id.get(), version, reason };
+                let body: Value = serde_json::from_str(&r.try_get::<String, _>("body")?).map_err(|e| corrupt(e.to_string()))?;
+                let salts = Salts::parse(r.try_get::<Option<String>, _>("salts")?.as_deref()).map_err(corrupt)?;
+                let stored: String = r.try_get("content_hash")?;
+                let prev: Option<String> = r.try_get("prev_hash")?;
+                if commitment::content_hash(&body, &salts) != stored || prev != before {
+                    bad.push(version);
+                }
+                before = Some(stored);
+            }
+        });
+        Ok(bad)
+    }
+}
+
+/// The migration that introduced content commitments (`salts`, `snapshot_salt`).
+pub(crate) const COMMITMENTS_MIGRATION: i64 = 20261212000001;
+
+impl Store {
+    /// Gives the rows written before content commitments existed their salts and recomputed
+    /// hashes (versions of redactable records with their chains, build snapshots), in one
+    /// transaction. Run once, right after that migration; see its comment.
+    pub async fn commit_legacy_rows(&self) -> Result<(), StoreError> {
+        let tables: [(&str, fn(&str) -> bool); 3] = [
+            (Case::VERSIONS, <Case as Versioned>::committed_field),
+            (Source::VERSIONS, <Source as Versioned>::committed_field),
+            (
+                chancery_domain::RedactionRequest::VERSIONS,
+                <chancery_domain::RedactionRequest as Versioned>::committed_field,
+            ),
+        ];
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for (table, is_field) in tables {
+                let rows = sqlx::query(sql(format!(
+                    "SELECT record_id, version, body FROM {table} WHERE salts IS NULL ORDER BY record_id, version"
+                )))
+                .fetch_all(&mut *tx).await?;
+                let mut prev: Option<(i64, String)> = None;
+                for r in &rows {
+                    let id: i64 = r.try_get("record_id")?;
+                    let version: i64 = r.try_get("version")?;
+                    let body: String = r.try_get("body")?;
+                    let value: Value = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                        table, id, version, reason: e.to_string(),
+                    })?;
+                    let salts = Salts::fresh(&value, is_field, rand::random);
+                    let hash = commitment::content_hash(&value, &salts);
+                    let prev_hash = prev.as_ref().filter(|(pid, _)| *pid == id).map(|(_, h)| h.clone());
+                    sqlx::query(sql(format!(
+                        "UPDATE {table} SET salts = $1, content_hash = $2, prev_hash = $3 WHERE record_id = $4 AND version = $5"
+                    )))
+                    .bind(salts.to_stored()).bind(&hash).bind(prev_hash).bind(id).bind(version)
+                    .execute(&mut *tx).await?;
+                    prev = Some((id, hash));
+                }
+            }
+            let builds = sqlx::query("SELECT id, snapshot FROM report_builds WHERE snapshot_salt IS NULL")
+                .fetch_all(&mut *tx).await?;
+            for b in &builds {
+                let id: i64 = b.try_get("id")?;
+                let snapshot: String = b.try_get("snapshot")?;
+                let (salt, hash) = crate::reports::commit_snapshot(&snapshot);
+                sqlx::query("UPDATE report_builds SET snapshot_salt = $1, snapshot_sha256 = $2 WHERE id = $3")
+                    .bind(salt).bind(hash).bind(id)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 }
 

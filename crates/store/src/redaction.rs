@@ -1,11 +1,15 @@
 //! Redactions: an approved request rewrites one text field in every stored version of a
 //! record, in one transaction with the request's own new version and the audit entries. The
-//! version rows, their hashes and the chain between them stay as they were.
+//! field's salt goes with its text (its commitment stays), so the version rows, their hashes and
+//! the chain between them stay as they were and confirm no guess. Builds made before that used
+//! the record are rewritten too (a new salt and snapshot hash, recorded in the audit), as are
+//! PII confirmations of the text and, for a source's address, its archived copies' provenance.
 
 use crate::audit::{AuditCtx, AuditEvent, audit_append};
-use crate::records::{Cell, Filter, RefKey, Reference, Versioned, content_hash, now};
+use crate::records::{Cell, Filter, RefKey, Reference, Versioned, now, seal};
 use crate::{BeginWrite, Store, StoreError, with_pool};
-use chancery_domain::redaction::{RedactableType, redact_path};
+use chancery_domain::commitment::Salts;
+use chancery_domain::redaction::{RedactableType, redact_occurrences, redact_path, text_at};
 use chancery_domain::{
     FieldError, Marking, RecordId, RedactionRequest, RedactionStatus, ValidationErrors,
 };
@@ -49,6 +53,10 @@ impl Versioned for RedactionRequest {
         RedactionRequest::from_json(body)
     }
 
+    fn committed_field(path: &str) -> bool {
+        RedactableType::RedactionRequest.is_text_field(path)
+    }
+
     fn references(&self) -> Vec<Reference> {
         let target = versions_table(self.record_type).0;
         vec![Reference {
@@ -80,6 +88,8 @@ pub struct AppliedRedaction {
     pub record_id: i64,
     pub field: String,
     pub versions_changed: i64,
+    /// Builds made before the redaction whose snapshot (and so every rendering) held the text.
+    pub builds_changed: i64,
 }
 
 impl Store {
@@ -121,8 +131,8 @@ impl Store {
         } else {
             RedactionStatus::Rejected
         };
-        let body = decided.body().to_string();
-        let hash = content_hash(&body);
+        let sealed = seal::<RedactionRequest>(&decided.body());
+        let hash = sealed.hash.clone();
         let now = now();
         let (_, versions) = versions_table(decided.record_type);
         let target_id = decided.record_id.get();
@@ -146,10 +156,10 @@ impl Store {
             .bind(request_id.get()).bind(version - 1)
             .fetch_one(&mut *tx).await?.try_get("content_hash")?;
             sqlx::query(
-                "INSERT INTO redaction_request_versions (record_id, version, body, content_hash, prev_hash, author, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO redaction_request_versions (record_id, version, body, salts, content_hash, prev_hash, author, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(request_id.get()).bind(version).bind(&body).bind(&hash).bind(&prev).bind(author.0).bind(now)
+            .bind(request_id.get()).bind(version).bind(&sealed.body).bind(&sealed.salts).bind(&hash).bind(&prev).bind(author.0).bind(now)
             .execute(&mut *tx).await?;
             let mut events = vec![AuditEvent::record(
                 if approve { "redaction_approve" } else { "redaction_reject" },
@@ -159,33 +169,92 @@ impl Store {
                 &hash,
             )];
             let mut changed = 0i64;
+            let mut builds_changed = 0i64;
             if approve {
+                // Every version: the text goes, and with it the salt of its commitment.
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT version, body FROM {versions} WHERE record_id = $1 ORDER BY version"
+                    "SELECT version, body, salts FROM {versions} WHERE record_id = $1 ORDER BY version"
                 )))
                 .bind(target_id)
                 .fetch_all(&mut *tx).await?;
+                let mut originals: Vec<String> = Vec::new();
                 for r in &rows {
                     let v: i64 = r.try_get("version")?;
                     let text: String = r.try_get("body")?;
-                    let mut value: Value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                        table: versions, id: target_id, version: v, reason: e.to_string(),
-                    })?;
+                    let corrupt = |reason: String| StoreError::Corrupt { table: versions, id: target_id, version: v, reason };
+                    let mut value: Value = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+                    let mut salts = Salts::parse(r.try_get::<Option<String>, _>("salts")?.as_deref()).map_err(corrupt)?;
+                    let original = text_at(&value, &field);
                     if redact_path(&mut value, &field) {
+                        if let Some(o) = original {
+                            salts.redact(&field, &o);
+                            if !originals.contains(&o) {
+                                originals.push(o);
+                            }
+                        }
                         sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "UPDATE {versions} SET body = $1 WHERE record_id = $2 AND version = $3"
+                            "UPDATE {versions} SET body = $1, salts = $2 WHERE record_id = $3 AND version = $4"
                         )))
-                        .bind(value.to_string()).bind(target_id).bind(v)
+                        .bind(value.to_string()).bind(salts.to_stored()).bind(target_id).bind(v)
                         .execute(&mut *tx).await?;
                         changed += 1;
                     }
                 }
+                // Builds made before: their snapshots copied the text into titles and tables.
+                if matches!(decided.record_type, RedactableType::Case | RedactableType::Source) {
+                    let kind = decided.record_type.as_str();
+                    let builds = sqlx::query("SELECT id, snapshot FROM report_builds ORDER BY id")
+                        .fetch_all(&mut *tx).await?;
+                    for b in &builds {
+                        let bid: i64 = b.try_get("id")?;
+                        let text: String = b.try_get("snapshot")?;
+                        let mut snap: Value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                            table: "report_builds", id: bid, version: 0, reason: e.to_string(),
+                        })?;
+                        let uses = snap["records"].as_array().is_some_and(|rs| {
+                            rs.iter().any(|u| u["kind"] == kind && u["id"] == target_id)
+                        });
+                        if !uses || !redact_occurrences(&mut snap, &originals) {
+                            continue;
+                        }
+                        let text = snap.to_string();
+                        let (salt, new_hash) = crate::reports::commit_snapshot(&text);
+                        sqlx::query("UPDATE report_builds SET snapshot = $1, snapshot_salt = $2, snapshot_sha256 = $3 WHERE id = $4")
+                            .bind(&text).bind(salt).bind(&new_hash).bind(bid)
+                            .execute(&mut *tx).await?;
+                        let mut e = AuditEvent::new("redact_build");
+                        e.record_type = Some("report_build".into());
+                        e.record_id = Some(bid);
+                        e.content_hash = Some(new_hash);
+                        events.push(e);
+                        builds_changed += 1;
+                    }
+                }
+                // A redacted address goes from the archived copies' provenance too.
+                if decided.record_type == RedactableType::Source && field == "url" {
+                    for o in &originals {
+                        sqlx::query("UPDATE source_archives SET original_url = NULL WHERE source_id = $1 AND original_url = $2")
+                            .bind(target_id).bind(o).execute(&mut *tx).await?;
+                        sqlx::query("UPDATE source_archives SET final_url = NULL WHERE source_id = $1 AND final_url = $2")
+                            .bind(target_id).bind(o).execute(&mut *tx).await?;
+                    }
+                }
+                // A confirmation that let the text past the PII check was wrong: it goes too.
+                let confirmations = sqlx::query("SELECT id, matched FROM pii_confirmations WHERE matched IS NOT NULL")
+                    .fetch_all(&mut *tx).await?;
+                for c in &confirmations {
+                    let matched: String = c.try_get("matched")?;
+                    if !matched.is_empty() && originals.iter().any(|o| o.contains(&matched)) {
+                        sqlx::query("DELETE FROM pii_confirmations WHERE id = $1")
+                            .bind(c.try_get::<i64, _>("id")?).execute(&mut *tx).await?;
+                    }
+                }
                 sqlx::query(
-                    "INSERT INTO redactions (request_id, record_type, record_id, field, versions_changed, applied_at, applied_by)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO redactions (request_id, record_type, record_id, field, versions_changed, builds_changed, applied_at, applied_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(request_id.get()).bind(decided.record_type.as_str()).bind(target_id).bind(&field)
-                .bind(changed).bind(now).bind(author.0)
+                .bind(changed).bind(builds_changed).bind(now).bind(author.0)
                 .execute(&mut *tx).await?;
                 let mut e = AuditEvent::new("redact");
                 e.record_type = Some(decided.record_type.as_str().to_string());
@@ -201,6 +270,7 @@ impl Store {
                 record_id: target_id,
                 field,
                 versions_changed: changed,
+                builds_changed,
             })
         })
     }

@@ -242,7 +242,11 @@ pub struct ReportBuild {
     pub report_id: i64,
     pub report_version: i64,
     pub snapshot: String,
+    /// A commitment: sha256 over `snapshot_salt` and the snapshot (`commit_snapshot`).
     pub snapshot_sha256: String,
+    /// The salt (hex) of `snapshot_sha256`; replaced when a redaction rewrites the snapshot.
+    #[serde(skip)]
+    pub snapshot_salt: Option<String>,
     pub created_at: DateTime<Utc>,
     pub author: String,
 }
@@ -252,6 +256,7 @@ where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
     for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
     for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
     for<'q> DateTime<Utc>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(ReportBuild {
@@ -260,12 +265,13 @@ where
         report_version: r.try_get("report_version")?,
         snapshot: r.try_get("snapshot")?,
         snapshot_sha256: r.try_get("snapshot_sha256")?,
+        snapshot_salt: r.try_get("snapshot_salt")?,
         created_at: r.try_get("created_at")?,
         author: r.try_get("author")?,
     })
 }
 
-const SELECT_BUILD: &str = "SELECT b.id, b.report_id, b.report_version, b.snapshot, b.snapshot_sha256, b.created_at, u.display_name AS author
+const SELECT_BUILD: &str = "SELECT b.id, b.report_id, b.report_version, b.snapshot, b.snapshot_sha256, b.snapshot_salt, b.created_at, u.display_name AS author
      FROM report_builds b JOIN users u ON u.id = b.created_by";
 
 impl Store {
@@ -412,9 +418,9 @@ impl Store {
             .fetch_one(&mut *tx).await?
             .try_get("id")?;
             let text = snapshot(id);
-            let hash = sha256_hex(&text);
-            sqlx::query("UPDATE report_builds SET snapshot = $1, snapshot_sha256 = $2 WHERE id = $3")
-                .bind(&text).bind(&hash).bind(id)
+            let (salt, hash) = commit_snapshot(&text);
+            sqlx::query("UPDATE report_builds SET snapshot = $1, snapshot_salt = $2, snapshot_sha256 = $3 WHERE id = $4")
+                .bind(&text).bind(salt).bind(&hash).bind(id)
                 .execute(&mut *tx).await?;
             let mut e = AuditEvent::new("build");
             e.record_type = Some("report".into());
@@ -447,4 +453,15 @@ impl Store {
             rows.iter().map(read_build).collect::<Result<Vec<_>, sqlx::Error>>().map_err(StoreError::from)
         })
     }
+}
+
+/// A fresh salt (hex) for a build's snapshot and the snapshot's hash under it: a commitment
+/// (`chancery_domain::commitment::commit`), so that a guess at a redacted text put back into
+/// a snapshot cannot be confirmed against a hash recorded before the redaction.
+pub(crate) fn commit_snapshot(snapshot: &str) -> (String, String) {
+    let salt: [u8; chancery_domain::commitment::SALT_BYTES] = rand::random();
+    (
+        hex::encode(salt),
+        chancery_domain::commitment::commit(&salt, snapshot),
+    )
 }

@@ -472,6 +472,32 @@ async fn redaction_blanks_every_version_and_keeps_the_chain(db: &TestDb) {
     );
     assert!(!dump.contains("Exampleperson"));
     assert!(s.audit_verify().await.unwrap().is_ok());
+    // Every version's hash still verifies from what is stored: the redacted field by the
+    // commitment kept for it, its salt gone.
+    assert_eq!(
+        s.check_version_hashes::<Case>(rec.id).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    // A tampered body no longer matches its hash.
+    s.execute_raw(&format!(
+        "UPDATE case_versions SET body = REPLACE(body, 'retitled', 'renamed') WHERE record_id = {}",
+        rec.id.get()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        s.check_version_hashes::<Case>(rec.id).await.unwrap(),
+        vec![2]
+    );
+    // Rows from before commitments existed get salts, hashes and a chain that verify.
+    s.execute_raw("UPDATE case_versions SET salts = NULL, content_hash = 'old', prev_hash = NULL")
+        .await
+        .unwrap();
+    s.commit_legacy_rows().await.unwrap();
+    assert_eq!(
+        s.check_version_hashes::<Case>(rec.id).await.unwrap(),
+        Vec::<i64>::new()
+    );
     // The request's own reason can be redacted the same way.
     let meta =
         chancery_domain::RedactionRequest::from_json(&json!({"record_type": "redaction_request",
