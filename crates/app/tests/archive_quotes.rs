@@ -186,10 +186,19 @@ async fn archives_from_before_the_migration_are_normalised_once_on_first_check(b
     // text; then two archives written as that schema held them.
     db.store.migrate_first(7).await.unwrap();
     let f = fixture(db).await;
-    let s = source(&f).await;
     let author = f.user.id().0;
     let now = "'2024-01-01 00:00:00+00:00'";
+    // The source as that schema held it (the store's writes follow the current schema).
+    let s = 1;
     for stmt in [
+        format!(
+            "INSERT INTO sources (id, version, kind, marking, created_at, created_by, updated_at, updated_by) \
+             VALUES ({s}, 1, 'court_judgment', 'U', {now}, {author}, {now}, {author})"
+        ),
+        format!(
+            "INSERT INTO source_versions (record_id, version, body, content_hash, prev_hash, author, created_at) \
+             VALUES ({s}, 1, '{{\"kind\":\"court_judgment\",\"language\":\"de\",\"marking\":\"U\",\"published\":\"2023-11-28\",\"publisher\":\"Example Court\",\"title\":\"Judgment\",\"verified\":false}}', 'h1', NULL, {author}, {now})"
+        ),
         format!(
             "INSERT INTO source_archives (source_id, sha256, media_type, size_bytes, retrieved_at, text, created_at, created_by) \
              VALUES ({s}, '{h}', 'text/plain', 10, {now}, 'Verur-\nteilung wegen', {now}, {author})",
