@@ -726,7 +726,8 @@ impl Store {
     /// hashes (versions of redactable records with their chains, build snapshots), in one
     /// transaction. Run once, right after that migration; see its comment.
     pub async fn commit_legacy_rows(&self) -> Result<(), StoreError> {
-        let tables: [(&str, fn(&str) -> bool); 3] = [
+        type IsField = fn(&str) -> bool;
+        let tables: [(&str, IsField); 3] = [
             (Case::VERSIONS, <Case as Versioned>::committed_field),
             (Source::VERSIONS, <Source as Versioned>::committed_field),
             (
