@@ -469,6 +469,7 @@ impl Store {
                     .bind(id).bind(body).bind(hash).bind(author.0).bind(now)
                     .execute(&mut *tx).await?;
                 index_references!(tx, id, refs);
+                crate::search::reindex!(tx, T::RECORD_TYPE, id);
                 events.push(AuditEvent::record("create", T::RECORD_TYPE, id, 1, hash));
                 ids.push(RecordId::new(id).expect("database ids are positive"));
             }
@@ -558,6 +559,7 @@ impl Store {
                 sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
             }
             index_references!(tx, id.get(), &refs);
+            crate::search::reindex!(tx, T::RECORD_TYPE, id.get());
             audit_append!(tx, ctx, [AuditEvent::record("update", T::RECORD_TYPE, id.get(), version, &hash)]);
             tx.commit().await?;
         });
