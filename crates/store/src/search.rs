@@ -779,7 +779,7 @@ impl Store {
                 let Some((name, _)) = FACETS.iter().find(|(n, _)| *n == facet) else {
                     continue;
                 };
-                facets.push(FacetCount { facet: *name, value, count: r.try_get("n")? });
+                facets.push(FacetCount { facet: name, value, count: r.try_get("n")? });
             }
             ((hits, keys), facets)
         });

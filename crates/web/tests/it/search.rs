@@ -514,10 +514,10 @@ fn run_property(backend: Backend) {
                     if !sbu {
                         assert!(!(f["name"] == "marking" && f["values"].as_array().unwrap().iter().any(|x| x["value"] == "SBU")));
                     }
-                    if let Some(p) = post {
-                        if f["name"] == "post" {
-                            assert!(f["values"].as_array().unwrap().iter().all(|x| x["value"] == *p));
-                        }
+                    if let Some(p) = post
+                        && f["name"] == "post"
+                    {
+                        assert!(f["values"].as_array().unwrap().iter().all(|x| x["value"] == *p));
                     }
                 }
                 // A record's own word finds it only if its text is visible to this user.
