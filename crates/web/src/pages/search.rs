@@ -204,6 +204,23 @@ pub async fn search_page(
     Ok(render(StatusCode::OK, &view))
 }
 
+/// A list page asked with words (`/cases?q=Hamburg`): the search of that type with the same
+/// country, post and kind filters, as a redirect to `/search`. `None` when there are no words.
+pub fn list_words(raw: Option<&str>, record_type: &str) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    if !pairs.iter().any(|(k, v)| k == "q" && !v.trim().is_empty()) {
+        return None;
+    }
+    let mut kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, v)| matches!(k.as_str(), "q" | "country" | "post" | "kind") && !v.is_empty())
+        .collect();
+    kept.push(("type".into(), record_type.into()));
+    Some(axum::response::Redirect::to(&href(&kept)).into_response())
+}
+
 /// The routes this module serves.
 pub fn routes() -> Vec<Route> {
     vec![Route::get("search_page", "/search", search_page)]

@@ -15,6 +15,7 @@ on_both_backends!(
     bad_queries_are_422_naming_the_problem,
     search_page_and_header_box,
     archived_text_is_found_at_once,
+    policies_and_engagements_are_searched_within_scope,
 );
 
 async fn search(client: &reqwest::Client, app: &TestApp, query: &str) -> (u16, Value) {
@@ -378,6 +379,27 @@ async fn search_page_and_header_box(app: &TestApp) {
             || page.contains("/search?q=ulmenstrasse&type=source"),
         "{page}"
     );
+    // The list pages take words too: the search of their type, with their filters.
+    for (list, record_type) in [
+        ("cases", "case"),
+        ("sources", "source"),
+        ("policies", "policy"),
+        ("engagements", "engagement"),
+        ("reports", "report"),
+    ] {
+        let r = officer
+            .get(app.url(&format!("/{list}?q=Ulmenstrasse&country=DE&cursor=x")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{list}");
+        assert_eq!(
+            r.headers()["location"],
+            format!("/search?q=Ulmenstrasse&country=DE&type={record_type}").as_str()
+        );
+    }
+    let r = officer.get(app.url("/sources?q=")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "no words: the list itself");
     // A bad query: 422, the problem beside the field and in the summary.
     let r = officer
         .get(app.url("/search?q=%22open"))
@@ -408,6 +430,60 @@ async fn archived_text_is_found_at_once(app: &TestApp) {
         let (_, v) = search(&app.client, app, "q=Urteils").await;
         assert_eq!(hit_ids(&v), vec![("source".to_string(), src)], "{v}");
     }
+}
+
+async fn policies_and_engagements_are_searched_within_scope(app: &TestApp) {
+    let src = app.seed().await;
+    let mut ids = Vec::new();
+    for (post, country, marking) in [
+        ("berlin", "DE", "U"),
+        ("stockholm", "SE", "U"),
+        ("berlin", "DE", "SBU"),
+    ] {
+        let policy = json!({"post": post, "country": country, "kind": "law", "area": "expulsion_thresholds",
+            "title": format!("Registerwort policy {post} {marking}"), "marking": marking,
+            "versions": [{"label": "v1", "valid_from": "2020-01-01", "summary": "Thresholds for expulsion.",
+            "citations": [{"source_id": src}]}]});
+        let p = create(app, "/api/v1/policies", &policy).await;
+        let engagement = json!({"post": post, "country": country, "kind": "meeting", "date": "2025-12-01",
+            "title": format!("Registerwort meeting {post} {marking}"), "institution": "Ministry of the Interior",
+            "marking": marking});
+        let e = create(app, "/api/v1/engagements", &engagement).await;
+        ids.push((post, marking, p, e));
+    }
+    let want = |pred: &dyn Fn(&str, &str) -> bool| {
+        let mut v: Vec<(String, i64)> = ids
+            .iter()
+            .filter(|(post, marking, ..)| pred(post, marking))
+            .flat_map(|(_, _, p, e)| [("engagement".to_string(), *e), ("policy".to_string(), *p)])
+            .collect();
+        v.sort();
+        v
+    };
+    let (_, v) = search(&app.client, app, "q=registerwort&limit=100").await;
+    assert_eq!(hit_ids(&v), want(&|_, _| true));
+    let reader = app.client_as("hq_reader", None, false).await;
+    let (_, v) = search(&reader, app, "q=registerwort&limit=100").await;
+    assert_eq!(hit_ids(&v), want(&|_, m| m == "U"));
+    let officer = app.client_as("post_officer", Some("berlin"), true).await;
+    let (_, v) = search(&officer, app, "q=registerwort&limit=100").await;
+    assert_eq!(hit_ids(&v), want(&|p, _| p == "berlin"));
+    let (_, v) = search(&officer, app, "q=registerwort&type=policy&year=2020").await;
+    assert_eq!(v["total"], 2, "{v}");
+    let (_, v) = search(
+        &officer,
+        app,
+        "q=registerwort&from=2025-01-01&to=2025-12-31",
+    )
+    .await;
+    assert_eq!(v["total"], 2, "{v}");
+    assert!(
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["type"] == "engagement")
+    );
 }
 
 // ---------------------------------------------------------------- property
