@@ -219,7 +219,8 @@ fn demo_creates_data_once_and_serves_it() {
             .iter()
             .all(|e| e["title"].as_str().unwrap().starts_with("SYNTHETIC"))
     );
-    // One source has an archived document (the demo refuses to load a quote not found in it).
+    // Two sources have an archived document: the statement (the demo refuses to load a quote
+    // not found in it) and the SYNTHETIC German text of the search tour.
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     let mut archived = 0;
     for s in sources["items"].as_array().unwrap() {
@@ -229,7 +230,7 @@ fn demo_creates_data_once_and_serves_it() {
         );
         archived += list.as_array().unwrap().len();
     }
-    assert_eq!(archived, 1);
+    assert_eq!(archived, 2);
     // No demo source claims a URL or a verification nobody made.
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     for s in sources["items"].as_array().unwrap() {
@@ -678,4 +679,31 @@ fn search_finds_the_demo_records_as_each_account_may_see_them() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("quote is not closed"));
+    // The SYNTHETIC German text archived with the demo is found by one of its words, as the
+    // HQ reader too (it is U).
+    let out = run_cli(
+        &[
+            "search",
+            "Geldstrafe",
+            "--as",
+            "hq.reader@chancery.example",
+            "--data",
+            data_s,
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    assert!(
+        found["hits"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("SYNTHETIC")
+    );
 }
