@@ -584,13 +584,19 @@ fn matched(sqlite: bool, query: &Query, scope: &SearchScope, filter: &SearchFilt
         snippet = format!("snippet(search_fts, -1, '{HIT_START}', '{HIT_END}', '…', 24)");
     } else {
         let p = next(Bind::Text(query.to_tsquery()), &mut binds);
-        let mut any = vec![format!("d.tsv @@ to_tsquery('simple', {p})")];
+        // A row matches under `simple` or under its own configuration. That condition reads
+        // the row's configuration, so the GIN index cannot answer it; the query under every
+        // configuration at once (a superset) can, and the exact condition then filters what
+        // the index found.
+        let mut any = vec![format!("to_tsquery('simple', {p})")];
         for c in CONFIGS {
-            any.push(format!(
-                "(d.config = '{c}' AND d.tsv @@ to_tsquery('{c}', {p}))"
-            ));
+            any.push(format!("to_tsquery('{c}', {p})"));
         }
-        sql = format!("FROM search_docs d WHERE ({})", any.join(" OR "));
+        sql = format!(
+            "FROM search_docs d WHERE d.tsv @@ ({}) \
+             AND (d.tsv @@ to_tsquery('simple', {p}) OR d.tsv @@ to_tsquery(d.config::regconfig, {p}))",
+            any.join(" || ")
+        );
         let tsq = format!("(to_tsquery('simple', {p}) || to_tsquery(d.config::regconfig, {p}))");
         score = format!("CAST(ts_rank(d.tsv, {tsq}) AS DOUBLE PRECISION)");
         snippet = format!(
