@@ -740,16 +740,23 @@ impl Store {
         );
         // The facets: the same match, grouped; their own bindings (no cursor, no limit).
         let m2 = matched(sqlite, query, scope, filter);
-        let facet_sql = FACETS
-            .iter()
-            .map(|(name, col)| {
-                format!(
-                    "SELECT CAST('{name}' AS TEXT) AS facet, {col} AS value, COUNT(*) AS n {} GROUP BY {col}",
-                    m2.from_where
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
+        // The match runs once; each facet groups its rows.
+        let facet_sql = format!(
+            "WITH m AS MATERIALIZED (SELECT d.record_type, d.country, d.post, d.kind, d.status, \
+             d.marking, d.year {}) {}",
+            m2.from_where,
+            FACETS
+                .iter()
+                .map(|(name, col)| {
+                    let col = col.replace("d.", "m.");
+                    format!(
+                        "SELECT CAST('{name}' AS TEXT) AS facet, {col} AS value, COUNT(*) AS n \
+                         FROM m GROUP BY {col}"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        );
         let (rows, facet_rows) = with_pool!(self, p => {
             let rows = bind_all!(sqlx::query(AssertSqlSafe(page_sql)), &binds).fetch_all(p).await?;
             let mut hits = Vec::with_capacity(rows.len());
