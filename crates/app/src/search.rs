@@ -32,8 +32,8 @@ pub struct SearchRequest {
 
 /// The parameters a search takes from a query string.
 pub const PARAMETERS: &[&str] = &[
-    "q", "type", "country", "post", "kind", "status", "marking", "year", "from", "to", "sort",
-    "cursor", "limit",
+    "q", "type", "country", "post", "kind", "status", "marking", "year", "iccs", "from", "to",
+    "sort", "cursor", "limit",
 ];
 
 impl SearchRequest {
@@ -90,6 +90,13 @@ impl SearchRequest {
                 "year" => match v.parse::<i64>() {
                     Ok(y) if (1000..=9999).contains(&y) => f.years.push(y),
                     _ => bad("year", format!("{v:?} is not a year such as 2025")),
+                },
+                "iccs" => match iccs_label(v) {
+                    Some(_) => f.iccs.push(v.to_string()),
+                    None => bad(
+                        "iccs",
+                        format!("{v:?} is not an ICCS section: two digits, 01 to 11"),
+                    ),
                 },
                 "from" | "to" => match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
                     Ok(d) if k == "from" => f.from = Some(d),
@@ -187,7 +194,7 @@ pub struct FacetValue {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Facet {
     /// The parameter that filters on it: `type`, `country`, `post`, `kind`, `status`,
-    /// `marking` or `year`.
+    /// `marking`, `year` or `iccs` (the ICCS sections of a case's offences).
     pub name: String,
     pub label: String,
     pub values: Vec<FacetValue>,
@@ -259,6 +266,14 @@ fn status_label(v: &str) -> String {
                 None => t,
             }
         })
+}
+
+/// The title of an ICCS section (`03`), if it is one.
+fn iccs_label(section: &str) -> Option<&'static str> {
+    chancery_domain::case_detail::ICCS_SECTIONS
+        .iter()
+        .find(|(c, _)| *c == section)
+        .map(|(_, l)| *l)
 }
 
 fn country_label(code: &str) -> String {
@@ -386,6 +401,7 @@ pub async fn search(
                 "status" => fl.statuses.contains(&f.value),
                 "marking" => fl.markings.contains(&f.value),
                 "year" => f.value.parse().is_ok_and(|y| fl.years.contains(&y)),
+                "iccs" => fl.iccs.contains(&f.value),
                 _ => false,
             }
         };
@@ -395,6 +411,9 @@ pub async fn search(
             "post" => post_label(&f.value),
             "kind" => kind_label(None, &f.value),
             "status" => status_label(&f.value),
+            "iccs" => iccs_label(&f.value)
+                .map(|l| format!("{} {l}", f.value))
+                .unwrap_or_else(|| f.value.clone()),
             _ => f.value.clone(),
         };
         let value = FacetValue {
@@ -414,6 +433,7 @@ pub async fn search(
                     "kind" => "Kind",
                     "status" => "Status",
                     "marking" => "Marking",
+                    "iccs" => "ICCS section",
                     _ => "Year",
                 }
                 .to_string(),

@@ -89,7 +89,7 @@ enum Command {
         #[arg(long = "as")]
         as_user: String,
         /// NAME=VALUE filters, repeatable: type=case, country=DE, post=berlin, kind=...,
-        /// status=..., marking=U, year=2025, from=2025-01-01, to=2025-12-31.
+        /// status=..., marking=U, year=2025, iccs=03, from=2025-01-01, to=2025-12-31.
         #[arg(long = "filter")]
         filters: Vec<String>,
         /// relevance (default) or date.

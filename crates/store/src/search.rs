@@ -116,6 +116,8 @@ pub struct Doc {
     pub config: &'static str,
     pub title: String,
     pub body: String,
+    /// The ICCS sections (`01`-`11`) of a case's offences.
+    pub iccs: Vec<String>,
 }
 
 /// Keys whose values are codes, dates or ids rather than text: not indexed.
@@ -190,6 +192,7 @@ struct Facets {
     date: Option<NaiveDate>,
     config: &'static str,
     title: String,
+    iccs: Vec<String>,
 }
 
 /// The rows of one record: its text as each audience may see it.
@@ -215,6 +218,7 @@ fn docs_of<M: Marked>(rec: &M, f: Facets, extra: &[String]) -> Vec<Doc> {
         config: f.config,
         title: clean(f.title.clone()),
         body,
+        iccs: f.iccs.clone(),
     };
     if marking > Marking::U {
         vec![doc("sbu", text(Marking::SBU))]
@@ -298,6 +302,17 @@ impl Indexable {
                     date: c.date.map(|d| d.sort_key()),
                     config: by_country,
                     title: c.title.as_str().to_string(),
+                    iccs: {
+                        let mut v: Vec<String> = c
+                            .detail
+                            .offences
+                            .iter()
+                            .map(|o| o.iccs.as_str()[..2].to_string())
+                            .collect();
+                        v.sort();
+                        v.dedup();
+                        v
+                    },
                 },
                 &[],
             ),
@@ -315,6 +330,7 @@ impl Indexable {
                         .and_then(|l| config_for_language(l.as_str()))
                         .unwrap_or("simple"),
                     title: s.title.as_str().to_string(),
+                    iccs: Vec::new(),
                 },
                 archives,
             ),
@@ -328,6 +344,7 @@ impl Indexable {
                     date: p.versions.iter().map(|v| v.valid_from).min(),
                     config: by_country,
                     title: p.title.as_str().to_string(),
+                    iccs: Vec::new(),
                 },
                 &[],
             ),
@@ -341,6 +358,7 @@ impl Indexable {
                     date: Some(e.date),
                     config: by_country,
                     title: e.title.as_str().to_string(),
+                    iccs: Vec::new(),
                 },
                 &[],
             ),
@@ -354,6 +372,7 @@ impl Indexable {
                     date: r.due,
                     config: by_country,
                     title: r.subject.as_str().to_string(),
+                    iccs: Vec::new(),
                 },
                 &[],
             ),
@@ -376,6 +395,14 @@ macro_rules! reindex {
             .await?
             .map(|r| r.try_get::<String, _>("body"))
             .transpose()?;
+            sqlx::query(
+                "DELETE FROM search_iccs WHERE doc_id IN
+                 (SELECT id FROM search_docs WHERE record_type = $1 AND record_id = $2)",
+            )
+            .bind(record_type)
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
             sqlx::query("DELETE FROM search_docs WHERE record_type = $1 AND record_id = $2")
                 .bind(record_type)
                 .bind(id)
@@ -406,10 +433,10 @@ macro_rules! reindex {
                     }
                 }
                 for d in rec.docs(country.as_deref(), &archives) {
-                    sqlx::query(
+                    let doc_id: i64 = sqlx::query(
                         "INSERT INTO search_docs (record_type, record_id, audience, post, country, kind, status,
                              marking, year, date_sort, config, title, body)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                     )
                     .bind(record_type)
                     .bind(id)
@@ -424,8 +451,16 @@ macro_rules! reindex {
                     .bind(d.config)
                     .bind(d.title)
                     .bind(d.body)
-                    .execute(&mut *$tx)
-                    .await?;
+                    .fetch_one(&mut *$tx)
+                    .await?
+                    .try_get("id")?;
+                    for section in &d.iccs {
+                        sqlx::query("INSERT INTO search_iccs (doc_id, section) VALUES ($1, $2)")
+                            .bind(doc_id)
+                            .bind(section)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
                 }
             }
         }
@@ -452,6 +487,8 @@ pub struct SearchFilter {
     pub statuses: Vec<String>,
     pub markings: Vec<String>,
     pub years: Vec<i64>,
+    /// ICCS sections (`03`) of a case's offences.
+    pub iccs: Vec<String>,
     /// The record's date (a case's, a source's publication, an engagement's, a policy's first
     /// version, a report's due date) on or after / on or before this day.
     pub from: Option<NaiveDate>,
@@ -490,7 +527,7 @@ pub struct SearchHit {
 /// How many hits have one value of one facet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetCount {
-    /// `type`, `country`, `post`, `kind`, `status`, `marking` or `year`.
+    /// `type`, `country`, `post`, `kind`, `status`, `marking`, `year` or `iccs`.
     pub facet: &'static str,
     pub value: String,
     pub count: i64,
@@ -513,6 +550,8 @@ const FACETS: &[(&str, &str)] = &[
     ("status", "d.status"),
     ("marking", "d.marking"),
     ("year", "CAST(d.year AS TEXT)"),
+    // Counted from `search_iccs` (several per case), not a column.
+    ("iccs", ""),
 ];
 
 enum Bind {
@@ -640,6 +679,17 @@ fn matched(sqlite: bool, query: &Query, scope: &SearchScope, filter: &SearchFilt
             .collect();
         sql.push_str(&format!(" AND d.year IN ({})", ps.join(", ")));
     }
+    if !filter.iccs.is_empty() {
+        let ps: Vec<String> = filter
+            .iccs
+            .iter()
+            .map(|v| next(Bind::Text(v.clone()), &mut binds))
+            .collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM search_iccs s WHERE s.doc_id = d.id AND s.section IN ({}))",
+            ps.join(", ")
+        ));
+    }
     if let Some(from) = filter.from {
         let p = next(Bind::Text(from.to_string()), &mut binds);
         sql.push_str(&format!(" AND d.date_sort >= {p}"));
@@ -742,11 +792,13 @@ impl Store {
         let m2 = matched(sqlite, query, scope, filter);
         // The match runs once; each facet groups its rows.
         let facet_sql = format!(
-            "WITH m AS MATERIALIZED (SELECT d.record_type, d.country, d.post, d.kind, d.status, \
-             d.marking, d.year {}) {}",
+            "WITH m AS MATERIALIZED (SELECT d.id, d.record_type, d.country, d.post, d.kind, d.status, \
+             d.marking, d.year {}) {} UNION ALL SELECT CAST('iccs' AS TEXT) AS facet, s.section AS value, \
+             COUNT(*) AS n FROM m JOIN search_iccs s ON s.doc_id = m.id GROUP BY s.section",
             m2.from_where,
             FACETS
                 .iter()
+                .filter(|(_, col)| !col.is_empty())
                 .map(|(name, col)| {
                     let col = col.replace("d.", "m.");
                     format!(

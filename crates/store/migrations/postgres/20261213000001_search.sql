@@ -28,6 +28,15 @@ CREATE TABLE search_docs (
 );
 
 CREATE INDEX search_docs_audience ON search_docs (audience, post);
+
+-- The ICCS sections of a case's offences (several per case): the `iccs` facet and filter.
+CREATE TABLE search_iccs (
+    doc_id   BIGINT NOT NULL REFERENCES search_docs (id) ON DELETE CASCADE,
+    section  TEXT NOT NULL,
+    PRIMARY KEY (doc_id, section)
+);
+
+CREATE INDEX search_iccs_section ON search_iccs (section);
 CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
 
 CREATE FUNCTION search_docs_tsv() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -26,6 +26,15 @@ CREATE TABLE search_docs (
 
 CREATE INDEX search_docs_audience ON search_docs (audience, post);
 
+-- The ICCS sections of a case's offences (several per case): the `iccs` facet and filter.
+CREATE TABLE search_iccs (
+    doc_id   INTEGER NOT NULL REFERENCES search_docs (id) ON DELETE CASCADE,
+    section  TEXT NOT NULL,
+    PRIMARY KEY (doc_id, section)
+);
+
+CREATE INDEX search_iccs_section ON search_iccs (section);
+
 -- The FTS5 index over the rows above (external content: the text is stored once, in
 -- search_docs), kept in step by triggers, so in the same transaction as every change.
 CREATE VIRTUAL TABLE search_fts USING fts5(

@@ -20,6 +20,7 @@ use chancery_domain::ValidationErrors;
         ("status" = Option<Vec<String>>, Query, description = "the record's status code"),
         ("marking" = Option<Vec<String>>, Query, description = "U or SBU"),
         ("year" = Option<Vec<i64>>, Query, description = "the year of the record's date"),
+        ("iccs" = Option<Vec<String>>, Query, description = "an ICCS section of a case's offences, 01 to 11"),
         ("from" = Option<chrono::NaiveDate>, Query, description = "the record's date on or after, YYYY-MM-DD"),
         ("to" = Option<chrono::NaiveDate>, Query, description = "the record's date on or before, YYYY-MM-DD"),
         ("sort" = Option<String>, Query, description = "relevance (default) or date"),
