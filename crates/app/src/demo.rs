@@ -1,4 +1,4 @@
-//! The demo data set (`demo/demo.json`): posts, sources (one with an archived document), the
+//! The demo data set (`demo/demo.json`): posts, sources (two with an archived document), the
 //! three cases of the statement in depth, a policy version, SYNTHETIC engagements, a tasking
 //! addressed to every demo post and the Berlin post's draft report answering it, loaded through the same domain parsing and store calls as any user input.
 
@@ -160,7 +160,8 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
         let rec = store.create(&source, &author).await?;
         ids.sources.insert(key.clone(), rec.id.get());
     }
-    // The archived document: the statement's text, stored like any pasted text.
+    // The archived documents: the statement's text, and a SYNTHETIC German text for the
+    // search tour, stored like any pasted text.
     let mut archived = 0;
     let mut archived_text: HashMap<i64, &str> = HashMap::new();
     for a in demo["archives"].as_array().into_iter().flatten() {
@@ -172,8 +173,9 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
             .get(key)
             .copied()
             .context("demo archive: unknown source")?;
-        let text = match a["file"].as_str() {
-            Some("statement.txt") => STATEMENT,
+        let (file, text) = match a["file"].as_str() {
+            Some("statement.txt") => ("statement.txt", STATEMENT),
+            Some("synthetic-urteil-de.txt") => ("synthetic-urteil-de.txt", SYNTHETIC_URTEIL),
             other => bail!("demo archive: unknown file {other:?}"),
         };
         let sha256 = blobs
@@ -183,7 +185,7 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
             sha256,
             media_type: "text/plain".into(),
             size_bytes: text.len() as i64,
-            file_name: Some("statement.txt".into()),
+            file_name: Some(file.into()),
             text: Some(text.to_string()),
             ..Default::default()
         };
@@ -331,6 +333,9 @@ pub async fn load(app: &App) -> Result<DemoSummary> {
 /// The statement's text as reported (a U.S. government text), archived for the demo's
 /// statement source so that its quotes are checked against it.
 const STATEMENT: &str = include_str!("../demo/statement.txt");
+/// A SYNTHETIC German text (invented, labelled so), so the tour can show search in an
+/// archived text.
+const SYNTHETIC_URTEIL: &str = include_str!("../demo/synthetic-urteil-de.txt");
 
 /// A demo object and its key (removed from the object).
 fn keyed(v: &Value) -> Result<(String, Map<String, Value>)> {

@@ -26,6 +26,7 @@ pub mod report_build;
 #[allow(clippy::module_inception)]
 pub mod reports;
 pub mod save;
+pub mod search;
 pub mod sessions;
 pub mod signin;
 pub mod statistics;

@@ -188,7 +188,8 @@ async fn archives_from_before_the_migration_are_normalised_once_on_first_check(b
     let f = fixture(db).await;
     let author = f.user.id().0;
     let now = "'2024-01-01 00:00:00+00:00'";
-    // The source as that schema held it (the store's writes follow the current schema).
+    // The source as that schema held it, written by hand: today's writes follow the current
+    // schema (salts, the search index).
     let s = 1;
     for stmt in [
         format!(

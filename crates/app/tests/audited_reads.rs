@@ -202,6 +202,57 @@ async fn reading_comments_on_an_sbu_paragraph_is_audited(backend: Backend) {
     f.db.cleanup().await;
 }
 
+/// A search hit that shows SBU material is a read of it: one `search_read` entry per such hit
+/// (ids only); U hits leave none. Reports and archived texts are searched too, and a U
+/// reader without SBU access finds neither the SBU paragraph nor the SBU source.
+async fn search_hits_showing_sbu_material_are_audited(backend: Backend) {
+    use chancery_app::search::{SearchRequest, search};
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let (source, _) = sbu_archive(&f).await;
+    let report = sbu_report(&f).await;
+    let ask = |q: &str| SearchRequest::from_query(Some(&format!("q={q}"))).unwrap();
+
+    let since = head(&f).await;
+    let found = search(&f.app, &f.editor, &ask("sealed")).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.hits[0].id.to_string(), source);
+    assert!(found.hits[0].sbu);
+    let e = entries_since(&f, &f.editor, since).await;
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].action, "search_read");
+    assert_eq!(e[0].record_type.as_deref(), Some("source"));
+
+    // The report's SBU paragraph is found by the officer (SBU access, own post), audited.
+    let since = head(&f).await;
+    let found = search(&f.app, &f.officer, &ask("sensitive")).await.unwrap();
+    assert_eq!(found.hits.len(), 1);
+    assert_eq!(found.hits[0].record_type, "report");
+    assert_eq!(found.hits[0].id.to_string(), report);
+    assert_eq!(entries_since(&f, &f.officer, since).await.len(), 1);
+    // Its U subject is found by a reader without SBU access, unaudited; the SBU words are not.
+    let account =
+        accounts::new_account("reader@test.example", "hq_reader", None, false, None).unwrap();
+    let id =
+        f.db.store
+            .create_user(&account, None, &AuditCtx::system())
+            .await
+            .unwrap();
+    let reader = accounts::actor(&f.app, id, None).await.unwrap().unwrap();
+    let since = head(&f).await;
+    let found = search(&f.app, &reader, &ask("migration")).await.unwrap();
+    assert_eq!(found.hits.len(), 1);
+    assert!(!found.hits[0].sbu);
+    assert!(entries_since(&f, &reader, since).await.is_empty());
+    for q in ["sensitive", "sealed"] {
+        let found = search(&f.app, &reader, &ask(q)).await.unwrap();
+        assert_eq!(found.total, 0, "{q}");
+        assert!(found.facets.is_empty());
+    }
+    f.db.cleanup().await;
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -218,4 +269,5 @@ both!(
     downloading_an_sbu_archive_file_is_audited,
     reading_an_sbu_reports_history_is_audited,
     reading_comments_on_an_sbu_paragraph_is_audited,
+    search_hits_showing_sbu_material_are_audited,
 );

@@ -4,6 +4,7 @@ mod admin;
 mod config;
 mod import;
 mod report;
+mod search;
 
 use anyhow::{Context, Result};
 use chancery_app::statistics::{Answered, IndicatorAnswer, IndicatorOutcome};
@@ -77,6 +78,31 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+        #[command(flatten)]
+        db: DataArgs,
+    },
+    /// Search cases, sources (with archived texts), policies, engagements and reports, as an
+    /// account: words, "phrases", prefixes (migra*), AND, OR, NOT, -word, title:word.
+    Search {
+        query: String,
+        /// The account that searches (its email): it finds what it may see.
+        #[arg(long = "as")]
+        as_user: String,
+        /// NAME=VALUE filters, repeatable: type=case, country=DE, post=berlin, kind=...,
+        /// status=..., marking=U, year=2025, iccs=03, from=2025-01-01, to=2025-12-31.
+        #[arg(long = "filter")]
+        filters: Vec<String>,
+        /// relevance (default) or date.
+        #[arg(long)]
+        sort: Option<String>,
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The `next` cursor of the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+        /// The answer as JSON (the API's shape).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DataArgs,
     },
@@ -312,6 +338,33 @@ async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Search {
+            query,
+            as_user,
+            filters,
+            sort,
+            limit,
+            cursor,
+            json,
+            db,
+        } => {
+            let app = open(&Settings::load(db, None)?).await?;
+            let r = search::run(
+                &app,
+                search::SearchArgs {
+                    query,
+                    as_user,
+                    filters,
+                    sort,
+                    limit,
+                    cursor,
+                    json,
+                },
+            )
+            .await;
+            app.close().await;
+            r
         }
         Command::Report { command, db } => {
             let app = open(&Settings::load(db, None)?).await?;

@@ -29,6 +29,7 @@ pub mod quote;
 pub mod record;
 pub mod redaction;
 pub mod report;
+pub mod search;
 pub mod severity;
 pub mod source;
 pub mod text;

@@ -233,6 +233,8 @@ impl Store {
             .bind(author.0).bind(a.extraction.as_str()).bind(a.extraction.reason()).bind(&a.text_normalized)
             .fetch_one(&mut *tx).await?
             .try_get("id")?;
+            // The archived text is part of the source's index rows.
+            crate::search::reindex!(tx, "source", source.get());
             let mut e = AuditEvent::new("archive");
             e.record_type = Some("source".into());
             e.record_id = Some(source.get());

@@ -18,6 +18,7 @@ mod redaction;
 mod registers;
 pub mod reports;
 pub mod schema;
+pub mod search;
 pub mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -37,6 +38,7 @@ pub use records::{
 pub use redaction::{AppliedRedaction, RedactionFilter};
 pub use registers::{EngagementFilter, PolicyFilter};
 pub use reports::{ReportBuild, ReportComment, ReportFilter, TaskingFilter, TemplateFilter};
+pub use search::{FacetCount, SearchFilter, SearchHit, SearchResults, SearchScope, SearchSort};
 pub use stats::{
     DatasetInfo, DatasetMeta, ObsRow, ReleaseInfo, ReleaseSummary, StageStart, StagedObs, Staging,
     series_key,
@@ -206,6 +208,10 @@ impl Store {
         }
         if !committed_before {
             self.commit_legacy_rows().await?;
+        }
+        // A database that held records before the search index existed: index them now.
+        if self.search_index_missing().await? {
+            self.rebuild_search_index().await?;
         }
         Ok(())
     }

@@ -494,6 +494,7 @@ impl Store {
                     .bind(id).bind(&sealed.body).bind(&sealed.salts).bind(&sealed.hash).bind(author.0).bind(now)
                     .execute(&mut *tx).await?;
                 index_references!(tx, id, refs);
+                crate::search::reindex!(tx, T::RECORD_TYPE, id);
                 events.push(AuditEvent::record("create", T::RECORD_TYPE, id, 1, &sealed.hash));
                 ids.push(RecordId::new(id).expect("database ids are positive"));
             }
@@ -582,6 +583,7 @@ impl Store {
                 sqlx::query(*clear).bind(id.get()).execute(&mut *tx).await?;
             }
             index_references!(tx, id.get(), &refs);
+            crate::search::reindex!(tx, T::RECORD_TYPE, id.get());
             audit_append!(tx, ctx, [AuditEvent::record("update", T::RECORD_TYPE, id.get(), version, &sealed.hash)]);
             tx.commit().await?;
         });

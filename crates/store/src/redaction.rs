@@ -137,6 +137,7 @@ impl Store {
         let (_, versions) = versions_table(decided.record_type);
         let target_id = decided.record_id.get();
         let field = decided.field.clone();
+        let sqlite = self.backend() == crate::Backend::Sqlite;
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let row = sqlx::query(
@@ -256,6 +257,13 @@ impl Store {
                 .bind(request_id.get()).bind(decided.record_type.as_str()).bind(target_id).bind(&field)
                 .bind(changed).bind(builds_changed).bind(now).bind(author.0)
                 .execute(&mut *tx).await?;
+                // The index holds the current text only: rewrite it from the redacted body, and
+                // on SQLite merge the FTS5 segments so the old terms are gone from the file.
+                crate::search::reindex!(tx, decided.record_type.as_str(), target_id);
+                if sqlite {
+                    sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                        .execute(&mut *tx).await?;
+                }
                 let mut e = AuditEvent::new("redact");
                 e.record_type = Some(decided.record_type.as_str().to_string());
                 e.record_id = Some(target_id);

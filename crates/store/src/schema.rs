@@ -43,6 +43,12 @@ fn normalise(declared: &str) -> String {
     .to_string()
 }
 
+/// Tables (by name prefix) of one engine's full-text index, left out of the description.
+const ENGINE_TABLES: &[&str] = &["search_fts"];
+/// Columns and indexes of one engine's full-text index, left out of the description.
+const ENGINE_COLUMNS: &[(&str, &str)] = &[("search_docs", "tsv")];
+const ENGINE_INDEXES: &[(&str, &str)] = &[("search_docs", "search_docs_tsv")];
+
 impl Store {
     /// Describes the schema the migrations produced.
     pub async fn describe_schema(&self) -> Result<SchemaShape, StoreError> {
@@ -203,6 +209,20 @@ impl Store {
                     s.foreign_keys.sort();
                     s.indexes.sort();
                 }
+            }
+        }
+        // The full-text index is each engine's own and has no counterpart on the other: the
+        // FTS5 table and its shadow tables on SQLite, the `tsv` column and its GIN index on
+        // PostgreSQL (store::search). Everything else about `search_docs` must match.
+        shape.retain(|t, _| !ENGINE_TABLES.iter().any(|p| t.starts_with(p)));
+        for (table, column) in ENGINE_COLUMNS {
+            if let Some(s) = shape.get_mut(*table) {
+                s.columns.retain(|c| c.name != *column);
+            }
+        }
+        for (table, index) in ENGINE_INDEXES {
+            if let Some(s) = shape.get_mut(*table) {
+                s.indexes.retain(|i| i != index);
             }
         }
         // Column order differs where a migration rebuilt a table on one backend and altered

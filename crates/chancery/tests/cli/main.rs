@@ -219,7 +219,8 @@ fn demo_creates_data_once_and_serves_it() {
             .iter()
             .all(|e| e["title"].as_str().unwrap().starts_with("SYNTHETIC"))
     );
-    // One source has an archived document (the demo refuses to load a quote not found in it).
+    // Two sources have an archived document: the statement (the demo refuses to load a quote
+    // not found in it) and the SYNTHETIC German text of the search tour.
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     let mut archived = 0;
     for s in sources["items"].as_array().unwrap() {
@@ -229,7 +230,7 @@ fn demo_creates_data_once_and_serves_it() {
         );
         archived += list.as_array().unwrap().len();
     }
-    assert_eq!(archived, 1);
+    assert_eq!(archived, 2);
     // No demo source claims a URL or a verification nobody made.
     let sources = get_json(&format!("{base}/api/v1/sources"), &editor);
     for s in sources["items"].as_array().unwrap() {
@@ -578,4 +579,131 @@ fn migrate_applies_the_schema_and_is_idempotent() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
+}
+
+/// `chancery search` on the demo data: as an HQ editor `Stadtpark` finds the Hamburg cases and
+/// their sources; as the HQ reader without SBU access it finds no SBU record; a bad query is
+/// refused naming the problem.
+#[test]
+fn search_finds_the_demo_records_as_each_account_may_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo-data");
+    let data_s = data.to_str().unwrap();
+    drop(start(
+        &["demo", "--data", data_s, "--listen", "127.0.0.1:0"],
+        &[],
+    ));
+    let search = |who: &str, extra: &[&str]| -> Value {
+        let mut args = vec![
+            "search",
+            "Stadtpark",
+            "--as",
+            who,
+            "--data",
+            data_s,
+            "--json",
+            "--limit",
+            "100",
+        ];
+        args.extend_from_slice(extra);
+        let out = run_cli(&args, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let editor = search("hq.editor@chancery.example", &[]);
+    let hits = editor["hits"].as_array().unwrap();
+    let titles: Vec<&str> = hits.iter().map(|h| h["title"].as_str().unwrap()).collect();
+    assert!(
+        hits.iter()
+            .any(|h| h["type"] == "case" && h["title"].as_str().unwrap().contains("Hamburg")),
+        "{titles:?}"
+    );
+    assert!(hits.iter().any(|h| h["type"] == "source"), "{titles:?}");
+    assert!(
+        hits.iter().any(|h| h["marking"] == "SBU"),
+        "the editor sees SBU records"
+    );
+    let reader = search("hq.reader@chancery.example", &[]);
+    let reader_hits = reader["hits"].as_array().unwrap();
+    assert!(!reader_hits.is_empty());
+    assert!(
+        reader_hits
+            .iter()
+            .all(|h| h["marking"] == "U" && h["sbu"] == false),
+        "{reader}"
+    );
+    assert!(
+        !reader.to_string().contains("\"SBU\""),
+        "no facet counts SBU"
+    );
+    assert!(reader["total"].as_i64().unwrap() < editor["total"].as_i64().unwrap());
+    // Filters, and the plain output.
+    let cases = search("hq.editor@chancery.example", &["--filter", "type=case"]);
+    assert!(
+        cases["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["type"] == "case")
+    );
+    let out = run_cli(
+        &[
+            "search",
+            "Stadtpark",
+            "--as",
+            "hq.editor@chancery.example",
+            "--data",
+            data_s,
+        ],
+        "",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("results for \"Stadtpark\"") && text.contains("[Stadtpark]"),
+        "{text}"
+    );
+    let out = run_cli(
+        &[
+            "search",
+            "\"Stadtpark",
+            "--as",
+            "hq.editor@chancery.example",
+            "--data",
+            data_s,
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("quote is not closed"));
+    // The SYNTHETIC German text archived with the demo is found by one of its words, as the
+    // HQ reader too (it is U).
+    let out = run_cli(
+        &[
+            "search",
+            "Geldstrafe",
+            "--as",
+            "hq.reader@chancery.example",
+            "--data",
+            data_s,
+            "--json",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    assert!(
+        found["hits"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("SYNTHETIC")
+    );
 }

@@ -47,12 +47,24 @@ on_both_backends!(
     repeated_login_failures_lock_until_lifted,
     expired_sessions_are_purged_by_one_instance_at_a_time,
     reports_are_indexed_commented_and_built,
+    search_matches_words_phrases_prefixes_and_operators,
+    search_filters_markings_and_posts_inside_the_query,
+    search_is_kept_current_by_updates_archives_and_redactions,
+    search_pages_with_cursors_in_both_orders,
+    search_index_is_rebuilt_for_existing_records,
 );
 
 mod audit_tamper;
 mod legacy;
 mod reports;
 use reports::reports_are_indexed_commented_and_built;
+mod search;
+use search::{
+    search_filters_markings_and_posts_inside_the_query,
+    search_index_is_rebuilt_for_existing_records,
+    search_is_kept_current_by_updates_archives_and_redactions,
+    search_matches_words_phrases_prefixes_and_operators, search_pages_with_cursors_in_both_orders,
+};
 mod stats;
 
 /// An account to act as (created on first use).

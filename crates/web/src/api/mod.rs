@@ -14,6 +14,7 @@ pub mod posts;
 pub mod records;
 pub mod redactions;
 pub mod reports;
+pub mod search;
 pub mod sources;
 pub mod statistics;
 pub mod taskings;
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<Route> {
     [
         health::routes(),
         posts::routes(),
+        search::routes(),
         cases::routes(),
         case_analysis::routes(),
         case_io::routes(),

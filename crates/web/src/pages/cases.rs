@@ -126,6 +126,10 @@ pub async fn cases_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // Words: the search of this type (`/cases?q=Hamburg`).
+    if let Some(r) = crate::pages::search::list_words(raw.as_deref(), "case") {
+        return Ok(r);
+    }
     let posts = posts::all(&state).await?;
     let listed = Listed::<Case>::load(&state, &user, raw.as_deref()).await?;
     let form = listed.form();

@@ -19,6 +19,7 @@ pub mod redactions;
 pub mod register_forms;
 pub mod registers;
 pub mod reports;
+pub mod search;
 pub mod sources;
 pub mod statistics;
 pub mod views;
@@ -132,6 +133,7 @@ pub fn routes() -> Vec<Route> {
     [
         home::routes(),
         posts::routes(),
+        search::routes(),
         account::routes(),
         cases::routes(),
         case_analysis::routes(),

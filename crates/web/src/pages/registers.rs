@@ -133,6 +133,10 @@ pub async fn policies_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // Words: the search of this type (`/cases?q=Hamburg`).
+    if let Some(r) = crate::pages::search::list_words(raw.as_deref(), "policy") {
+        return Ok(r);
+    }
     let posts = posts::all(&state).await?;
     let listed = Listed::<Policy>::load(&state, &user, raw.as_deref()).await?;
     let form = listed.form();
@@ -407,6 +411,10 @@ pub async fn engagements_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // Words: the search of this type (`/cases?q=Hamburg`).
+    if let Some(r) = crate::pages::search::list_words(raw.as_deref(), "engagement") {
+        return Ok(r);
+    }
     let posts = posts::all(&state).await?;
     let listed = Listed::<Engagement>::load(&state, &user, raw.as_deref()).await?;
     let form = listed.form();

@@ -33,6 +33,10 @@ pub async fn sources_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // Words: the search of this type (`/cases?q=Hamburg`).
+    if let Some(r) = crate::pages::search::list_words(raw.as_deref(), "source") {
+        return Ok(r);
+    }
     let listed = Listed::<Source>::load(&state, &user, raw.as_deref()).await?;
     let form = listed.form();
     let t = SourcesPage {

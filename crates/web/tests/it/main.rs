@@ -21,6 +21,7 @@ mod report_markings;
 mod report_rules;
 mod reports;
 mod robustness;
+mod search;
 mod statistics;
 
 use chancery_domain::UserId;

@@ -151,6 +151,7 @@ fn expected(route: &str, w: Who) -> Option<u16> {
         "home" | "logout" => REDIRECT,
         "token_revoke" => 404,
         "cases_page" | "api_cases" | "sources_page" | "api_sources" => list,
+        "search_page" | "api_search" => list,
         "case_new" | "source_new" => new_form,
         "case_create" => {
             if create_case {
@@ -785,6 +786,9 @@ async fn ask(
     }
     if name == "api_reports" {
         url.push_str("?limit=500");
+    }
+    if name == "api_search" || name == "search_page" {
+        url.push_str("?q=matrix");
     }
     let post = if w.own { "berlin" } else { "stockholm" };
     let mut new_case = case_json(post, "DE", "Matrix case", fx.source_id);

@@ -56,6 +56,10 @@ pub async fn reports_page(
     user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
+    // Words: the search of this type (`/cases?q=Hamburg`).
+    if let Some(r) = crate::pages::search::list_words(raw.as_deref(), "report") {
+        return Ok(r);
+    }
     check_open(&user, Action::Read, &Report::collection())?;
     let posts = chancery_app::posts::all(&state).await?;
     let values = crate::pages::query_json(raw.as_deref());
