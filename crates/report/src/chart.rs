@@ -124,7 +124,7 @@ pub fn with_title_and_desc(svg: &str, title: &str, desc: &str) -> String {
 fn description(spec: &ChartSpec, periods: &[String], band: Option<&str>) -> String {
     let mut d = String::from("Line chart");
     if !spec.y_label.trim().is_empty() {
-        d.push_str(&format!(" of {}", spec.y_label.trim()));
+        d.push_str(&format!(" ({})", spec.y_label.trim()));
     }
     if let (Some(first), Some(last)) = (periods.first(), periods.last()) {
         d.push_str(&format!(" by period, {first} to {last}"));
@@ -580,7 +580,7 @@ mod tests {
         let root = svg.find("<svg").unwrap();
         let title = svg.find("<title>Offences per 100,000</title>").unwrap();
         let desc = svg
-            .find("<desc>Line chart of per 100,000 by period, 2015 to 2017")
+            .find("<desc>Line chart (per 100,000) by period, 2015 to 2017")
             .unwrap();
         assert!(root < title && title < desc, "{svg}");
         assert!(svg[root..].starts_with("<svg") && svg[root..title].contains("role=\"img\""));
