@@ -530,3 +530,62 @@ pub(crate) fn fixture() -> RenderDoc {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str], marking: Marking) -> Row {
+        Row {
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+            marking,
+        }
+    }
+
+    fn comparison() -> Block {
+        Block::CaseComparison {
+            title: "Two cases".into(),
+            table: Table {
+                columns: vec!["Ref".into(), "Title".into(), "Victim parties".into()],
+                rows: vec![
+                    row(&["A", "A public case", ""], Marking::U),
+                    row(&["B", "A sensitive case", "minor"], Marking::SBU),
+                ],
+                internal_columns: vec![2],
+            },
+            measures: Table {
+                columns: vec!["Outcome".into(), "Unconditional custody".into()],
+                rows: vec![
+                    row(&["A1: Theft — convicted", "0 days"], Marking::U),
+                    row(&["B1: Assault — convicted", "730 days"], Marking::SBU),
+                    row(&["Harsher, A1 against B1", "B1"], Marking::SBU),
+                ],
+                internal_columns: Vec::new(),
+            },
+            caveats: vec!["A1 and B1 were decided by different courts".into()],
+            marking: Marking::SBU,
+        }
+    }
+
+    #[test]
+    fn a_comparison_prints_both_tables_and_its_public_edition_drops_sbu_rows() {
+        let b = comparison();
+        let tables = b.tables();
+        assert_eq!(tables.len(), 2);
+        assert_eq!(tables[1].rows.len(), 3);
+        let public = b.public();
+        let tables = public.tables();
+        assert_eq!(tables[0].rows.len(), 1);
+        assert_eq!(tables[0].columns, vec!["Ref", "Title"], "victims dropped");
+        assert_eq!(tables[1].rows.len(), 1, "SBU outcomes and the pair dropped");
+        assert_eq!(tables[1].rows[0].cells[0], "A1: Theft — convicted");
+    }
+
+    #[test]
+    fn a_comparison_stored_before_the_matrix_still_reads_and_serialises_as_it_was() {
+        let old = r#"{"kind":"case_comparison","title":"Old","table":{"columns":["Case"],"rows":[],"internal_columns":[]},"caveats":[],"marking":"U"}"#;
+        let b: Block = serde_json::from_str(old).unwrap();
+        assert_eq!(b.tables().len(), 1);
+        assert_eq!(serde_json::to_string(&b).unwrap(), old);
+    }
+}
