@@ -48,6 +48,12 @@ async fn case_page_shows_the_detail(app: &TestApp) {
         "the custody range as a span"
     );
     assert!(html.contains("Juvenile law"));
+    // The outcomes as one compact matrix (outcome × measure): one heading, one row each.
+    assert_eq!(html.matches("<h2>Outcomes</h2>").count(), 1);
+    let matrix = &html[html.find("<table class=\"list outcomes\">").unwrap()..];
+    let matrix = &matrix[..matrix.find("</table>").unwrap()];
+    assert_eq!(matrix.matches("<th scope=\"row\">").count(), 3, "{matrix}");
+    assert!(!html.contains("<dt>Unconditional custody</dt>"));
     assert!(html.contains(&format!("href=\"/sources/{s1}\"")));
     assert!(html.contains(&format!("href=\"/sources/{s2}\"")));
     // A source cited only inside the detail reads by publisher and title, not by number.
