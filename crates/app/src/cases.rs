@@ -91,7 +91,9 @@ pub async fn comparison(
     let mut comparisons = Vec::new();
     for (i, oa) in ca.data.detail.outcomes.iter().enumerate() {
         for (j, ob) in cb.data.detail.outcomes.iter().enumerate() {
-            let label = |c: &Record<Case>, party: usize| {
+            // Outcomes are named by short reference (A1, B2) and their party, so caveats
+            // do not repeat the cases' full titles; `case_a` and `case_b` carry those.
+            let label = |c: &Record<Case>, reference: String, party: usize| {
                 let p = c
                     .data
                     .detail
@@ -99,11 +101,11 @@ pub async fn comparison(
                     .get(party)
                     .map(|p| p.label.as_str())
                     .unwrap_or("party");
-                format!("{} — {p}", c.data.title.as_str())
+                format!("{reference} ({p})")
             };
             let ctx = CompareContext {
-                label_a: label(&ca, oa.party),
-                label_b: label(&cb, ob.party),
+                label_a: label(&ca, format!("A{}", i + 1), oa.party),
+                label_b: label(&cb, format!("B{}", j + 1), ob.party),
                 notes: notes.clone(),
             };
             comparisons.push(OutcomePair {

@@ -19,8 +19,9 @@
 //!
 //! [`Cable::from_doc`] builds a cable from a resolved report build ([`RenderDoc`]): one cable
 //! paragraph per report paragraph, marked with its effective marking, emphasis dropped, and a
-//! computed block printed under its paragraph as preformatted lines (title, the table as
-//! fixed-width text, group counts, caveats). A public cable is `Cable::from_doc(&doc.public())`.
+//! computed block printed under its paragraph as preformatted lines (title, each table as
+//! fixed-width text whose cells wrap inside the line ([`table`]), group counts, caveats). A
+//! public cable is `Cable::from_doc(&doc.public())`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +30,8 @@ use chrono::NaiveDate;
 
 use crate::doc::{Block, DEMO_CAPTION, ItemKind, ParaKind, RenderDoc, Row, Table};
 use crate::markup;
+
+mod table;
 
 /// Width of a cable line, indents included.
 pub const LINE_WIDTH: usize = 72;
@@ -288,20 +291,25 @@ fn paragraph_kind(kind: ParaKind) -> ParagraphKind {
 fn block_lines(block: &Block) -> Vec<String> {
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut lines = wrap(&one_line(block.title()), LINE_WIDTH, 0);
-    let table = block.table();
-    let table = Table {
-        columns: table.columns.iter().map(|c| one_line(c)).collect(),
-        rows: table
-            .rows
-            .iter()
-            .map(|r| Row {
-                cells: r.cells.iter().map(|c| one_line(c)).collect(),
-                marking: r.marking,
-            })
-            .collect(),
-        internal_columns: table.internal_columns.clone(),
-    };
-    lines.extend(table.text_lines(LINE_WIDTH));
+    for (i, table) in block.tables().into_iter().enumerate() {
+        let table = Table {
+            columns: table.columns.iter().map(|c| one_line(c)).collect(),
+            rows: table
+                .rows
+                .iter()
+                .map(|r| Row {
+                    cells: r.cells.iter().map(|c| one_line(c)).collect(),
+                    marking: r.marking,
+                })
+                .collect(),
+            internal_columns: table.internal_columns.clone(),
+        };
+        let text = table::text_lines(&table, LINE_WIDTH);
+        if i > 0 && !text.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(text);
+    }
     if let Block::CaseTable { summary, .. } = block
         && !summary.is_empty()
     {

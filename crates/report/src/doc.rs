@@ -114,10 +114,15 @@ pub enum Block {
         caveats: Vec<String>,
         marking: Marking,
     },
-    /// Two or more cases side by side.
+    /// Two or more cases side by side: `table` names each case by a short reference (A, B,
+    /// ...) with its full title; `measures` is the matrix of their outcomes (A1, A2, B1, ...)
+    /// against the three measures, with the row saying which is harsher on each. Caveats
+    /// name the cases by reference. Builds made before the matrix existed have none.
     CaseComparison {
         title: String,
         table: Table,
+        #[serde(default, skip_serializing_if = "Table::is_empty")]
+        measures: Table,
         caveats: Vec<String>,
         marking: Marking,
     },
@@ -156,6 +161,17 @@ impl Block {
         }
     }
 
+    /// Every table of the block, in the order they are printed: the one of
+    /// [`Block::table`], then a comparison's measures.
+    pub fn tables(&self) -> Vec<&Table> {
+        match self {
+            Block::CaseComparison {
+                table, measures, ..
+            } if !measures.is_empty() => vec![table, measures],
+            _ => vec![self.table()],
+        }
+    }
+
     /// Caveats printed under the block (empty for a policy list).
     pub fn caveats(&self) -> Vec<String> {
         match self {
@@ -176,9 +192,15 @@ impl Block {
     fn public(&self) -> Block {
         let mut b = self.clone();
         match &mut b {
-            Block::Figure { table, .. }
-            | Block::CaseComparison { table, .. }
-            | Block::PolicyList { table, .. } => *table = table.public(),
+            Block::Figure { table, .. } | Block::PolicyList { table, .. } => {
+                *table = table.public()
+            }
+            Block::CaseComparison {
+                table, measures, ..
+            } => {
+                *table = table.public();
+                *measures = measures.public();
+            }
             Block::CaseTable { table, summary, .. } => {
                 *table = table.public();
                 summary.clear();
@@ -205,6 +227,11 @@ pub struct Row {
 }
 
 impl Table {
+    /// A table without columns prints nothing.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+
     pub fn public(&self) -> Table {
         let keep = |i: &usize| !self.internal_columns.contains(i);
         let pick = |cells: &[String]| -> Vec<String> {
@@ -228,70 +255,6 @@ impl Table {
                 .collect(),
             internal_columns: Vec::new(),
         }
-    }
-
-    /// The table as fixed-width text lines no wider than `width` columns: cells are cut
-    /// with `~` when the columns do not fit.
-    pub fn text_lines(&self, width: usize) -> Vec<String> {
-        let n = self.columns.len();
-        if n == 0 {
-            return Vec::new();
-        }
-        let len = |s: &str| s.chars().count();
-        let mut widths: Vec<usize> = self.columns.iter().map(|c| len(c)).collect();
-        for r in &self.rows {
-            for (i, c) in r.cells.iter().enumerate().take(n) {
-                widths[i] = widths[i].max(len(c));
-            }
-        }
-        let gaps = 2 * (n - 1);
-        // Shrink the widest column until the table fits (never below 4 characters).
-        while widths.iter().sum::<usize>() + gaps > width {
-            let (i, w) = widths
-                .iter()
-                .enumerate()
-                .max_by_key(|(i, w)| (**w, usize::MAX - *i))
-                .map(|(i, w)| (i, *w))
-                .unwrap_or((0, 0));
-            if w <= 4 {
-                break;
-            }
-            widths[i] = w - 1;
-        }
-        let fit = |s: &str, w: usize| -> String {
-            if len(s) <= w {
-                s.to_string()
-            } else {
-                let cut: String = s.chars().take(w.saturating_sub(1)).collect();
-                format!("{cut}~")
-            }
-        };
-        let line = |cells: &[String]| -> String {
-            let parts: Vec<String> = (0..n)
-                .map(|i| {
-                    let c = cells.get(i).map(String::as_str).unwrap_or("");
-                    let c = fit(c, widths[i]);
-                    if i + 1 == n {
-                        c
-                    } else {
-                        format!("{c:<w$}", w = widths[i])
-                    }
-                })
-                .collect();
-            parts.join("  ").trim_end().to_string()
-        };
-        let mut out = vec![line(&self.columns)];
-        out.push(
-            widths
-                .iter()
-                .map(|w| "-".repeat(*w))
-                .collect::<Vec<_>>()
-                .join("  "),
-        );
-        for r in &self.rows {
-            out.push(line(&r.cells));
-        }
-        out
     }
 }
 
@@ -565,5 +528,64 @@ pub(crate) fn fixture() -> RenderDoc {
             },
             item("source:99", ItemKind::Source, Marking::U, "Never cited"),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str], marking: Marking) -> Row {
+        Row {
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+            marking,
+        }
+    }
+
+    fn comparison() -> Block {
+        Block::CaseComparison {
+            title: "Two cases".into(),
+            table: Table {
+                columns: vec!["Ref".into(), "Title".into(), "Victim parties".into()],
+                rows: vec![
+                    row(&["A", "A public case", ""], Marking::U),
+                    row(&["B", "A sensitive case", "minor"], Marking::SBU),
+                ],
+                internal_columns: vec![2],
+            },
+            measures: Table {
+                columns: vec!["Outcome".into(), "Unconditional custody".into()],
+                rows: vec![
+                    row(&["A1: Theft — convicted", "0 days"], Marking::U),
+                    row(&["B1: Assault — convicted", "730 days"], Marking::SBU),
+                    row(&["Harsher, A1 against B1", "B1"], Marking::SBU),
+                ],
+                internal_columns: Vec::new(),
+            },
+            caveats: vec!["A1 and B1 were decided by different courts".into()],
+            marking: Marking::SBU,
+        }
+    }
+
+    #[test]
+    fn a_comparison_prints_both_tables_and_its_public_edition_drops_sbu_rows() {
+        let b = comparison();
+        let tables = b.tables();
+        assert_eq!(tables.len(), 2);
+        assert_eq!(tables[1].rows.len(), 3);
+        let public = b.public();
+        let tables = public.tables();
+        assert_eq!(tables[0].rows.len(), 1);
+        assert_eq!(tables[0].columns, vec!["Ref", "Title"], "victims dropped");
+        assert_eq!(tables[1].rows.len(), 1, "SBU outcomes and the pair dropped");
+        assert_eq!(tables[1].rows[0].cells[0], "A1: Theft — convicted");
+    }
+
+    #[test]
+    fn a_comparison_stored_before_the_matrix_still_reads_and_serialises_as_it_was() {
+        let old = r#"{"kind":"case_comparison","title":"Old","table":{"columns":["Case"],"rows":[],"internal_columns":[]},"caveats":[],"marking":"U"}"#;
+        let b: Block = serde_json::from_str(old).unwrap();
+        assert_eq!(b.tables().len(), 1);
+        assert_eq!(serde_json::to_string(&b).unwrap(), old);
     }
 }

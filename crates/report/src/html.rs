@@ -253,7 +253,9 @@ fn figure(h: &mut String, para: &Para, block: &Block) {
         h.push_str(svg_body(svg).trim());
         h.push('\n');
     }
-    table(h, block.table());
+    for t in block.tables() {
+        table(h, t);
+    }
     if let Block::CaseTable { summary, .. } = block
         && !summary.is_empty()
     {

@@ -153,9 +153,7 @@ fn span(s: &Span) -> String {
 /// A block's title line, table, group counts and caveats, as Markdown blocks.
 fn block_parts(block: &Block) -> Vec<String> {
     let mut parts = vec![format!("### {}", esc(block.title()))];
-    if let Some(table) = pipe_table(block.table()) {
-        parts.push(table);
-    }
+    parts.extend(block.tables().into_iter().filter_map(pipe_table));
     if let Block::CaseTable { summary, .. } = block
         && !summary.is_empty()
     {

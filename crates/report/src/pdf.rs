@@ -501,7 +501,9 @@ fn block(m: &mut String, b: &Block, figure: &mut usize) {
         *figure += 1;
         let _ = writeln!(m, "#image({}, width: 100%)\n", lit(&figure_path(*figure)));
     }
-    table(m, b.table());
+    for t in b.tables() {
+        table(m, t);
+    }
     let mut small: Vec<String> = Vec::new();
     if let Block::CaseTable { summary, .. } = b {
         small.extend(summary.iter().cloned());

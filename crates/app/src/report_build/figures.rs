@@ -281,6 +281,8 @@ impl Builder<'_> {
                         points,
                     }],
                     synthetic,
+                    // The trend's points carry no intervals: no band is drawn.
+                    band: String::new(),
                 };
                 svg = chart::line_chart_svg(&spec).ok();
                 // The data lines first, then the fit, then the indicator's caveats.

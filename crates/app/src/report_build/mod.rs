@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+mod comparison;
 mod figures;
 mod resolve;
 
@@ -139,12 +140,13 @@ fn para_kind(k: chancery_domain::report::ParagraphKind) -> ParaKind {
     }
 }
 
-/// A number as printed in reports: integers without decimals, others to two places.
+/// A number as printed in reports: thousands separators, integers without decimals, others
+/// to at most two places.
 pub fn fmt_num(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 && x.abs() < 1e15 {
-        format!("{}", x.round() as i64)
+        chancery_report::chart::format_number(x.round(), 0)
     } else {
-        format!("{x:.2}")
+        chancery_report::chart::format_number(x, 2)
     }
 }
 

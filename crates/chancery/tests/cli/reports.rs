@@ -2,7 +2,63 @@
 //! `--build` re-renders byte for byte, the public edition drops the SBU paragraph, and bad
 //! input is refused with a reason and without writing.
 
-use crate::{get_json, run_cli, start, token_for};
+use crate::{get, get_json, run_cli, start, token_for};
+
+/// The value axis's tick labels of an SVG chart, as numbers: the right-aligned numeric texts
+/// (plotters writes each text's content on a line of its own). Every text of the chart is
+/// checked to be 12 px or more, and every tick of 1,000 or more to carry its separator.
+fn y_ticks(svg: &str) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text") {
+        let after = &rest[start..];
+        let open = &after[..after.find('>').unwrap()];
+        let close = after.find("</text>").unwrap();
+        let content = after[open.len() + 1..close].trim();
+        let size: f64 = open
+            .split("font-size=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        assert!(size >= 12.0, "{content:?} at {size} px");
+        if open.contains("text-anchor=\"end\"")
+            && let Ok(v) = content.replace(',', "").parse::<f64>()
+        {
+            assert!(v < 1000.0 || content.contains(','), "{content:?}");
+            ticks.push(v);
+        }
+        rest = &after[close..];
+    }
+    ticks
+}
+
+/// The first SVG of a page or document, with its title and description checked.
+fn first_svg(html: &str) -> &str {
+    let svg = &html[html.find("<svg").expect("a chart")..html.find("</svg>").unwrap()];
+    assert!(svg.contains("<title>") && svg.contains("<desc>"), "{svg}");
+    svg
+}
+
+/// The text of one column of a cable table: the header line `header` names the columns;
+/// the cells under `name` (up to the next column, or the line's end) are read down the
+/// lines until the table ends, and joined by spaces.
+fn column_text(lines: &[&str], header: usize, name: &str, next: Option<&str>) -> String {
+    let at = |n: &str| lines[header].find(n).unwrap();
+    let (from, to) = (at(name), next.map(at));
+    lines[header + 2..]
+        .iter()
+        .take_while(|l| !l.starts_with("Caveat:") && !l.starts_with("Outcome  "))
+        .map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            let end = to.unwrap_or(chars.len()).min(chars.len());
+            chars[from.min(end)..end].iter().collect::<String>()
+        })
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 fn build(args: &[&str]) -> std::process::Output {
     run_cli(args, "")
@@ -39,6 +95,23 @@ fn demo_report_builds_and_rerenders_byte_identically() {
         assert_eq!(problems.len(), 1, "{r}");
         assert_eq!(problems[0]["paragraph"], "p6");
         assert_eq!(problems[0]["link"], "/reports/1#p6");
+        // The demo's rate chart starts at zero, in labels, beside the table of its numbers.
+        let (status, page) = get(
+            &format!(
+                "http://{}/statistics/rate?num=demo_synthetic_offences:citizen=FOR,indic=OFFENCES\
+                 &den=demo_synthetic_offences:citizen=FOR,indic=POP&geo=DE",
+                run.addr
+            ),
+            Some(&token),
+        );
+        assert_eq!(status, 200, "{page}");
+        let svg = first_svg(&page);
+        let ticks = y_ticks(svg);
+        assert!(ticks.len() >= 3, "{ticks:?}");
+        assert_eq!(ticks.iter().cloned().fold(f64::INFINITY, f64::min), 0.0);
+        assert!(svg.contains("Germany") && !svg.contains("geo="), "{svg}");
+        assert!(svg.contains("95% interval"), "the band is explained");
+        assert!(page[page.find("</svg>").unwrap()..].contains("<th>Rate per 100,000</th>"));
     }
     let out_dir = dir.path();
     let path = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
@@ -105,6 +178,60 @@ fn demo_report_builds_and_rerenders_byte_identically() {
     assert!(
         cable.contains("Caveat: Data: Chancery demo data (SYNTHETIC),"),
         "{cable}"
+    );
+
+    // The comparison block: the cases by reference with their full titles, then the
+    // outcomes against the three measures, everything wrapped inside 72 columns.
+    let lines: Vec<&str> = cable.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == "Hamburg: the verdict and the speech conviction")
+        .expect("the comparison block");
+    let header = start + 1;
+    assert!(lines[header].starts_with("Ref  "), "{cable}");
+    let titles = column_text(&lines, header, "Title", Some("Date"));
+    for title in [
+        "Stadtpark group rape, Hamburg: youth chamber verdict of 28 Nov 2023",
+        "Insult and threat conviction for messages sent to a suspect in the Stadtpark case",
+    ] {
+        assert!(
+            titles.contains(title),
+            "{title:?} not in {titles:?}\n{cable}"
+        );
+    }
+    let matrix = header
+        + lines[header..]
+            .iter()
+            .position(|l| l.starts_with("Outcome  "))
+            .expect("the measures");
+    assert!(lines[matrix].contains("Unconditional"), "{cable}");
+    let outcomes = column_text(&lines, matrix, "Outcome", Some("Unconditional"));
+    for outcome in [
+        "A1: Rape — convicted:",
+        "B1: Insult; Threat — convicted:",
+        "Harsher, A1 against B1",
+    ] {
+        assert!(
+            outcomes.contains(outcome),
+            "{outcome:?} not in {outcomes:?}\n{cable}"
+        );
+    }
+    assert!(!cable.contains('~'), "nothing is cut\n{cable}");
+    // Caveats name the outcomes by reference, never by their full titles again.
+    let block: Vec<&str> = lines[matrix..]
+        .iter()
+        .take_while(|l| !l.contains(". (U) ") && !l.contains(". (SBU) ") && **l != "Sources:")
+        .copied()
+        .collect();
+    let caveats: Vec<&str> = block
+        .iter()
+        .filter(|l| l.starts_with("Caveat:"))
+        .copied()
+        .collect();
+    assert!(caveats.iter().any(|c| c.contains("A1")), "{cable}");
+    assert!(
+        !block.iter().any(|l| l.contains("Stadtpark")),
+        "titles are not repeated in the caveats\n{cable}"
     );
 
     // Regression: re-rendering the internal edition of a build that holds SBU paragraphs is an
@@ -176,6 +303,16 @@ fn demo_report_builds_and_rerenders_byte_identically() {
     assert!(last["actor_id"].as_i64().is_some(), "{last}");
     assert_eq!(last["address"], "local", "{last}");
     assert!(std::fs::read(path("a.pdf")).unwrap().starts_with(b"%PDF-"));
+    // The report's figure starts at zero too, and its table sits in the same figure.
+    let html = std::fs::read_to_string(path("a.html")).unwrap();
+    let svg = first_svg(&html);
+    let ticks = y_ticks(svg);
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    assert_eq!(ticks.iter().cloned().fold(f64::INFINITY, f64::min), 0.0);
+    let figure_end = html[html.find("</svg>").unwrap()..]
+        .find("</figure>")
+        .unwrap();
+    assert!(html[html.find("</svg>").unwrap()..][..figure_end].contains("<table>"));
     assert_eq!(
         std::fs::read_to_string(path("a.cable")).unwrap(),
         cable,

@@ -20,19 +20,18 @@ use chancery_domain::{Marking, ValidationErrors};
 
 // ---------------------------------------------------------------- comparison
 
-pub struct CompareRowView {
-    pub measure: String,
-    pub a: String,
-    pub b: String,
-    pub harsher: String,
+/// One outcome on the three measures: a row of the matrix.
+pub struct OutcomeRowView {
+    /// `A1 (party)`.
+    pub label: String,
+    pub measures: Vec<String>,
 }
 
-pub struct PairView {
-    pub label_a: String,
-    pub label_b: String,
-    pub rows: Vec<CompareRowView>,
+/// Which outcome of a pair is harsher on each measure: a row of the second matrix.
+pub struct PairRowView {
+    pub pair: String,
+    pub harsher: Vec<String>,
     pub depends_on_measure: bool,
-    pub caveats: Vec<String>,
 }
 
 #[derive(Template)]
@@ -43,10 +42,26 @@ pub struct ComparePage {
     pub a_title: String,
     pub b_id: i64,
     pub b_title: String,
-    pub pairs: Vec<PairView>,
+    pub measures: Vec<&'static str>,
+    pub outcomes: Vec<OutcomeRowView>,
+    pub pairs: Vec<PairRowView>,
+    /// Every caveat once, in the order first met; each names its outcomes by reference.
+    pub caveats: Vec<String>,
     pub scale: String,
     pub conventions: Vec<(String, u64, String)>,
 }
+
+const MEASURES: [(Measure, &str); 3] = [
+    (Measure::UnconditionalCustodyDays, "Unconditional custody"),
+    (
+        Measure::MaxCustodyExposureDays,
+        "Maximum custodial exposure",
+    ),
+    (
+        Measure::SeverityRank,
+        "Severity rank (0 to 7, published scale)",
+    ),
+];
 
 fn span_of(s: &Span<u32>, measure: Measure) -> String {
     let (lo, hi) = (s.min, s.max);
@@ -62,33 +77,52 @@ fn span_of(s: &Span<u32>, measure: Measure) -> String {
     }
 }
 
-fn pair_view(c: &Comparison) -> PairView {
-    let rows = c
-        .rows
-        .iter()
-        .map(|r| CompareRowView {
-            measure: match r.measure {
-                Measure::UnconditionalCustodyDays => "Unconditional custody".into(),
-                Measure::MaxCustodyExposureDays => "Maximum custodial exposure".into(),
-                Measure::SeverityRank => "Severity rank (0 to 7, published scale)".into(),
-            },
-            a: span_of(&r.a, r.measure),
-            b: span_of(&r.b, r.measure),
-            harsher: match r.harsher {
-                Harsher::A => format!("A is harsher ({})", c.label_a),
-                Harsher::B => format!("B is harsher ({})", c.label_b),
-                Harsher::Equal => "Equal".into(),
-                Harsher::Undetermined => "Undetermined (the ranges overlap)".into(),
-            },
-        })
-        .collect();
-    PairView {
-        rows,
-        depends_on_measure: c.depends_on_measure,
-        caveats: c.caveats.iter().map(|k| k.detail.clone()).collect(),
-        label_a: c.label_a.clone(),
-        label_b: c.label_b.clone(),
+/// The compact view of a comparison: each outcome once on the three measures (outcome ×
+/// measure), each pair once with the harsher outcome per measure, each caveat once.
+fn compact(pairs: &[&Comparison]) -> (Vec<OutcomeRowView>, Vec<PairRowView>, Vec<String>) {
+    let mut a_rows: Vec<OutcomeRowView> = Vec::new();
+    let mut b_rows: Vec<OutcomeRowView> = Vec::new();
+    let mut rows = Vec::new();
+    let mut caveats: Vec<String> = Vec::new();
+    for c in pairs {
+        for (label, side_a, list) in [
+            (&c.label_a, true, &mut a_rows),
+            (&c.label_b, false, &mut b_rows),
+        ] {
+            if !list.iter().any(|r| &r.label == label) {
+                list.push(OutcomeRowView {
+                    label: label.clone(),
+                    measures: MEASURES
+                        .iter()
+                        .map(|(m, _)| {
+                            let r = c.row(*m);
+                            span_of(if side_a { &r.a } else { &r.b }, *m)
+                        })
+                        .collect(),
+                });
+            }
+        }
+        rows.push(PairRowView {
+            pair: format!("{} against {}", c.label_a, c.label_b),
+            harsher: MEASURES
+                .iter()
+                .map(|(m, _)| match c.row(*m).harsher {
+                    Harsher::A => format!("{} is harsher", c.label_a),
+                    Harsher::B => format!("{} is harsher", c.label_b),
+                    Harsher::Equal => "Equal".into(),
+                    Harsher::Undetermined => "Undetermined (the ranges overlap)".into(),
+                })
+                .collect(),
+            depends_on_measure: c.depends_on_measure,
+        });
+        for k in &c.caveats {
+            if !caveats.contains(&k.detail) {
+                caveats.push(k.detail.clone());
+            }
+        }
     }
+    a_rows.extend(b_rows);
+    (a_rows, rows, caveats)
 }
 
 /// `GET /cases/{id}/compare/{other}`: every outcome of one case against every outcome of the
@@ -99,17 +133,18 @@ pub async fn case_compare_page(
     IdPair(a, b): IdPair,
 ) -> PageResult {
     let v = cases::comparison(&state, &user, &a, &b).await?;
+    let pairs: Vec<&Comparison> = v.comparisons.iter().map(|c| &c.comparison).collect();
+    let (outcomes, pairs, caveats) = compact(&pairs);
     let t = ComparePage {
         page: PageMeta::new("Compare outcomes", v.marking, &user),
         a_id: v.case_a.id.get(),
         a_title: v.case_a.title.to_string(),
         b_id: v.case_b.id.get(),
         b_title: v.case_b.title.to_string(),
-        pairs: v
-            .comparisons
-            .iter()
-            .map(|c| pair_view(&c.comparison))
-            .collect(),
+        measures: MEASURES.iter().map(|(_, name)| *name).collect(),
+        outcomes,
+        pairs,
+        caveats,
         scale: v.scale.to_string(),
         conventions: v
             .conventions

@@ -19,7 +19,7 @@ use chancery_app::statistics::{
     Answered, EvalError, IndicatorOutcome, IndicatorRequest, NotesReq, SeriesSel, indicator,
 };
 use chancery_domain::Marking;
-use chancery_report::chart::{ChartSpec, Line, Point, line_chart_svg};
+use chancery_report::chart::{ChartSpec, Line, Point, format_number, line_chart_svg};
 use std::collections::BTreeMap;
 
 pub struct DatasetRow {
@@ -78,10 +78,10 @@ pub struct DimChoice {
     pub options: Vec<(String, String, bool)>,
 }
 
-/// A code with its label from the vocabulary, where it has one: `FOR (Foreign country)`.
-fn with_label(dim: &str, code: &str) -> String {
+/// The label of a code from the vocabulary, where it has one (`FOR`: "Foreign country").
+fn label_of(dim: &str, code: &str) -> Option<String> {
     let vocab = chancery_stats::Vocabulary::shared();
-    let label = vocab
+    vocab
         .codelist_for(dim)
         .and_then(|name| vocab.codelist(name))
         .and_then(|list| list.label_of(code))
@@ -90,10 +90,16 @@ fn with_label(dim: &str, code: &str) -> String {
                 .codelist("geo")
                 .and_then(|g| g.label_of(code))
                 .filter(|_| dim == "citizen" || dim == "c_birth")
-        });
-    match label {
-        Some(l) if l != code => format!("{code} ({l})"),
-        _ => code.to_string(),
+        })
+        .filter(|l| *l != code)
+        .map(str::to_string)
+}
+
+/// A code with its label from the vocabulary, where it has one: `FOR (Foreign country)`.
+fn with_label(dim: &str, code: &str) -> String {
+    match label_of(dim, code) {
+        Some(l) => format!("{code} ({l})"),
+        None => code.to_string(),
     }
 }
 
@@ -120,19 +126,19 @@ pub struct DatasetPage {
     pub synthetic: bool,
 }
 
-/// A series in words: its varying dimensions.
+/// A series in words: the labels of its varying dimensions ("Sweden, Foreign country"),
+/// a code where the vocabulary has no label.
 fn series_label(dims: &BTreeMap<String, String>, fixed: &[String]) -> String {
     dims.iter()
         .filter(|(d, _)| !fixed.contains(d))
-        .map(|(d, c)| format!("{d}={c}"))
+        .map(|(d, c)| label_of(d, c).unwrap_or_else(|| c.clone()))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 fn cell(o: &ObsRow) -> String {
     let v = match o.value {
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
-        Some(v) => format!("{v}"),
+        Some(v) => fmt(Some(v)),
         None => ":".into(),
     };
     if o.flags.is_empty() {
@@ -247,6 +253,7 @@ pub async fn dataset_page(
             y_label: fixed_unit(&rows),
             lines,
             synthetic,
+            band: String::new(),
         };
         Some(line_chart_svg(&spec).map_err(AppError::Internal)?)
     };
@@ -513,12 +520,8 @@ pub async fn rate_page(
                     period.clone(),
                     fmt(Some(r.count as f64)),
                     fmt(finite(r.denominator_value)),
-                    format!("{:.1}", rate.unwrap_or(f64::NAN)),
-                    format!(
-                        "{:.1} to {:.1}",
-                        lo.unwrap_or(f64::NAN),
-                        hi.unwrap_or(f64::NAN)
-                    ),
+                    one_decimal(rate),
+                    format!("{} to {}", one_decimal(lo), one_decimal(hi)),
                     flags.clone(),
                     r.denominator_reference_date.clone().unwrap_or_default(),
                 ]);
@@ -566,17 +569,19 @@ pub async fn rate_page(
         }
     }
     if points.iter().any(|p| p.value.is_some()) {
+        let place = label_of("geo", &geo).unwrap_or_else(|| geo.clone());
         let spec = ChartSpec {
             title: format!(
-                "{} per 100,000 of {} ({geo})",
+                "{} per 100,000 of {}, {place}",
                 numerator.dataset, denominator.dataset
             ),
             y_label: "per 100,000".into(),
             lines: vec![Line {
-                label: geo.clone(),
+                label: place.clone(),
                 points,
             }],
             synthetic,
+            band: "95% interval (Garwood, exact)".into(),
         };
         t.chart = Some(line_chart_svg(&spec).map_err(AppError::Internal)?);
     }
@@ -584,11 +589,22 @@ pub async fn rate_page(
     Ok(render(StatusCode::OK, &t))
 }
 
+/// A value as a table shows it: thousands separators, the decimals it has (up to six).
 fn fmt(v: Option<f64>) -> String {
     match v {
-        Some(v) if v.fract() == 0.0 => format!("{}", v as i64),
-        Some(v) => format!("{v}"),
+        Some(v) => format_number(v, 6),
         None => String::new(),
+    }
+}
+
+/// A rate or an interval bound to one decimal, with thousands separators: `2,734.0`.
+fn one_decimal(v: Option<f64>) -> String {
+    match v.filter(|v| v.is_finite()) {
+        Some(v) => {
+            let s = format_number(v, 1);
+            if s.contains('.') { s } else { format!("{s}.0") }
+        }
+        None => "n/a".into(),
     }
 }
 

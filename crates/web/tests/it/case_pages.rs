@@ -48,6 +48,12 @@ async fn case_page_shows_the_detail(app: &TestApp) {
         "the custody range as a span"
     );
     assert!(html.contains("Juvenile law"));
+    // The outcomes as one compact matrix (outcome × measure): one heading, one row each.
+    assert_eq!(html.matches("<h2>Outcomes</h2>").count(), 1);
+    let matrix = &html[html.find("<table class=\"list outcomes\">").unwrap()..];
+    let matrix = &matrix[..matrix.find("</table>").unwrap()];
+    assert_eq!(matrix.matches("<th scope=\"row\">").count(), 3, "{matrix}");
+    assert!(!html.contains("<dt>Unconditional custody</dt>"));
     assert!(html.contains(&format!("href=\"/sources/{s1}\"")));
     assert!(html.contains(&format!("href=\"/sources/{s2}\"")));
     // A source cited only inside the detail reads by publisher and title, not by number.
@@ -84,8 +90,10 @@ async fn comparison_page_says_it_depends(app: &TestApp) {
         html.contains("Which is harsher depends on the measure"),
         "{html}"
     );
-    assert!(html.contains("A is harsher"));
-    assert!(html.contains("B is harsher"));
+    // Outcomes are named by reference, never by the cases' titles again.
+    assert!(html.contains("A1 ("), "{html}");
+    assert!(html.contains("B3 ("), "{html}");
+    assert!(html.contains(") is harsher"), "{html}");
     // The caveats, the stated conflict among them, and the published scale.
     assert!(html.contains("Caveats"));
     assert!(
@@ -95,8 +103,24 @@ async fn comparison_page_says_it_depends(app: &TestApp) {
     assert!(html.contains("The published scale"));
     assert!(html.contains("Conventions"));
     assert!(html.contains("banner-SBU"));
-    // Three pairs: one outcome against three.
-    assert_eq!(html.matches("<h2>A: ").count(), 3);
+    // Compact: one matrix row per outcome (one and three), one row per pair (three), each
+    // caveat once.
+    assert_eq!(html.matches(" against B").count(), 3, "{html}");
+    let outcomes = &html[html.find("Outcomes on each measure").unwrap()
+        ..html.find("Which is harsher</h2>").unwrap()];
+    assert_eq!(
+        outcomes.matches("<th scope=\"row\">").count(),
+        4,
+        "{outcomes}"
+    );
+    let caveats =
+        &html[html.find("<h2>Caveats</h2>").unwrap()..html.find("The published scale").unwrap()];
+    assert_eq!(
+        caveats
+            .matches("the severity rank is one published scale")
+            .count(),
+        1
+    );
     // A case that does not exist is a not-found page.
     let (status, _) = page(app, &format!("/cases/{speech}/compare/999999")).await;
     assert_eq!(status, 404);

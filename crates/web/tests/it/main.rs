@@ -6,6 +6,7 @@ mod api;
 mod case_form_detail;
 mod case_pages;
 mod cases_depth;
+mod charts;
 mod concurrency;
 mod duties;
 mod evidence;

@@ -97,7 +97,25 @@ async fn statistics_over_http(app: &TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("<svg") && page.contains("1486") && page.contains("4396"));
+    assert!(page.contains("<svg") && page.contains("1,486") && page.contains("4,396"));
+    // Series are named by their labels, not as `geo=SE`.
+    assert!(
+        page.contains("<td>Sweden</td>") && page.contains("<td>Switzerland</td>"),
+        "{page}"
+    );
+    let svg = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
+    let words: Vec<String> = crate::charts::texts(svg).into_iter().map(|t| t.0).collect();
+    assert!(
+        words.iter().any(|w| w == "Sweden") && !words.iter().any(|w| w.contains("geo=")),
+        "{words:?}"
+    );
+    assert_eq!(
+        crate::charts::y_ticks(svg)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min),
+        0.0
+    );
+    assert!(page.contains("<title>") && page.contains("<desc>"));
     assert!(page.contains("Download CSV"));
     let csv = app.get("/statistics/prisons/csv?citizen=FOR").await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
@@ -121,6 +139,34 @@ async fn statistics_over_http(app: &TestApp) {
         "{}",
         &html[html.len().saturating_sub(2000)..]
     );
+    // A rate that is computed: its chart starts at zero, whatever the values, and the table
+    // of the same numbers stands beside it.
+    stage_dataset(app, "offences", &[("SE", "FOR", 2734.0)]).await;
+    stage_dataset(app, "residents", &[("SE", "FOR", 100000.0)]).await;
+    let rate = app
+        .get("/statistics/rate?num=offences:citizen=FOR&den=residents:citizen=FOR&geo=SE")
+        .await;
+    assert_eq!(rate.status(), 200);
+    let html = rate.text().await.unwrap();
+    let svg = &html[html.find("<svg").expect("a chart")..html.find("</svg>").unwrap()];
+    let ticks = crate::charts::y_ticks(svg);
+    assert_eq!(
+        ticks.iter().cloned().fold(f64::INFINITY, f64::min),
+        0.0,
+        "{ticks:?}"
+    );
+    assert!(ticks.iter().any(|t| *t >= 2734.0), "{ticks:?}");
+    assert!(svg.contains("<title>") && svg.contains("<desc>"));
+    assert!(
+        svg.contains("Shaded band or bar: the 95% interval (Garwood, exact) of Sweden"),
+        "{svg}"
+    );
+    let table = &html[html.find("</svg>").unwrap()..];
+    assert!(
+        table.contains("<td>2,734</td>") && table.contains("<td>100,000</td>"),
+        "{table}"
+    );
+    assert!(table.contains("<td>2,734.0</td>"), "{table}");
     let admin = app.client_as("admin", None, true).await;
     assert_eq!(
         admin
