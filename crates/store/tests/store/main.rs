@@ -44,6 +44,7 @@ on_both_backends!(
     migrating_twice_is_harmless,
     writes_are_audited_with_ids_and_hashes_only,
     redaction_blanks_every_version_and_keeps_the_chain,
+    redacting_a_source_address_clears_it_from_its_archived_copies,
     repeated_login_failures_lock_until_lifted,
     expired_sessions_are_purged_by_one_instance_at_a_time,
     reports_are_indexed_commented_and_built,
@@ -529,6 +530,53 @@ async fn redaction_blanks_every_version_and_keeps_the_chain(db: &TestDb) {
             .all(|(_, r)| r.reason.as_str() == chancery_domain::redaction::REDACTION_MARKER)
     );
     assert!(s.audit_verify().await.unwrap().is_ok());
+}
+
+async fn redacting_a_source_address_clears_it_from_its_archived_copies(db: &TestDb) {
+    let s = &db.store;
+    let ctx = actor(db, "editor").await;
+    let url = "https://news.example.org/2024/fictivia-exampleton-speaks";
+    let src = Source::from_json(&json!({"kind": "news_report", "title": "Report",
+        "publisher": "Example Publisher", "url": url}))
+    .unwrap();
+    let rec = s.create(&src, &ctx).await.unwrap();
+    let copy = chancery_store::NewArchive {
+        sha256: "b".repeat(64),
+        media_type: "text/html".into(),
+        size_bytes: 10,
+        original_url: Some(url.into()),
+        final_url: Some(url.into()),
+        http_status: Some(200),
+        ..Default::default()
+    };
+    s.add_archive(rec.id, &copy, &ctx).await.unwrap();
+    let request = chancery_domain::RedactionRequest::from_json(&json!({"record_type": "source",
+        "record_id": rec.id.get(), "field": "url", "reason": "The address names a private person"}))
+    .unwrap();
+    let req = s.create(&request, &actor(db, "admin").await).await.unwrap();
+    let applied = s.decide_redaction(req.id, 1, true, &ctx).await.unwrap();
+    assert_eq!(applied.versions_changed, 1);
+    let after = s.get::<Source>(rec.id).await.unwrap().unwrap();
+    assert!(after.data.url.is_none(), "a redacted address becomes empty");
+    let copies = s.archives_of(rec.id).await.unwrap();
+    assert_eq!(
+        (
+            copies[0].original_url.as_deref(),
+            copies[0].final_url.as_deref()
+        ),
+        (None, None),
+        "the copy's provenance no longer names the address"
+    );
+    assert_eq!(
+        s.check_version_hashes::<Source>(rec.id).await.unwrap(),
+        Vec::<i64>::new(),
+        "the hash still verifies by the commitment kept for the address"
+    );
+    let cells = s.dump_cells().await.unwrap();
+    assert!(
+        cells.iter().all(|(_, _, v)| !v.contains("exampleton")),
+        "the address is nowhere"
+    );
 }
 
 async fn repeated_login_failures_lock_until_lifted(db: &TestDb) {
