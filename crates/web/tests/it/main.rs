@@ -161,6 +161,39 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Redacts one field of a record the way the system requires: a new administrator asks,
+    /// the HQ editor behind `client` approves. Returns the administrator (to read the audit
+    /// log with), the request's id and the decision's answer.
+    pub async fn redact(
+        &self,
+        record_type: &str,
+        id: i64,
+        field: &str,
+    ) -> (reqwest::Client, i64, Value) {
+        let admin = self.client_as("admin", None, true).await;
+        let r = admin
+            .post(self.url("/api/v1/redactions"))
+            .json(
+                &json!({"record_type": record_type, "record_id": id, "field": field,
+                          "reason": "A private name was saved by mistake"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let rid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/redactions/{rid}/decision")))
+            .header("If-Match", "1")
+            .json(&json!({"decision": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        (admin, rid, r.json().await.unwrap())
+    }
+
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());

@@ -80,28 +80,7 @@ async fn a_redaction_leaves_nothing_that_confirms_a_guess(app: &TestApp) {
     assert!(md.contains(NAME), "the build carries the case's title");
 
     // An administrator asks, an HQ editor approves.
-    let admin = app.client_as("admin", None, true).await;
-    let r = admin
-        .post(app.url("/api/v1/redactions"))
-        .json(
-            &json!({"record_type": "case", "record_id": id, "field": "title",
-                      "reason": "A private name was saved by mistake"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let xid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/redactions/{xid}/decision")))
-        .header("If-Match", "1")
-        .json(&json!({"decision": "approve"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let applied: Value = r.json().await.unwrap();
+    let (admin, xid, applied) = app.redact("case", id, "title").await;
     assert_eq!(applied["versions_changed"], 2, "{applied}");
 
     // Everything served or exported after the redaction...
