@@ -115,20 +115,25 @@ pub fn string_leaves(body: &Value) -> Vec<(String, &str)> {
     out
 }
 
-/// The value at `path` (`a.b`, `list[2].c`), if there is one.
-pub fn value_at_mut<'a>(body: &'a mut Value, path: &str) -> Option<&'a mut Value> {
-    let mut node = body;
+/// A field path (`a.b`, `list[2].c`) as a JSON pointer (`/a/b`, `/list/2/c`), so that
+/// serde_json's `pointer` and `pointer_mut` find the value.
+pub fn pointer(path: &str) -> String {
+    let mut out = String::new();
     for part in path.split('.') {
-        let (key, index) = match part.split_once('[') {
-            Some((k, rest)) => (k, Some(rest.trim_end_matches(']').parse::<usize>().ok()?)),
-            None => (part, None),
-        };
-        node = node.get_mut(key)?;
-        if let Some(i) = index {
-            node = node.get_mut(i)?;
+        let (key, index) = part.split_once('[').unwrap_or((part, ""));
+        out.push('/');
+        out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        if !index.is_empty() {
+            out.push('/');
+            out.push_str(index.trim_end_matches(']'));
         }
     }
-    Some(node)
+    out
+}
+
+/// The value at `path` (`a.b`, `list[2].c`), if there is one.
+pub fn value_at_mut<'a>(body: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    body.pointer_mut(&pointer(path))
 }
 
 /// The committed form of a body: each salted field replaced by its commitment, each redacted
@@ -203,6 +208,19 @@ mod tests {
         let h2 = content_hash(&body, &s2);
         s2.redact("summary", "Text");
         assert_eq!(content_hash(&nulled, &s2), h2);
+    }
+
+    #[test]
+    fn paths_are_json_pointers() {
+        assert_eq!(pointer("title"), "/title");
+        assert_eq!(pointer("citations[2].quote"), "/citations/2/quote");
+        let mut v = json!({"citations": [{"quote": "q"}]});
+        assert_eq!(
+            value_at_mut(&mut v, "citations[0].quote"),
+            Some(&mut json!("q"))
+        );
+        assert_eq!(value_at_mut(&mut v, "citations[1].quote"), None);
+        assert_eq!(value_at_mut(&mut v, "citations[x].quote"), None);
     }
 
     #[test]

@@ -174,8 +174,8 @@ pub fn redact_path(body: &mut Value, path: &str) -> bool {
 
 /// The text at `path` (before a redaction), if the field holds one.
 pub fn text_at(body: &Value, path: &str) -> Option<String> {
-    let mut copy = body.clone();
-    crate::commitment::value_at_mut(&mut copy, path).and_then(|v| v.as_str().map(str::to_string))
+    body.pointer(&crate::commitment::pointer(path))
+        .and_then(|v| v.as_str().map(str::to_string))
 }
 
 /// Replaces every occurrence of each of `texts` (longest first) by the marker in every string of

@@ -301,7 +301,12 @@ pub(crate) struct Sealed {
 
 /// Seals a body, drawing a fresh salt for each committed field.
 pub(crate) fn seal<T: Versioned>(value: &Value) -> Sealed {
-    let salts = Salts::fresh(value, T::committed_field, rand::random);
+    seal_fields(value, T::committed_field)
+}
+
+/// Seals a body, drawing a fresh salt for each field `is_field` accepts.
+fn seal_fields(value: &Value, is_field: impl Fn(&str) -> bool) -> Sealed {
+    let salts = Salts::fresh(value, is_field, rand::random);
     Sealed {
         body: value.to_string(),
         hash: commitment::content_hash(value, &salts),
@@ -752,15 +757,14 @@ impl Store {
                     let value: Value = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
                         table, id, version, reason: e.to_string(),
                     })?;
-                    let salts = Salts::fresh(&value, is_field, rand::random);
-                    let hash = commitment::content_hash(&value, &salts);
+                    let sealed = seal_fields(&value, is_field);
                     let prev_hash = prev.as_ref().filter(|(pid, _)| *pid == id).map(|(_, h)| h.clone());
                     sqlx::query(sql(format!(
                         "UPDATE {table} SET salts = $1, content_hash = $2, prev_hash = $3 WHERE record_id = $4 AND version = $5"
                     )))
-                    .bind(salts.to_stored()).bind(&hash).bind(prev_hash).bind(id).bind(version)
+                    .bind(&sealed.salts).bind(&sealed.hash).bind(prev_hash).bind(id).bind(version)
                     .execute(&mut *tx).await?;
-                    prev = Some((id, hash));
+                    prev = Some((id, sealed.hash));
                 }
             }
             let builds = sqlx::query("SELECT id, snapshot FROM report_builds WHERE snapshot_salt IS NULL")
